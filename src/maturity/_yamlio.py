@@ -1,0 +1,166 @@
+"""Read YAML with line numbers and write it back; nothing in a file is ever executed.
+
+Files are parsed with ruamel.yaml's round-trip loader, which keeps the line of
+every key and item. Explicit tags (``!!python/object`` and the like) are refused:
+a ruleset or profile is data, never code.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from ruamel.yaml import YAML
+from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.error import MarkedYAMLError, YAMLError
+
+from .errors import InvalidFileError, Problem
+
+__all__ = ["Document", "read_yaml", "parse_yaml", "dump_yaml", "to_plain", "write_atomic"]
+
+MAX_BYTES = 20 * 1024 * 1024
+
+
+class Document:
+    """A parsed YAML file: plain data plus a way to find the line of any field path."""
+
+    def __init__(self, raw: Any, file: str | None) -> None:
+        self.raw = raw
+        self.file = file
+        self.data = to_plain(raw)
+
+    def line_of(self, path: tuple[Any, ...]) -> int | None:
+        """1-based line of the deepest node of ``path`` that exists in the file.
+
+        Path parts that are not keys or indexes of the document (pydantic adds
+        union tags to its error locations) are skipped.
+        """
+        node = self.raw
+        line = 1 if isinstance(node, (CommentedMap, CommentedSeq)) else None
+        for part in path:
+            if isinstance(node, CommentedMap) and part in node:
+                line = node.lc.key(part)[0] + 1
+                node = node[part]
+            elif isinstance(node, CommentedMap) and str(part) in node:
+                line = node.lc.key(str(part))[0] + 1
+                node = node[str(part)]
+            elif isinstance(node, CommentedSeq) and isinstance(part, int) and 0 <= part < len(node):
+                line = node.lc.item(part)[0] + 1
+                node = node[part]
+        return line
+
+    def problem(self, problem: Problem) -> Problem:
+        """``problem`` with this document's file and the line of its path filled in."""
+        from dataclasses import replace
+
+        return replace(problem, file=self.file, line=self.line_of(problem.path))
+
+
+def _yaml() -> YAML:
+    y = YAML(typ="rt")
+    y.allow_duplicate_keys = False
+    return y
+
+
+def parse_yaml(text: str, file: str | None = None) -> Document:
+    """Parse YAML text into a ``Document``; raise ``InvalidFileError`` on bad YAML."""
+    try:
+        raw = _yaml().load(text)
+    except MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark is not None else None
+        msg = " ".join(str(x) for x in (exc.context, exc.problem) if x)
+        raise InvalidFileError(file, [Problem("yaml-syntax", f"malformed YAML: {msg}", file=file, line=line)]) from None
+    except YAMLError as exc:
+        raise InvalidFileError(file, [Problem("yaml-syntax", f"malformed YAML: {exc}", file=file)]) from None
+    tags = list(_explicit_tags(raw, ()))
+    if tags:
+        doc = Document(None, file)
+        doc.raw = raw
+        raise InvalidFileError(
+            file,
+            [
+                Problem("yaml-tag", f"explicit YAML tag {tag!r} is not allowed: files are data, not code",
+                        path, file=file, line=doc.line_of(path))
+                for path, tag in tags
+            ],
+        )
+    return Document(raw, file)
+
+
+def read_yaml(path: str | os.PathLike[str]) -> Document:
+    """Read and parse one YAML file."""
+    name = str(path)
+    try:
+        size = os.path.getsize(path)
+        if size > MAX_BYTES:
+            raise InvalidFileError(name, [Problem("too-large", f"file is {size} bytes; the limit is {MAX_BYTES}", file=name)])
+        text = Path(path).read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise InvalidFileError(name, [Problem("encoding", f"not UTF-8 text: {exc.reason}", file=name)]) from None
+    except OSError as exc:
+        raise InvalidFileError(name, [Problem("unreadable", f"cannot read file: {exc.strerror}", file=name)]) from None
+    return parse_yaml(text, name)
+
+
+def _explicit_tags(node: Any, path: tuple[Any, ...]):
+    value = getattr(getattr(node, "tag", None), "value", None)
+    if value:
+        yield path, value
+    if isinstance(node, CommentedMap):
+        for k, v in node.items():
+            yield from _explicit_tags(v, (*path, k))
+    elif isinstance(node, CommentedSeq):
+        for i, v in enumerate(node):
+            yield from _explicit_tags(v, (*path, i))
+
+
+def to_plain(node: Any) -> Any:
+    """Convert ruamel's round-trip containers into plain dicts, lists and scalars."""
+    if isinstance(node, dict):
+        return {to_plain(k): to_plain(v) for k, v in node.items()}
+    if isinstance(node, (list, tuple)):
+        return [to_plain(v) for v in node]
+    if isinstance(node, bool) or node is None:
+        return node
+    if isinstance(node, int):
+        return int(node)
+    if isinstance(node, float):
+        return float(node)
+    if isinstance(node, str):
+        return str(node)
+    return node
+
+
+def dump_yaml(data: Any) -> str:
+    """Serialise plain data as block-style YAML."""
+    y = YAML(typ="safe", pure=True)
+    y.default_flow_style = False
+    y.sort_base_mapping_type_on_output = False  # type: ignore[attr-defined]
+    y.allow_unicode = True
+    y.width = 100
+    buf = io.StringIO()
+    y.dump(data, buf)
+    return buf.getvalue()
+
+
+def write_atomic(path: str | os.PathLike[str], data: str | bytes) -> None:
+    """Write ``data`` to ``path`` so that readers see the old file or the new one, never half of it."""
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data.encode("utf-8") if isinstance(data, str) else data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, target)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise

@@ -1,0 +1,270 @@
+"""The result of scoring one territory: typed, immutable, explainable, serialisable.
+
+Statuses are explicit: a factor is *assessed* only when at least one of its
+indicators is answered; an unassessed factor has no level and no score, only
+bounds. A finding is *raised* when its condition is certain and *possible* when
+it depends on unknown answers.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from typing import Any, Literal, Optional
+
+__all__ = [
+    "Evidence",
+    "Reason",
+    "CapResult",
+    "Missing",
+    "NextStep",
+    "FactorResult",
+    "PillarResult",
+    "Overall",
+    "FindingResult",
+    "Completeness",
+    "Assessment",
+    "WhatIf",
+]
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """An answer a rule used: its value as written in the profile, and where it comes from."""
+
+    indicator: str
+    value: Any
+    known: bool
+    source: Optional[str] = None
+    note: Optional[str] = None
+
+
+@dataclass(frozen=True)
+class Reason:
+    """Why a factor reached a level: the rule that fired, the comparisons, the answers, the sources."""
+
+    level: int
+    level_name: str
+    rule: str
+    conditions: tuple[str, ...]
+    evidence: tuple[Evidence, ...]
+    sources: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class CapResult:
+    """A cross-factor cap on a factor: ``applied`` (certain) or ``possible`` (depends on unknowns)."""
+
+    id: str
+    status: Literal["applied", "possible"]
+    max_level: int
+    requires: str
+    reason: str
+    sources: tuple[str, ...]
+    rule: str
+
+
+@dataclass(frozen=True)
+class Missing:
+    """One unmet part of a condition: ``unknown`` (not answered) or ``unmet`` (answered, not enough)."""
+
+    condition: str
+    indicator: Optional[str]
+    status: Literal["unknown", "unmet"]
+    question: Optional[str] = None
+
+
+@dataclass(frozen=True)
+class NextStep:
+    """What is missing to reach ``target_level``: the closest way there, and alternatives."""
+
+    target_level: int
+    target_name: str
+    missing: tuple[Missing, ...]
+    alternatives: int
+    sources: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class FactorResult:
+    id: str
+    title: str
+    pillar: str
+    core: bool
+    weight: float
+    assessed: bool
+    level: Optional[int]
+    level_name: str
+    score: Optional[float]
+    lower: float
+    upper: float
+    lower_level: int
+    upper_level: int
+    reasons: tuple[Reason, ...]
+    caps: tuple[CapResult, ...]
+    next_steps: tuple[NextStep, ...]
+    unknown_indicators: tuple[str, ...]
+    sources: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class PillarResult:
+    id: str
+    title: str
+    weight: float
+    score: Optional[float]
+    lower: float
+    upper: float
+    assessed_factors: tuple[str, ...]
+    unassessed_factors: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Overall:
+    score: Optional[float]
+    lower: float
+    upper: float
+    stage: Optional[str]
+    stage_name: Optional[str]
+    stage_lower: str
+    stage_upper: str
+
+    @property
+    def stage_settled(self) -> bool:
+        """True when no answer to the unknowns could change the stage."""
+        return self.stage_lower == self.stage_upper == self.stage
+
+
+@dataclass(frozen=True)
+class FindingResult:
+    id: str
+    severity: str
+    status: Literal["raised", "possible"]
+    message: str
+    action: Optional[str]
+    rule: str
+    conditions: tuple[str, ...]
+    evidence: tuple[Evidence, ...]
+    sources: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Completeness:
+    answered: int
+    total: int
+    unknown: tuple[str, ...]
+    unassessed_factors: tuple[str, ...]
+
+    @property
+    def share(self) -> float:
+        """Share of the ruleset's indicators the profile answers (0 to 1)."""
+        return self.answered / self.total if self.total else 1.0
+
+
+def _plain(obj: Any) -> Any:
+    if hasattr(obj, "__dataclass_fields__"):
+        out = {k: _plain(v) for k, v in asdict(obj).items()}
+        for prop in ("share", "stage_settled"):
+            if hasattr(type(obj), prop):
+                out[prop] = getattr(obj, prop)
+        return out
+    if isinstance(obj, dict):
+        return {k: _plain(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_plain(v) for v in obj]
+    return obj
+
+
+@dataclass(frozen=True)
+class Assessment:
+    """A scored territory. ``what_if`` re-scores changed answers in the same engine session."""
+
+    territory: dict[str, Any]
+    ruleset: dict[str, Any]
+    overall: Overall
+    pillars: tuple[PillarResult, ...]
+    factors: tuple[FactorResult, ...]
+    findings: tuple[FindingResult, ...]
+    completeness: Completeness
+    _scorer: Any = field(default=None, repr=False, compare=False)
+
+    def factor(self, factor_id: str) -> FactorResult:
+        for f in self.factors:
+            if f.id == factor_id:
+                return f
+        raise KeyError(factor_id)
+
+    def pillar(self, pillar_id: str) -> PillarResult:
+        for p in self.pillars:
+            if p.id == pillar_id:
+                return p
+        raise KeyError(pillar_id)
+
+    def finding(self, finding_id: str) -> Optional[FindingResult]:
+        return next((f for f in self.findings if f.id == finding_id), None)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain data (the JSON documented in README.md)."""
+        return {
+            "territory": dict(self.territory),
+            "ruleset": dict(self.ruleset),
+            "overall": _plain(self.overall),
+            "pillars": _plain(self.pillars),
+            "factors": _plain(self.factors),
+            "findings": _plain(self.findings),
+            "completeness": _plain(self.completeness),
+        }
+
+    def to_json(self, indent: int | None = 2) -> str:
+        return json.dumps(self.to_dict(), indent=indent, ensure_ascii=False, default=str)
+
+    def what_if(self, changes: dict[str, Any]) -> "WhatIf":
+        """Re-score with some answers changed (values as a profile writes them, or ``"unknown"``).
+
+        The change is applied incrementally in this assessment's durable_rules
+        session (retract and assert), read, and undone the same way.
+        """
+        if self._scorer is None:
+            raise RuntimeError("this assessment was not produced by a scorer and cannot answer what-if questions")
+        return self._scorer.what_if(self, changes)
+
+    def close(self) -> None:
+        """Free the engine session kept for ``what_if``."""
+        if self._scorer is not None:
+            self._scorer.release(self)
+
+
+@dataclass(frozen=True)
+class WhatIf:
+    """The assessment after a change, and what moved."""
+
+    changes: dict[str, Any]
+    before: Assessment
+    after: Assessment
+
+    @property
+    def factor_changes(self) -> dict[str, tuple[Optional[int], Optional[int]]]:
+        return {
+            a.id: (a.level, b.level)
+            for a, b in zip(self.before.factors, self.after.factors)
+            if (a.level, a.lower_level, a.upper_level) != (b.level, b.lower_level, b.upper_level)
+        }
+
+    @property
+    def findings_added(self) -> list[str]:
+        before = {(f.id, f.status) for f in self.before.findings}
+        return [f.id for f in self.after.findings if (f.id, f.status) not in before]
+
+    @property
+    def findings_removed(self) -> list[str]:
+        after = {(f.id, f.status) for f in self.after.findings}
+        return [f.id for f in self.before.findings if (f.id, f.status) not in after]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "changes": dict(self.changes),
+            "overall": {"before": _plain(self.before.overall), "after": _plain(self.after.overall)},
+            "factor_changes": {k: {"before": v[0], "after": v[1]} for k, v in self.factor_changes.items()},
+            "findings_added": self.findings_added,
+            "findings_removed": self.findings_removed,
+        }

@@ -1,0 +1,173 @@
+"""The condition language: a typed syntax tree parsed from YAML, never evaluated as Python.
+
+A condition is one of::
+
+    {indicator: ID, is: VALUE}            # also is_not, at_least, at_most, above, below
+    {factor: ID, at_least: LEVEL}         # also below; findings only
+    {all: [COND, ...]}
+    {any: [COND, ...]}
+    {not: COND}                           # findings only
+    {at_least: K, of: [COND, ...]}
+
+Every evaluator compiles from this tree (see ``maturity.plan``).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Iterator, Literal, Union
+
+from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, model_serializer, model_validator
+
+__all__ = [
+    "Condition",
+    "Compare",
+    "LevelCheck",
+    "AllOf",
+    "AnyOf",
+    "Not",
+    "KOf",
+    "COMPARE_OPS",
+    "atoms",
+]
+
+COMPARE_OPS: tuple[str, ...] = ("is", "is_not", "at_least", "at_most", "above", "below")
+LEVEL_OPS: tuple[str, ...] = ("at_least", "below")
+Scalar = Union[bool, int, float, str]
+
+
+class _Node(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+def _single_op(data: Any, ops: tuple[str, ...], subject: str) -> Any:
+    if not isinstance(data, dict) or "op" in data:
+        return data
+    present = [op for op in ops if op in data]
+    if len(present) != 1:
+        raise ValueError(
+            f"a comparison on {subject} '{data.get(subject)}' needs exactly one of: {', '.join(ops)}"
+            + (f" (found {', '.join(present)})" if present else "")
+        )
+    out = {k: v for k, v in data.items() if k not in ops}
+    out["op"] = present[0]
+    out["value"] = data[present[0]]
+    return out
+
+
+class Compare(_Node):
+    """An answer compared with a value: ``{indicator: budget_line, is: true}``."""
+
+    indicator: str
+    op: Literal["is", "is_not", "at_least", "at_most", "above", "below"]
+    value: Scalar
+
+    @model_validator(mode="before")
+    @classmethod
+    def _parse(cls, data: Any) -> Any:
+        return _single_op(data, COMPARE_OPS, "indicator")
+
+    @model_serializer
+    def _dump(self) -> dict[str, Any]:
+        return {"indicator": self.indicator, self.op: self.value}
+
+
+class LevelCheck(_Node):
+    """A factor's level compared with a level: ``{factor: needs_diagnostic, at_least: 2}``."""
+
+    factor: str
+    op: Literal["at_least", "below"]
+    value: int
+
+    @model_validator(mode="before")
+    @classmethod
+    def _parse(cls, data: Any) -> Any:
+        return _single_op(data, LEVEL_OPS, "factor")
+
+    @model_serializer
+    def _dump(self) -> dict[str, Any]:
+        return {"factor": self.factor, self.op: self.value}
+
+
+class AllOf(_Node):
+    all: list["Condition"] = Field(min_length=1)
+
+
+class AnyOf(_Node):
+    any: list["Condition"] = Field(min_length=1)
+
+
+class Not(_Node):
+    not_: "Condition" = Field(alias="not")
+
+    @model_serializer
+    def _dump(self) -> dict[str, Any]:
+        return {"not": self.not_}
+
+
+class KOf(_Node):
+    """At least ``at_least`` of the conditions in ``of`` hold."""
+
+    at_least: int = Field(ge=1)
+    of: list["Condition"] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _k_fits(self) -> "KOf":
+        if self.at_least > len(self.of):
+            raise ValueError(f"at_least: {self.at_least} asks for more than the {len(self.of)} conditions listed")
+        return self
+
+
+def _kind(data: Any) -> str | None:
+    if isinstance(data, BaseModel):
+        return {Compare: "compare", LevelCheck: "level", AllOf: "all", AnyOf: "any", Not: "not", KOf: "k_of"}.get(type(data))
+    if not isinstance(data, dict):
+        return None
+    for key, kind in (("indicator", "compare"), ("factor", "level"), ("of", "k_of"), ("all", "all"), ("any", "any"), ("not", "not")):
+        if key in data:
+            return kind
+    return None
+
+
+Condition = Annotated[
+    Union[
+        Annotated[Compare, Tag("compare")],
+        Annotated[LevelCheck, Tag("level")],
+        Annotated[AllOf, Tag("all")],
+        Annotated[AnyOf, Tag("any")],
+        Annotated[Not, Tag("not")],
+        Annotated[KOf, Tag("k_of")],
+    ],
+    Discriminator(
+        _kind,
+        custom_error_type="condition",
+        custom_error_message="a condition is a mapping with one of: indicator, factor, all, any, not, at_least+of",
+    ),
+]
+
+for _model in (AllOf, AnyOf, Not, KOf):
+    _model.model_rebuild()
+
+
+def atoms(cond: Any, path: tuple[Any, ...] = ()) -> Iterator[tuple[tuple[Any, ...], Compare | LevelCheck]]:
+    """Yield ``(path, atom)`` for every comparison in ``cond``; paths use the YAML keys."""
+    if isinstance(cond, (Compare, LevelCheck)):
+        yield path, cond
+    elif isinstance(cond, AllOf):
+        for i, c in enumerate(cond.all):
+            yield from atoms(c, (*path, "all", i))
+    elif isinstance(cond, AnyOf):
+        for i, c in enumerate(cond.any):
+            yield from atoms(c, (*path, "any", i))
+    elif isinstance(cond, Not):
+        yield from atoms(cond.not_, (*path, "not"))
+    elif isinstance(cond, KOf):
+        for i, c in enumerate(cond.of):
+            yield from atoms(c, (*path, "of", i))
+
+
+def has_not(cond: Any) -> bool:
+    """True when ``not`` appears anywhere in ``cond``."""
+    if isinstance(cond, Not):
+        return True
+    children = getattr(cond, "all", None) or getattr(cond, "any", None) or getattr(cond, "of", None) or []
+    return any(has_not(c) for c in children) if isinstance(children, list) else False

@@ -1,0 +1,349 @@
+"""Evaluate a compiled plan on durable_rules: the only module that imports it.
+
+Each comparison, level, cap and finding of the plan is a rule of a durable_rules
+Rete network. Facts per territory session:
+
+- ``ans``: an answer ``{i: indicator, k: 1|0 known, v: value}``;
+- ``at``:  an atom that holds, in world ``w``;
+- ``raw``: a level reached by the factor's own conditions, in world ``w``;
+- ``lv``:  a level reached once caps are applied, in world ``w``;
+- ``ph``:  the phase fact that opens the second stratum (caps and findings).
+
+World ``lo`` reads unknown answers as failing every comparison: what the known
+answers establish (the level, the lower bound). World ``hi`` reads them as
+passing: the upper bound. Levels and caps are monotone, so they chain freely;
+caps applied and findings use negation (``none``) and run in a second stratum,
+opened only once the first has settled.
+
+Sessions run on a host without durable_rules' background dispatch threads, so
+every action runs in the caller's thread and a call returns only when its
+session is drained. Every derivation records the facts that supported it, which
+is what lets ``EngineSession.change`` retract and re-derive incrementally.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import threading
+from dataclasses import dataclass, field
+from typing import Any, Iterable
+
+import durable_rules_engine
+from durable import engine as _durable
+
+from .errors import EngineError
+from .plan import Atom, Plan
+
+__all__ = ["EngineSession", "Derivation", "WORLDS"]
+
+WORLDS = ("lo", "hi")
+Key = tuple[Any, ...]
+_OPS = {"at_least": "$gte", "above": "$gt", "at_most": "$lte", "below": "$lt"}
+
+
+class _SyncHost(_durable.Host):
+    """A durable_rules host without the background timers that dispatch actions on other threads."""
+
+    def _run(self) -> None:  # noqa: D401 - replaces the timer loop
+        return None
+
+
+_host = _SyncHost()
+_lock = threading.RLock()
+_registered: dict[str, str] = {}
+_sessions: dict[str, "EngineSession"] = {}
+_sid_counter = itertools.count(1)
+
+
+def _eq(name: str, value: Any) -> dict[str, Any]:
+    return {name: value}
+
+
+def _pattern(**kw: Any) -> dict[str, Any]:
+    return {"$and": [{k: v} for k, v in kw.items()]}
+
+
+def _comparison(atom: Atom) -> dict[str, Any]:
+    if atom.op == "is":
+        return {"v": atom.value}
+    if atom.op == "is_not":
+        return {"$neq": {"v": atom.value}}
+    return {_OPS[atom.op]: {"v": atom.value}}
+
+
+def _world_of(atom_world: str) -> str:
+    return atom_world
+
+
+@dataclass
+class Derivation:
+    """What a drained session holds: every derived fact and the rule firings behind it."""
+
+    facts: dict[Key, dict[str, Any]]
+    supports: dict[Key, list[tuple[str, frozenset[Key]]]]
+
+    def level(self, factor: str, world: str, kind: str = "lv") -> int:
+        n = 0
+        while (kind, factor, n + 1, world) in self.facts:
+            n += 1
+        return n
+
+    def holds(self, atom_id: str, world: str) -> bool:
+        return ("at", atom_id, world) in self.facts
+
+    def cap_applied(self, cap_id: str, world: str) -> bool:
+        return ("cap", cap_id, world) in self.facts
+
+    def finding(self, finding_id: str, world: str) -> bool:
+        return ("fd", finding_id, world) in self.facts
+
+    def rules_for(self, key: Key) -> list[tuple[str, frozenset[Key]]]:
+        return list(self.supports.get(key, []))
+
+
+def _build_rules(plan: Plan) -> dict[str, Any]:
+    """The durable_rules JSON ruleset for ``plan`` (actions are bound per rule)."""
+    rules: dict[str, Any] = {}
+
+    def add(name: str, patterns: list[dict[str, Any]], produces: Key, fact: dict[str, Any] | None) -> None:
+        definition: dict[str, Any] = {"all": patterns}
+        definition["run"] = _make_action(name, produces, fact)
+        rules[name] = definition
+
+    for atom in plan.atoms.values():
+        cmp = _comparison(atom)
+        base = [{"t": "ans"}, {"i": atom.indicator}]
+        add(f"atom:{atom.id}:lo", [{"m": {"$and": [*base, {"k": 1}, cmp]}}], ("at", atom.id, "lo"),
+            {"t": "at", "a": atom.id, "w": "lo"})
+        add(f"atom:{atom.id}:hi", [{"m": {"$and": [*base, {"$or": [{"k": 0}, cmp]}]}}], ("at", atom.id, "hi"),
+            {"t": "at", "a": atom.id, "w": "hi"})
+
+    for w in WORLDS:
+        for clause in plan.level_clauses:
+            f, n = clause.factor, clause.level
+            patterns = [{"p": _pattern(t="raw", f=f, n=n - 1, w=w)}]
+            patterns += [{f"a{i}": _pattern(t="at", a=a, w=w)} for i, a in enumerate(clause.atoms)]
+            add(f"{clause.rule_id}:{w}", patterns, ("raw", f, n, w), {"t": "raw", "f": f, "n": n, "w": w})
+        for f in plan.factors:
+            for n in range(1, plan.max_level + 1):
+                patterns = [{"p": _pattern(t="lv", f=f, n=n - 1, w=w)}, {"r": _pattern(t="raw", f=f, n=n, w=w)}]
+                needs = sorted({(c.requires_factor, c.requires_level) for c in plan.caps_on(f) if c.max_level < n})
+                patterns += [{f"q{i}": _pattern(t="lv", f=g, n=m, w=w)} for i, (g, m) in enumerate(needs)]
+                add(f"final:{f}:{n}:{w}", patterns, ("lv", f, n, w), {"t": "lv", "f": f, "n": n, "w": w})
+        for cap in plan.caps:
+            patterns = [
+                {"ph": {"t": "ph"}},
+                {"r": _pattern(t="raw", f=cap.factor, n=cap.max_level + 1, w=w)},
+                {"x$not": _pattern(t="lv", f=cap.requires_factor, n=cap.requires_level, w=w)},
+            ]
+            add(f"cap:{cap.id}:{w}", patterns, ("cap", cap.id, w), None)
+        for fc in plan.finding_clauses:
+            patterns = [{"ph": {"t": "ph"}}]
+            patterns += [{f"a{i}": _pattern(t="at", a=a, w=w)} for i, a in enumerate(fc.atoms)]
+            for i, lit_id in enumerate(fc.levels):
+                lit = plan.level_literals[lit_id]
+                if lit.op == "at_least":  # certain: reached in lo; possible: reached in hi
+                    patterns.append({f"l{i}": _pattern(t="lv", f=lit.factor, n=lit.level, w=w)})
+                else:  # below: certain when not reached even in hi; possible when not reached in lo
+                    other = "hi" if w == "lo" else "lo"
+                    patterns.append({f"l{i}$not": _pattern(t="lv", f=lit.factor, n=lit.level, w=other)})
+            add(f"{fc.rule_id}:{w}", patterns, ("fd", fc.finding, w), None)
+
+    # Every fact must match some pattern or durable_rules refuses it; this join never completes.
+    rules["sink"] = {
+        "all": [{"x": {"$or": [{"t": t} for t in ("ans", "at", "raw", "lv", "ph")]}}, {"y": {"t": "__never__"}}],
+        "run": _make_action("sink", ("sink",), None),
+    }
+    return rules
+
+
+def _fact_key(fact: Any) -> Key:
+    t = fact["t"]
+    if t == "ans":
+        return ("ans", fact["i"])
+    if t == "at":
+        return ("at", fact["a"], fact["w"])
+    if t in ("raw", "lv"):
+        return (t, fact["f"], fact["n"], fact["w"])
+    if t == "ph":
+        return ("ph",)
+    raise EngineError(f"unexpected fact type {t!r}")
+
+
+def _make_action(rule_name: str, produces: Key, fact: dict[str, Any] | None):
+    def action(c: Any) -> None:
+        session = _sessions[c.s.sid]
+        matched = [v for v in c._m.values() if isinstance(v, dict)]
+        support = frozenset(_fact_key(m) for m in matched)
+        if session._record(rule_name, produces, fact, support) and fact is not None:
+            c.assert_fact(dict(fact))
+
+    return action
+
+
+def _ruleset_name(plan: Plan) -> str:
+    with _lock:
+        name = _registered.get(plan.digest)
+        if name is None:
+            name = f"maturity_{plan.digest[:20]}"
+            _host.register_rulesets({name: _build_rules(plan)})
+            _registered[plan.digest] = name
+        return name
+
+
+@dataclass
+class EngineSession:
+    """One territory's facts in durable_rules; close it (or use ``with``) to free its state.
+
+    ``answers`` maps indicator ids to encoded values, or to ``None`` for unknown.
+    """
+
+    plan: Plan
+    answers: dict[str, Any]
+    sid: str = field(default="", init=False)
+    _facts: dict[Key, dict[str, Any]] = field(default_factory=dict, init=False, repr=False)
+    _supports: dict[Key, list[tuple[str, frozenset[Key]]]] = field(default_factory=dict, init=False, repr=False)
+    _phase: int = field(default=0, init=False)
+    _open: bool = field(default=False, init=False)
+
+    def __post_init__(self) -> None:
+        self._name = _ruleset_name(self.plan)
+        self._ruleset = _host.get_ruleset(self._name)
+        self.sid = f"s{next(_sid_counter)}"
+        self.answers = {k: self.answers.get(k) for k in self.plan.indicators}
+
+    # -- bookkeeping called from actions -------------------------------------------------
+    def _record(self, rule: str, key: Key, fact: dict[str, Any] | None, support: frozenset[Key]) -> bool:
+        """Remember a firing; True when ``key`` is new (and its fact must be asserted)."""
+        entry = (rule, support)
+        if key in self._supports:
+            if entry not in self._supports[key]:
+                self._supports[key].append(entry)
+            return False
+        self._supports[key] = [entry]
+        self._facts[key] = fact or {"t": key[0]}
+        return True
+
+    # -- driving durable_rules -----------------------------------------------------------
+    def _call(self, method: str, payload: Any) -> None:
+        try:
+            state = getattr(_host, method)(self._name, payload)
+        except (_durable.MessageNotHandledException, _durable.MessageObservedException) as exc:
+            raise EngineError(f"durable_rules refused {payload!r}: {type(exc).__name__}") from None
+        self._drain()
+        if isinstance(state, dict) and state.get("exception"):
+            raise EngineError(f"a rule action failed: {state['exception']}")
+
+    def _drain(self) -> None:
+        """Run any action durable_rules left pending, until none is left."""
+        errors: list[Any] = []
+        while True:
+            result = durable_rules_engine.start_action(self._ruleset._handle)
+            if not result:
+                break
+            self._ruleset._flush_actions(json.loads(result[0]), {"message": json.loads(result[1])}, result[2],
+                                         lambda e, _s: errors.append(e) if e else None)
+        state = self._ruleset.get_state(self.sid)
+        if errors or state.get("exception"):
+            raise EngineError(f"a rule action failed: {errors[0] if errors else state['exception']}")
+
+    def _answer_fact(self, indicator: str) -> dict[str, Any]:
+        value = self.answers.get(indicator)
+        if value is None:
+            return {"sid": self.sid, "t": "ans", "i": indicator, "k": 0}
+        return {"sid": self.sid, "t": "ans", "i": indicator, "k": 1, "v": value}
+
+    def _seed_facts(self) -> list[dict[str, Any]]:
+        return [
+            {"sid": self.sid, "t": t, "f": f, "n": 0, "w": w}
+            for f in self.plan.factors for w in WORLDS for t in ("raw", "lv")
+        ]
+
+    def run(self) -> Derivation:
+        """Assert the answers, let the rules chain, open the second stratum; return what was derived."""
+        with _lock:
+            if self._open:
+                raise EngineError("session already run")
+            _sessions[self.sid] = self
+            self._open = True
+            try:
+                facts = [self._answer_fact(i) for i in self.plan.indicators] + self._seed_facts()
+                self._call("assert_facts", facts)
+                self._open_phase()
+            except BaseException:
+                self.close()
+                raise
+            return self.derivation()
+
+    def _open_phase(self) -> None:
+        if self.plan.caps or self.plan.finding_clauses:
+            self._phase += 1
+            self._call("assert_fact", {"sid": self.sid, "t": "ph", "g": self._phase})
+
+    def _close_phase(self) -> None:
+        if self._phase:
+            self._call("retract_fact", {"sid": self.sid, "t": "ph", "g": self._phase})
+        for key in [k for k in self._facts if k[0] in ("cap", "fd")]:
+            del self._facts[key]
+            del self._supports[key]
+
+    def change(self, answers: dict[str, Any]) -> Derivation:
+        """Change some answers in place: retract what depended on them, assert the new ones."""
+        with _lock:
+            if not self._open:
+                raise EngineError("session is closed")
+            changed = {k: v for k, v in answers.items() if k in self.answers and self.answers[k] != v}
+            if not changed:
+                return self.derivation()
+            self._close_phase()
+            for indicator in changed:
+                self._call("retract_fact", self._answer_fact(indicator))
+            self._retract_dependents([("ans", i) for i in changed])
+            self.answers.update(changed)
+            self._call("assert_facts", [self._answer_fact(i) for i in changed])
+            self._open_phase()
+            return self.derivation()
+
+    def _retract_dependents(self, gone: Iterable[Key]) -> None:
+        queue = list(gone)
+        while queue:
+            dead = queue.pop()
+            for key in list(self._supports):
+                entries = self._supports[key]
+                alive = [e for e in entries if dead not in e[1]]
+                if len(alive) == len(entries):
+                    continue
+                if alive:
+                    self._supports[key] = alive
+                    continue
+                fact = self._facts.pop(key)
+                del self._supports[key]
+                if key[0] in ("at", "raw", "lv"):
+                    self._call("retract_fact", {"sid": self.sid, **fact})
+                queue.append(key)
+
+    def derivation(self) -> Derivation:
+        seeds = {("raw", f, 0, w): {} for f in self.plan.factors for w in WORLDS}
+        seeds |= {("lv", f, 0, w): {} for f in self.plan.factors for w in WORLDS}
+        return Derivation(facts={**seeds, **self._facts}, supports={k: list(v) for k, v in self._supports.items()})
+
+    def close(self) -> None:
+        """Delete the session's state in durable_rules (without this, memory grows per session)."""
+        with _lock:
+            if self._open:
+                self._host_delete()
+            _sessions.pop(self.sid, None)
+            self._open = False
+
+    def _host_delete(self) -> None:
+        try:
+            _host.delete_state(self._name, self.sid)
+        except Exception:  # noqa: BLE001 - a session that never reached the engine has no state
+            pass
+
+    def __enter__(self) -> "EngineSession":
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()

@@ -1,0 +1,92 @@
+"""Every error maturity raises, and the ``Problem`` record that describes bad input.
+
+A loader never stops at the first problem: it collects every problem of a file
+into ``InvalidFileError.problems``, each with a stable ``code``, the file, the
+line, the field path and a message (with a "did you mean" hint where one fits).
+"""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass, field
+from typing import Iterable, Sequence
+
+__all__ = [
+    "Problem",
+    "MaturityError",
+    "InvalidFileError",
+    "EngineError",
+    "suggest",
+]
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with an input file.
+
+    ``path`` is the field path inside the document, e.g. ``("factors", 2, "weight")``.
+    """
+
+    code: str
+    message: str
+    path: tuple[str | int, ...] = ()
+    file: str | None = None
+    line: int | None = None
+    hint: str | None = None
+
+    @property
+    def field(self) -> str:
+        """The field path written the way users read it: ``factors[2].weight``."""
+        out = ""
+        for part in self.path:
+            out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+        return out or "(document)"
+
+    def __str__(self) -> str:
+        where = f"{self.file or '<input>'}:{self.line if self.line is not None else '?'}"
+        text = f"{where}: {self.field}: {self.message}"
+        return f"{text} ({self.hint})" if self.hint else text
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "code": self.code,
+            "file": self.file,
+            "line": self.line,
+            "field": self.field,
+            "message": self.message,
+            "hint": self.hint,
+        }
+
+
+class MaturityError(Exception):
+    """Base class of every error raised by maturity."""
+
+
+@dataclass
+class InvalidFileError(MaturityError):
+    """A ruleset or profile that cannot be used; ``problems`` lists every reason."""
+
+    file: str | None
+    problems: Sequence[Problem] = field(default_factory=tuple)
+
+    def __post_init__(self) -> None:
+        super().__init__(str(self))
+
+    def __str__(self) -> str:
+        lines = [str(p) for p in self.problems]
+        head = f"{self.file or '<input>'}: {len(lines)} problem(s)"
+        return "\n".join([head, *("  " + line for line in lines)])
+
+
+class EngineError(MaturityError):
+    """The rules engine failed while scoring (an action raised, or a session broke)."""
+
+
+def suggest(word: str, choices: Iterable[str]) -> str | None:
+    """Return ``"did you mean 'x'?"`` for the closest of ``choices``, or None.
+
+    >>> suggest("dedicated_unti", ["dedicated_unit", "budget"])
+    "did you mean 'dedicated_unit'?"
+    """
+    close = difflib.get_close_matches(str(word), list(choices), n=1, cutoff=0.6)
+    return f"did you mean '{close[0]}'?" if close else None

@@ -1,0 +1,201 @@
+"""Load rulesets and profiles from YAML, validated in full, with every problem located.
+
+>>> from maturity import load_ruleset
+>>> rs = load_ruleset(bundled_ruleset_path())
+>>> rs.id
+'core'
+"""
+
+from __future__ import annotations
+
+import os
+from importlib.resources import files
+from pathlib import Path
+from typing import Any, Iterator, Union
+
+from pydantic import BaseModel, ValidationError
+
+from . import checks
+from ._yamlio import Document, parse_yaml, read_yaml
+from .errors import InvalidFileError, Problem, suggest
+from .profile import Profile
+from .ruleset import SUPPORTED_FORMAT_VERSIONS, Ruleset
+
+__all__ = [
+    "load_ruleset",
+    "load_profile",
+    "load_file",
+    "parse_ruleset",
+    "parse_profile",
+    "iter_yaml_files",
+    "bundled_ruleset_path",
+    "bundled_profiles_dir",
+    "load_core_ruleset",
+]
+
+PathLike = Union[str, os.PathLike]
+KINDS = {"ruleset": Ruleset, "profile": Profile}
+
+
+def _bundled(kind: str) -> Path:
+    try:
+        return Path(str(files(f"maturity._bundled.{kind}")))
+    except ModuleNotFoundError:  # an editable install: the folders at the top of the repository
+        return Path(__file__).resolve().parents[2] / kind
+
+
+def bundled_ruleset_path() -> Path:
+    """The core ruleset shipped with maturity."""
+    return _bundled("rulesets") / "core.yaml"
+
+
+def bundled_profiles_dir() -> Path:
+    """The folder of case-territory profiles shipped with maturity."""
+    return _bundled("profiles")
+
+
+def load_core_ruleset() -> Ruleset:
+    return load_ruleset(bundled_ruleset_path())
+
+
+def _field_names(model: type[BaseModel], seen: set[type] | None = None) -> set[str]:
+    seen = seen if seen is not None else set()
+    if model in seen:
+        return set()
+    seen.add(model)
+    names: set[str] = set()
+    for name, info in model.model_fields.items():
+        names.add(info.alias or name)
+        for arg in _walk_types(info.annotation):
+            if isinstance(arg, type) and issubclass(arg, BaseModel):
+                names |= _field_names(arg, seen)
+    return names
+
+
+def _walk_types(tp: Any) -> Iterator[Any]:
+    yield tp
+    for arg in getattr(tp, "__args__", ()) or ():
+        yield from _walk_types(arg)
+    for meta in getattr(tp, "__metadata__", ()) or ():
+        yield from _walk_types(meta)
+
+
+_VOCABULARY = {kind: _field_names(model) | {"is", "is_not", "at_least", "at_most", "above", "below", "not"}
+               for kind, model in KINDS.items()}
+
+
+def _clean_path(data: Any, loc: tuple[Any, ...]) -> tuple[Any, ...]:
+    """Drop the parts of a pydantic location that are union tags, not keys of the document."""
+    node, out = data, []
+    for i, part in enumerate(loc):
+        if isinstance(node, dict) and part in node:
+            out.append(part)
+            node = node[part]
+        elif isinstance(node, dict) and str(part) in node:
+            out.append(str(part))
+            node = node[str(part)]
+        elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
+            out.append(part)
+            node = node[part]
+        elif i == len(loc) - 1 and isinstance(part, str) and part not in ("op", "value"):
+            out.append(part)
+    return tuple(out)
+
+
+def _validation_problems(exc: ValidationError, doc: Document, kind: str) -> list[Problem]:
+    problems: list[Problem] = []
+    seen: set[tuple[Any, ...]] = set()
+    for err in exc.errors(include_url=False):
+        path = _clean_path(doc.data, tuple(err["loc"]))
+        etype = err["type"]
+        hint = None
+        if etype == "extra_forbidden":
+            message = f"unknown key '{path[-1] if path else err['loc'][-1]}'"
+            hint = suggest(str(err["loc"][-1]), _VOCABULARY[kind])
+        elif etype == "missing":
+            message = f"missing required field '{err['loc'][-1]}'"
+        else:
+            message = err["msg"]
+            if etype.startswith("literal_error") or etype in ("union_tag_invalid",):
+                got = err.get("input")
+                if isinstance(got, (str, int, float, bool)):
+                    message += f" (got {got!r})"
+        key = (path, message)
+        if key in seen:
+            continue
+        seen.add(key)
+        problems.append(doc.problem(Problem(f"schema-{etype}", message, path, hint=hint)))
+    return problems
+
+
+def _gate(doc: Document, expected: str | None) -> str:
+    """Check the document is a mapping of a known kind and format version; return its kind."""
+    data = doc.data
+    if not isinstance(data, dict):
+        raise InvalidFileError(doc.file, [doc.problem(Problem("not-a-mapping", "expected a YAML mapping at the top of the file"))])
+    kind = data.get("kind")
+    if kind not in KINDS:
+        msg = f"missing 'kind'" if kind is None else f"unknown kind {kind!r}"
+        raise InvalidFileError(doc.file, [doc.problem(Problem(
+            "unknown-kind", f"{msg}; expected one of: {', '.join(KINDS)}", ("kind",), hint=suggest(str(kind), KINDS)))])
+    if expected is not None and kind != expected:
+        raise InvalidFileError(doc.file, [doc.problem(Problem("wrong-kind", f"expected a {expected}, found a {kind}", ("kind",)))])
+    version = data.get("format_version")
+    if version not in SUPPORTED_FORMAT_VERSIONS:
+        supported = ", ".join(map(str, SUPPORTED_FORMAT_VERSIONS))
+        msg = "missing 'format_version'" if version is None else f"unsupported format_version {version!r}"
+        raise InvalidFileError(doc.file, [doc.problem(Problem(
+            "unsupported-version", f"{msg}; this maturity reads format_version {supported}", ("format_version",)))])
+    return kind
+
+
+def _build(doc: Document, expected: str | None, ruleset: Ruleset | None = None) -> Ruleset | Profile:
+    kind = _gate(doc, expected)
+    model = KINDS[kind]
+    try:
+        obj = model.model_validate(doc.data)
+    except ValidationError as exc:
+        raise InvalidFileError(doc.file, _validation_problems(exc, doc, kind)) from None
+    if isinstance(obj, Ruleset):
+        problems = checks.check_ruleset(obj)
+    else:
+        problems = checks.check_profile(obj)
+        if ruleset is not None:
+            problems += checks.check_answers(obj, ruleset)
+    if problems:
+        raise InvalidFileError(doc.file, [doc.problem(p) for p in problems])
+    return obj
+
+
+def parse_ruleset(text: str, file: str | None = None) -> Ruleset:
+    """Parse and validate a ruleset from YAML text."""
+    return _build(parse_yaml(text, file), "ruleset")  # type: ignore[return-value]
+
+
+def parse_profile(text: str, file: str | None = None, ruleset: Ruleset | None = None) -> Profile:
+    """Parse and validate a profile from YAML text; with ``ruleset``, check its answers fit it."""
+    return _build(parse_yaml(text, file), "profile", ruleset)  # type: ignore[return-value]
+
+
+def load_ruleset(path: PathLike) -> Ruleset:
+    """Load and validate a ruleset file; raise ``InvalidFileError`` listing every problem."""
+    return _build(read_yaml(path), "ruleset")  # type: ignore[return-value]
+
+
+def load_profile(path: PathLike, ruleset: Ruleset | None = None) -> Profile:
+    """Load and validate a profile file; with ``ruleset``, also check its answers fit it."""
+    return _build(read_yaml(path), "profile", ruleset)  # type: ignore[return-value]
+
+
+def load_file(path: PathLike, ruleset: Ruleset | None = None) -> Ruleset | Profile:
+    """Load a ruleset or a profile, whichever the file's ``kind`` says."""
+    return _build(read_yaml(path), None, ruleset)
+
+
+def iter_yaml_files(paths: list[PathLike]) -> Iterator[Path]:
+    """The YAML files named by ``paths`` (files, or folders searched recursively), sorted."""
+    for p in map(Path, paths):
+        if p.is_dir():
+            yield from sorted(x for x in p.rglob("*") if x.suffix in (".yaml", ".yml") and x.is_file())
+        else:
+            yield p

@@ -1,0 +1,103 @@
+"""The territorial profile format (``kind: profile``, ``format_version: 1``).
+
+A profile states what is known about a territory, each answer with its source.
+Whatever it does not state is ``unknown``: never silently "no".
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal, Union
+
+from pydantic import BaseModel, ConfigDict, Field, model_serializer, model_validator
+
+from .citations import Citation, SourceDoc
+
+__all__ = ["Profile", "Territory", "Context", "Decentralisation", "Answer", "UNKNOWN", "ADMIN_LEVELS"]
+
+UNKNOWN = "unknown"
+ADMIN_LEVELS = ("region", "province", "city", "municipality", "district", "county", "state", "other")
+Value = Union[bool, int, float, str]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Territory(_Model):
+    id: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_-]*$")]
+    name: str
+    country: Annotated[str, Field(pattern=r"^[A-Z]{2}$", description="ISO 3166-1 alpha-2 code")]
+    level: Literal["region", "province", "city", "municipality", "district", "county", "state", "other"]
+    parent: str | None = None
+    assessment_year: int | None = Field(default=None, ge=1900, le=2200)
+
+
+class Decentralisation(_Model):
+    competencies: list[str] = Field(default_factory=list)
+    national_support: str | None = None
+    note: str | None = None
+    source: Citation | None = None
+
+
+class Context(_Model):
+    decentralisation: Decentralisation | None = None
+    population: int | None = Field(default=None, ge=0)
+    population_source: Citation | None = None
+    region: str | None = None
+    note: str | None = None
+
+
+class Answer(_Model):
+    """A value (or ``unknown``) with its source and a note.
+
+    A bare scalar in YAML is the value: ``budget_line: unknown``.
+    """
+
+    value: Value
+    source: Citation | None = None
+    note: str | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _short_form(cls, data: Any) -> Any:
+        if data is None:
+            return {"value": UNKNOWN}
+        if isinstance(data, (bool, int, float, str)):
+            return {"value": data}
+        return data
+
+    @property
+    def known(self) -> bool:
+        return not (isinstance(self.value, str) and self.value == UNKNOWN)
+
+    @model_serializer
+    def _dump(self) -> Any:
+        if not self.known and self.source is None and self.note is None:
+            return UNKNOWN
+        out: dict[str, Any] = {"value": self.value}
+        if self.source is not None:
+            out["source"] = str(self.source)
+        if self.note is not None:
+            out["note"] = self.note
+        return out
+
+
+class Profile(_Model):
+    kind: Literal["profile"]
+    format_version: Literal[1]
+    territory: Territory
+    synthetic: bool = False
+    context: Context = Field(default_factory=Context)
+    sources: list[SourceDoc] = Field(default_factory=list)
+    answers: dict[str, Answer] = Field(default_factory=dict)
+
+    def answer(self, indicator_id: str) -> Answer:
+        """The answer for ``indicator_id``; ``unknown`` when the profile is silent."""
+        return self.answers.get(indicator_id) or Answer(value=UNKNOWN)
+
+    def with_answers(self, changes: dict[str, Any]) -> "Profile":
+        """A copy with some answers replaced (values or ``Answer`` objects)."""
+        answers = dict(self.answers)
+        for key, val in changes.items():
+            answers[key] = val if isinstance(val, Answer) else Answer.model_validate(val)
+        return self.model_copy(update={"answers": answers})
