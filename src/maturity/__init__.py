@@ -12,6 +12,7 @@ from .errors import EngineError, InvalidFileError, MaturityError, Problem
 from .loading import (
     bundled_profiles_dir,
     bundled_ruleset_path,
+    dump_model,
     load_core_ruleset,
     load_file,
     load_profile,
@@ -46,6 +47,7 @@ __all__ = [
     "bundled_profiles_dir",
     "bundled_ruleset_path",
     "compile_plan",
+    "dump_model",
     "json_schema",
     "load_core_ruleset",
     "load_file",

@@ -31,6 +31,7 @@ __all__ = [
     "bundled_ruleset_path",
     "bundled_profiles_dir",
     "load_core_ruleset",
+    "dump_model",
 ]
 
 PathLike = Union[str, os.PathLike]
@@ -84,8 +85,11 @@ _VOCABULARY = {kind: _field_names(model) | {"is", "is_not", "at_least", "at_most
                for kind, model in KINDS.items()}
 
 
-def _clean_path(data: Any, loc: tuple[Any, ...]) -> tuple[Any, ...]:
-    """Drop the parts of a pydantic location that are union tags, not keys of the document."""
+def _clean_path(data: Any, loc: tuple[Any, ...], keep_last: bool) -> tuple[Any, ...]:
+    """Drop the parts of a pydantic location that are union tags, not keys of the document.
+
+    With ``keep_last`` the final part stays even when absent (the name of a missing field).
+    """
     node, out = data, []
     for i, part in enumerate(loc):
         if isinstance(node, dict) and part in node:
@@ -97,7 +101,7 @@ def _clean_path(data: Any, loc: tuple[Any, ...]) -> tuple[Any, ...]:
         elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
             out.append(part)
             node = node[part]
-        elif i == len(loc) - 1 and isinstance(part, str) and part not in ("op", "value"):
+        elif keep_last and i == len(loc) - 1:
             out.append(part)
     return tuple(out)
 
@@ -106,8 +110,8 @@ def _validation_problems(exc: ValidationError, doc: Document, kind: str) -> list
     problems: list[Problem] = []
     seen: set[tuple[Any, ...]] = set()
     for err in exc.errors(include_url=False):
-        path = _clean_path(doc.data, tuple(err["loc"]))
         etype = err["type"]
+        path = _clean_path(doc.data, tuple(err["loc"]), keep_last=etype == "missing")
         hint = None
         if etype == "extra_forbidden":
             message = f"unknown key '{path[-1] if path else err['loc'][-1]}'"
@@ -115,7 +119,7 @@ def _validation_problems(exc: ValidationError, doc: Document, kind: str) -> list
         elif etype == "missing":
             message = f"missing required field '{err['loc'][-1]}'"
         else:
-            message = err["msg"]
+            message = err["msg"].removeprefix("Value error, ")
             if etype.startswith("literal_error") or etype in ("union_tag_invalid",):
                 got = err.get("input")
                 if isinstance(got, (str, int, float, bool)):
@@ -199,3 +203,14 @@ def iter_yaml_files(paths: list[PathLike]) -> Iterator[Path]:
             yield from sorted(x for x in p.rglob("*") if x.suffix in (".yaml", ".yml") and x.is_file())
         else:
             yield p
+
+
+def dump_model(obj: Ruleset | Profile) -> str:
+    """Serialise a ruleset or profile back to YAML that loads to an equal object."""
+    from ._yamlio import dump_yaml
+
+    data = obj.model_dump(mode="json", by_alias=True, exclude_none=True)
+    if isinstance(obj, Ruleset):  # YAML mappings keep integer level keys
+        for factor in data["factors"]:
+            factor["levels"] = {int(k): v for k, v in factor["levels"].items()}
+    return dump_yaml(data)
