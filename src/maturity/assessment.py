@@ -1,8 +1,8 @@
 """The result of scoring one territory: typed, immutable, explainable, serialisable.
 
-Statuses are explicit: a factor is *assessed* only when at least one of its
-indicators is answered; an unassessed factor has no level and no score, only
-bounds. A finding is *raised* when its condition is certain and *possible* when
+Statuses are explicit: a factor is *assessed* only when every answer of at least
+one way of reaching its level 1 is known; an unassessed factor has no level and no
+score, only bounds. A finding is *raised* when its condition is certain and *possible* when
 it depends on unknown answers.
 """
 

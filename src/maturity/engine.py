@@ -56,10 +56,6 @@ _sessions: dict[str, "EngineSession"] = {}
 _sid_counter = itertools.count(1)
 
 
-def _eq(name: str, value: Any) -> dict[str, Any]:
-    return {name: value}
-
-
 def _pattern(**kw: Any) -> dict[str, Any]:
     return {"$and": [{k: v} for k, v in kw.items()]}
 
@@ -70,10 +66,6 @@ def _comparison(atom: Atom) -> dict[str, Any]:
     if atom.op == "is_not":
         return {"$neq": {"v": atom.value}}
     return {_OPS[atom.op]: {"v": atom.value}}
-
-
-def _world_of(atom_world: str) -> str:
-    return atom_world
 
 
 @dataclass
@@ -260,8 +252,11 @@ class EngineSession:
             for f in self.plan.factors for w in WORLDS for t in ("raw", "lv")
         ]
 
-    def run(self) -> Derivation:
-        """Assert the answers, let the rules chain, open the second stratum; return what was derived."""
+    def run(self, *, one_by_one: bool = False) -> Derivation:
+        """Assert the answers, let the rules chain, open the second stratum; return what was derived.
+
+        ``one_by_one`` asserts the facts singly instead of as one batch (the result is the same).
+        """
         with _lock:
             if self._open:
                 raise EngineError("session already run")
@@ -269,7 +264,11 @@ class EngineSession:
             self._open = True
             try:
                 facts = [self._answer_fact(i) for i in self.plan.indicators] + self._seed_facts()
-                self._call("assert_facts", facts)
+                if one_by_one:
+                    for fact in facts:
+                        self._call("assert_fact", fact)
+                else:
+                    self._call("assert_facts", facts)
                 self._open_phase()
             except BaseException:
                 self.close()

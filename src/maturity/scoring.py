@@ -124,7 +124,8 @@ class Scorer:
     def _reasons(self, profile: Profile, d: Derivation, factor: Any, level: int) -> tuple[Reason, ...]:
         reasons = []
         for n in range(1, level + 1):
-            rule, _support = next((r, s) for r, s in d.rules_for(("raw", factor.id, n, "lo")))
+            # Several ways may hold; report the first in the ruleset's order, whatever the history.
+            rule = min((r for r, _ in d.rules_for(("raw", factor.id, n, "lo"))), key=lambda r: self._clauses[r].clause)
             clause = self._clauses[rule]
             atoms = [self.plan.atoms[a] for a in clause.atoms]
             reasons.append(Reason(
@@ -174,11 +175,20 @@ class Scorer:
         return (NextStep(target, self._names[target], tuple(best), len(options),
                          tuple(map(str, factor.levels[target].sources))),)
 
+    def _assessed(self, profile: Profile, factor_id: str) -> bool:
+        """Whether the answers known are enough to judge level 1 in at least one of its ways.
+
+        It depends on which answers are known, never on their values, so better answers
+        cannot move a factor in or out of the means (which keeps scores monotone).
+        """
+        return any(all(profile.answer(self.plan.atoms[a].indicator).known for a in clause.atoms)
+                   for clause in self.plan.clauses_for(factor_id, 1))
+
     def _factor(self, profile: Profile, d: Derivation, factor: Any) -> FactorResult:
         lo, hi = d.level(factor.id, "lo"), d.level(factor.id, "hi")
         indicators = self.plan.factor_indicators[factor.id]
         unknown = tuple(i for i in indicators if not profile.answer(i).known)
-        assessed = len(unknown) < len(indicators)
+        assessed = self._assessed(profile, factor.id)
         return FactorResult(
             id=factor.id, title=factor.title, pillar=factor.pillar, core=factor.core, weight=factor.weight,
             assessed=assessed,
@@ -199,7 +209,8 @@ class Scorer:
             for world, status in (("lo", "raised"), ("hi", "possible")):
                 if not d.finding(fd.id, world):
                     continue
-                rule = d.rules_for(("fd", fd.id, world))[0][0]
+                rule = min((r for r, _ in d.rules_for(("fd", fd.id, world))),
+                           key=lambda r: self._finding_clauses[r].clause)
                 clause = self._finding_clauses[rule]
                 atoms = [self.plan.atoms[a] for a in clause.atoms]
                 texts = [a.text for a in atoms] + [self.plan.level_literals[x].text for x in clause.levels]

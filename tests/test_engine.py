@@ -1,0 +1,97 @@
+"""The durable_rules adapter: drained sessions, batches, errors, clean-up, incremental change."""
+
+from __future__ import annotations
+
+import pytest
+
+from maturity import EngineError
+from maturity import engine as engine_module
+from maturity.engine import EngineSession
+from maturity.plan import compile_plan
+
+from conftest import make_profile
+
+
+def _encoded(scorer, values):
+    return scorer._encoded(make_profile(values))
+
+
+def _levels(derivation, plan):
+    return {(f, w): derivation.level(f, w) for f in plan.factors for w in ("lo", "hi")}
+
+
+def test_answers_that_fail_every_rule_are_still_handled(mini_scorer):
+    # every known answer fails every comparison: durable_rules must not refuse the facts
+    values = {"unit_exists": False, "unit_staff": 0, "diagnostic": "none", "help_desk": False}
+    with EngineSession(mini_scorer.plan, _encoded(mini_scorer, values)) as session:
+        d = session.run()
+    assert all(d.level(f, "lo") == 0 and d.level(f, "hi") == 0 for f in mini_scorer.plan.factors)
+
+
+def test_batch_equals_one_by_one(core_scorer, core):
+    values = {ind.id: None for ind in core.indicators}
+    for i, ind in enumerate(core.indicators):
+        if i % 3 == 0:
+            values[ind.id] = getattr(ind, "scale", [True])[-1] if ind.type in ("ordinal", "boolean") else 3
+    encoded = _encoded(core_scorer, values)
+    with EngineSession(core_scorer.plan, encoded) as a, EngineSession(core_scorer.plan, encoded) as b:
+        batch, single = a.run(), b.run(one_by_one=True)
+    assert batch.facts.keys() == single.facts.keys()
+
+
+def test_an_exception_inside_an_action_is_raised_not_swallowed(mini_scorer, monkeypatch):
+    def boom(self, *args):
+        raise RuntimeError("action failed on purpose")
+
+    monkeypatch.setattr(EngineSession, "_record", boom)
+    session = EngineSession(mini_scorer.plan, _encoded(mini_scorer, {"unit_exists": True}))
+    with pytest.raises(EngineError, match="action failed on purpose"):
+        session.run()
+    assert session.sid not in engine_module._sessions
+
+
+def test_closed_sessions_free_their_state(mini_scorer):
+    before = len(engine_module._sessions)
+    for i in range(50):
+        mini_scorer.score(make_profile({"unit_exists": True}, f"t{i}"), keep_session=False)
+    assert len(engine_module._sessions) == before
+    session = EngineSession(mini_scorer.plan, _encoded(mini_scorer, {"unit_exists": True}))
+    session.run()
+    name = session._name
+    session.close()
+    with pytest.raises(Exception):
+        engine_module._host.get_facts(name, session.sid)
+
+
+def test_kept_sessions_are_freed_with_their_assessment(mini_scorer):
+    import gc
+
+    before = len(engine_module._sessions)
+    a = mini_scorer.score(make_profile({"unit_exists": True}))
+    assert len(engine_module._sessions) == before + 1
+    del a
+    gc.collect()
+    assert len(engine_module._sessions) == before
+
+
+def test_change_then_undo_restores_the_derivation(mini_scorer):
+    encoded = _encoded(mini_scorer, {"unit_exists": True, "help_desk": True, "unit_staff": 3})
+    with EngineSession(mini_scorer.plan, encoded) as session:
+        first = session.run()
+        session.change({"diagnostic": 2, "unit_staff": 0})
+        again = session.change(encoded)
+    assert again.facts.keys() == first.facts.keys()
+
+
+def test_a_closed_session_cannot_change(mini_scorer):
+    session = EngineSession(mini_scorer.plan, _encoded(mini_scorer, {}))
+    session.run()
+    session.close()
+    with pytest.raises(EngineError, match="closed"):
+        session.change({"unit_exists": True})
+
+
+def test_plan_compiles_to_one_registered_ruleset(mini):
+    plan_a, plan_b = compile_plan(mini), compile_plan(mini)
+    assert plan_a.digest == plan_b.digest
+    assert engine_module._ruleset_name(plan_a) == engine_module._ruleset_name(plan_b)
