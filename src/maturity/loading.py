@@ -9,7 +9,6 @@
 from __future__ import annotations
 
 import os
-from importlib.resources import files
 from pathlib import Path
 from typing import Any, Iterator, Union
 
@@ -39,10 +38,10 @@ KINDS = {"ruleset": Ruleset, "profile": Profile}
 
 
 def _bundled(kind: str) -> Path:
-    try:
-        return Path(str(files(f"maturity._bundled.{kind}")))
-    except ModuleNotFoundError:  # an editable install: the folders at the top of the repository
-        return Path(__file__).resolve().parents[2] / kind
+    installed = Path(__file__).resolve().parent / "_bundled" / kind
+    if installed.is_dir():
+        return installed
+    return Path(__file__).resolve().parents[2] / kind  # an editable install: the repository's folders
 
 
 def bundled_ruleset_path() -> Path:
