@@ -88,3 +88,14 @@ def test_schema_prints_json_schema():
 def test_python_dash_m_works_too():
     result = subprocess.run([sys.executable, "-m", "maturity", "--version"], capture_output=True, text=True)
     assert result.returncode == 0 and "maturity" in result.stdout
+
+
+@pytest.mark.parametrize("territory", ["ph-legazpi", "ec-pichincha", "ec-imbabura", "cr-upala", "sn-sedhiou"])
+def test_score_every_bundled_profile_in_text_and_json(territory):
+    text = run("score", f"profiles/{territory}.yaml")
+    assert text.returncode == 0, text.stderr
+    assert "OVERALL" in text.stdout and "REASONS AND NEXT STEPS" in text.stdout
+    data = json.loads(run("score", f"profiles/{territory}.yaml", "--format", "json").stdout)
+    assert data["territory"]["id"] == territory
+    assert {"score", "lower", "upper", "stage"} <= set(data["overall"])
+    assert len(data["factors"]) == 19 and all({"reasons", "next_steps", "caps"} <= set(f) for f in data["factors"])
