@@ -1,0 +1,146 @@
+"""Score large populations in chunks, with bounded memory: CSV or Parquet in, result frames out.
+
+Each chunk of territories is checked, encoded and scored with the vectorised evaluator
+(:mod:`maturity.vectorised`); only one chunk is held at a time. A result frame has one row per
+territory and the columns ``score, lower, upper, stage, stage_lower, stage_upper``, then
+``level.<factor>`` (``<NA>`` when unassessed), ``lower_level.<factor>``, ``upper_level.<factor>``,
+``pillar.<pillar>``, ``cap.<cap>`` and ``finding.<finding>``.
+
+Input columns are indicator ids plus an optional ``territory`` column (the row key). In CSV files
+an empty cell or ``unknown`` is unknown, booleans are ``true``/``false``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Iterable, Iterator, Mapping, Optional, Union
+
+import numpy as np
+import pandas as pd
+
+from .plan import Plan, compile_plan
+from .ruleset import BooleanIndicator, CountIndicator, NumberIndicator, Ruleset, YearIndicator
+from .table import aggregate_table
+from .vectorised import derive_table
+
+__all__ = ["score_frame", "score_stream", "score_file", "score_dask"]
+
+Source = Union[str, Path, Iterable[pd.DataFrame]]
+_TRUE, _FALSE = {"true", "True", "TRUE", "1"}, {"false", "False", "FALSE", "0"}
+
+
+def score_frame(ruleset: Ruleset, table: pd.DataFrame, *, plan: Optional[Plan] = None,
+                factor_weights: Optional[Mapping[str, float]] = None,
+                pillar_weights: Optional[Mapping[str, float]] = None) -> pd.DataFrame:
+    """The flat result frame (see the module) for one answers table."""
+    plan = plan or compile_plan(ruleset)
+    derived = derive_table(ruleset, table, plan=plan)
+    s = aggregate_table(ruleset, derived, factor_weights=factor_weights, pillar_weights=pillar_weights)
+    parts = [s.overall, derived.level.add_prefix("level."), derived.lower_level.add_prefix("lower_level."),
+             derived.upper_level.add_prefix("upper_level."), s.pillar_score.add_prefix("pillar."),
+             derived.caps.add_prefix("cap."), derived.findings.add_prefix("finding.")]
+    return pd.concat(parts, axis=1)
+
+
+def _from_text(ruleset: Ruleset, chunk: pd.DataFrame) -> pd.DataFrame:
+    """Typed columns from a chunk of strings (CSV): what the vectorised checks expect."""
+    out = {}
+    for c in chunk.columns:
+        col = chunk[c]
+        try:
+            ind = ruleset.indicator(c)
+        except StopIteration:
+            out[c] = col  # not an indicator: reported by the checks
+            continue
+        text = col.astype(object).where(col.notna(), "")
+        missing = text.isin(["", "unknown"]).to_numpy()
+        if isinstance(ind, BooleanIndicator):
+            vals = np.where(text.isin(_TRUE), True, np.where(text.isin(_FALSE), False, text.to_numpy(dtype=object)))
+        elif isinstance(ind, (NumberIndicator, CountIndicator, YearIndicator)):
+            num = pd.to_numeric(text.where(~missing), errors="coerce").to_numpy(dtype=float)
+            unparsed = ~missing & np.isnan(num)
+            whole = not isinstance(ind, NumberIndicator)
+            if whole and not unparsed.any() and np.all(np.isnan(num) | (num == np.round(num))):
+                out[c] = pd.array(np.where(missing, None, num), dtype="Int64")
+                continue
+            vals = np.where(unparsed, text.to_numpy(dtype=object), num).astype(object)
+            if not unparsed.any() and not whole:
+                out[c] = num
+                continue
+        else:
+            vals = text.to_numpy(dtype=object)
+        out[c] = pd.Series(np.where(missing, None, vals), index=chunk.index, dtype=object)
+    return pd.DataFrame(out, index=chunk.index)
+
+
+def _chunks(ruleset: Ruleset, source: Source, chunksize: int, key: str) -> Iterator[pd.DataFrame]:
+    if isinstance(source, (str, Path)):
+        path = Path(source)
+        if path.suffix.lower() in (".parquet", ".pq"):
+            import pyarrow.parquet as pq  # noqa: PLC0415 (optional)
+
+            for batch in pq.ParquetFile(path).iter_batches(batch_size=chunksize):
+                frame = batch.to_pandas()
+                yield frame.set_index(key) if key in frame.columns else frame
+        else:
+            with pd.read_csv(path, dtype=str, keep_default_na=False, chunksize=chunksize) as reader:
+                for chunk in reader:
+                    chunk = chunk.set_index(key) if key in chunk.columns else chunk
+                    yield _from_text(ruleset, chunk)
+    else:
+        for frame in source:
+            frame = frame.set_index(key) if key in frame.columns else frame
+            for start in range(0, len(frame), chunksize):
+                yield frame.iloc[start:start + chunksize]
+
+
+def score_stream(ruleset: Ruleset, source: Source, *, chunksize: int = 100_000, key: str = "territory",
+                 plan: Optional[Plan] = None, factor_weights: Optional[Mapping[str, float]] = None,
+                 pillar_weights: Optional[Mapping[str, float]] = None) -> Iterator[pd.DataFrame]:
+    """Result frames, one per chunk of ``source`` (a CSV or Parquet path, or frames)."""
+    plan = plan or compile_plan(ruleset)
+    for chunk in _chunks(ruleset, source, chunksize, key):
+        yield score_frame(ruleset, chunk, plan=plan, factor_weights=factor_weights, pillar_weights=pillar_weights)
+
+
+def score_file(ruleset: Ruleset, source: Source, dest: Union[str, Path], **kwargs: Any) -> int:
+    """Score ``source`` chunk by chunk into ``dest`` (``.csv`` or ``.parquet``); returns the rows written."""
+    dest = Path(dest)
+    rows, writer = 0, None
+    try:
+        for k, frame in enumerate(score_stream(ruleset, source, **kwargs)):
+            if dest.suffix.lower() in (".parquet", ".pq"):
+                import pyarrow as pa  # noqa: PLC0415 (optional)
+                import pyarrow.parquet as pq  # noqa: PLC0415
+
+                table = pa.Table.from_pandas(_for_parquet(frame), preserve_index=True)
+                if writer is None:
+                    writer = pq.ParquetWriter(dest, table.schema)
+                writer.write_table(table.cast(writer.schema))
+            else:
+                frame.to_csv(dest, mode="w" if k == 0 else "a", header=k == 0)
+            rows += len(frame)
+    finally:
+        if writer is not None:
+            writer.close()
+    return rows
+
+
+def _for_parquet(frame: pd.DataFrame) -> pd.DataFrame:
+    """Stable column types across chunks (an all-empty chunk would otherwise change a schema)."""
+    out = frame.copy()
+    for c in out.columns:
+        if out[c].dtype == object or pd.api.types.is_string_dtype(out[c].dtype):
+            out[c] = out[c].astype("string")
+    return out
+
+
+def score_dask(ruleset: Ruleset, ddf: Any, *, plan: Optional[Plan] = None, **weights: Any) -> Any:
+    """Score a ``dask.dataframe`` partition by partition (lazy; ``.compute()`` it)."""
+    plan = plan or compile_plan(ruleset)
+    meta = score_frame(ruleset, ddf._meta, plan=plan, **weights)
+    return ddf.map_partitions(_score_partition, ruleset, plan=plan, meta=meta, **weights)
+
+
+def _score_partition(table: pd.DataFrame, ruleset: Ruleset, **kwargs: Any) -> pd.DataFrame:
+    return score_frame(ruleset, table, **kwargs)
