@@ -23,7 +23,7 @@ def run(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
 
 
 def test_validate_bundled_rulesets_and_profiles():
-    result = run("validate", "rulesets", "profiles")
+    result = run("validate", "rulesets", "profiles", "seals")
     assert result.returncode == 0, result.stdout + result.stderr
     assert "0 invalid" in result.stderr
 

@@ -186,6 +186,7 @@ class Assessment:
     factors: tuple[FactorResult, ...]
     findings: tuple[FindingResult, ...]
     completeness: Completeness
+    governance_gaps: tuple[dict[str, Any], ...] = ()  # coherence gaps of the profile's governance graph
     _scorer: Any = field(default=None, repr=False, compare=False)
 
     def factor(self, factor_id: str) -> FactorResult:
@@ -213,6 +214,7 @@ class Assessment:
             "factors": _plain(self.factors),
             "findings": _plain(self.findings),
             "completeness": _plain(self.completeness),
+            "governance_gaps": _plain(self.governance_gaps),
         }
 
     def to_json(self, indent: int | None = 2) -> str:

@@ -256,6 +256,14 @@ def check_profile(profile: Profile) -> list[Problem]:
         dec = profile.context.decentralisation
         if dec is not None and dec.source is not None and dec.source.source not in known:
             out.append(Problem("unknown-source", f"cites undeclared source '{dec.source.source}'", ("context", key, "source")))
+    from .governance.derive import DERIVED_INDICATORS  # noqa: PLC0415
+    from .governance.model import check_governance  # noqa: PLC0415
+
+    out += check_governance(profile)
+    if profile.governance is not None:
+        out += [Problem("derived-answer", f"'{key}' is derived from the governance section; the profile cannot also answer it",
+                        ("answers", key), hint="remove the answer, or state it as unknown")
+                for key, ans in profile.answers.items() if key in DERIVED_INDICATORS and ans.known]
     return out
 
 

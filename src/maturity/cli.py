@@ -10,7 +10,8 @@ from typing import Optional
 import click
 
 from . import __version__
-from .errors import InvalidFileError, MaturityError
+from ._yamlio import read_yaml
+from .errors import InvalidFileError, MaturityError, Problem
 from .loading import bundled_ruleset_path, iter_yaml_files, load_file, load_profile, load_ruleset
 from .profile import Profile
 from .render_text import render_assessment
@@ -43,6 +44,14 @@ def main() -> None:
     """Score how far local and regional authorities have mainstreamed migration into development planning."""
 
 
+def _kind_of(file: Path) -> Optional[str]:
+    try:
+        data = read_yaml(file).data
+    except MaturityError:
+        return None
+    return data.get("kind") if isinstance(data, dict) else None
+
+
 @main.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
 @RULESET_OPTION
@@ -58,6 +67,14 @@ def validate(paths: tuple[Path, ...], ruleset_path: Optional[Path]) -> None:
     bad = 0
     for file in files:
         try:
+            if _kind_of(file) == "seal":  # seals are checked against the ruleset they name
+                if rs is None:
+                    raise InvalidFileError(str(file), [Problem("no-ruleset", "cannot check the seal: the ruleset is invalid", (), file=str(file))])
+                from .seal import load_seal  # noqa: PLC0415
+
+                load_seal(file, rs)
+                click.echo(f"{file}: ok (seal)", err=True)
+                continue
             obj = load_file(file, rs)
         except InvalidFileError as exc:
             bad += 1
@@ -82,9 +99,14 @@ def validate(paths: tuple[Path, ...], ruleset_path: Optional[Path]) -> None:
 @click.argument("profile_path", metavar="PROFILE", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @RULESET_OPTION
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
-def score(profile_path: Path, ruleset_path: Optional[Path], fmt: str) -> None:
+@click.option("--lang", default=None, help="Language of the ruleset's texts (e.g. es, fr); English where untranslated.")
+def score(profile_path: Path, ruleset_path: Optional[Path], fmt: str, lang: Optional[str]) -> None:
     """Score one territorial profile and explain the result."""
     rs = _ruleset(ruleset_path)
+    if lang:
+        from .i18n import translate
+
+        rs = translate(rs, lang, ruleset_path or bundled_ruleset_path())
     try:
         assessment = Scorer(rs).score(load_profile(profile_path, rs), keep_session=False)
     except MaturityError as exc:
@@ -99,6 +121,21 @@ def schema(kind: str) -> None:
     """Print the JSON Schema of the ruleset or profile format."""
     click.echo(json.dumps(json_schema(kind), indent=2))  # type: ignore[arg-type]
 
+
+# Ruleset authoring: maturity test, show, diff, translations (issue 8).
+from .cli_authoring import diff_command, show_command, test_command, translations_command  # noqa: E402
+
+for _command in (test_command, show_command, diff_command, translations_command):
+    main.add_command(_command)
+
+from .cli_gaps import gaps  # noqa: E402
+
+main.add_command(gaps)
+
+from .cli_benchmarking import benchmark_command, template_command  # noqa: E402
+
+main.add_command(benchmark_command)
+main.add_command(template_command)
 
 if __name__ == "__main__":  # pragma: no cover
     main()

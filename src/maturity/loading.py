@@ -114,7 +114,7 @@ def _validation_problems(exc: ValidationError, doc: Document, kind: str) -> list
         hint = None
         if etype == "extra_forbidden":
             message = f"unknown key '{path[-1] if path else err['loc'][-1]}'"
-            hint = suggest(str(err["loc"][-1]), _VOCABULARY[kind])
+            hint = suggest(str(err["loc"][-1]), _VOCABULARY.get(kind, ()))
         elif etype == "missing":
             message = f"missing required field '{err['loc'][-1]}'"
         else:
@@ -154,6 +154,10 @@ def _gate(doc: Document, expected: str | None) -> str:
 
 def _build(doc: Document, expected: str | None, ruleset: Ruleset | None = None) -> Ruleset | Profile:
     kind = _gate(doc, expected)
+    if kind == "ruleset" and "extends" in doc.data:  # a tailored ruleset: resolve it against its parent first
+        from .tailoring import resolve_document
+
+        doc = resolve_document(doc)
     model = KINDS[kind]
     try:
         obj = model.model_validate(doc.data)
@@ -191,8 +195,20 @@ def load_profile(path: PathLike, ruleset: Ruleset | None = None) -> Profile:
 
 
 def load_file(path: PathLike, ruleset: Ruleset | None = None) -> Ruleset | Profile:
-    """Load a ruleset or a profile, whichever the file's ``kind`` says."""
-    return _build(read_yaml(path), None, ruleset)
+    """Load a ruleset or a profile (or another kind in ``OTHER_KINDS``), whichever the file's ``kind`` says."""
+    doc = read_yaml(path)
+    kind = doc.data.get("kind") if isinstance(doc.data, dict) else None
+    if kind in OTHER_KINDS:
+        import importlib
+
+        module, _, func = OTHER_KINDS[kind].partition(":")
+        return getattr(importlib.import_module(module), func)(doc)
+    return _build(doc, None, ruleset)
+
+
+# Kinds that live beside rulesets (loaded by their own modules): ruleset tests and translations.
+OTHER_KINDS = {"ruleset-tests": "maturity.rulesettests:load_tests_document",
+               "translation": "maturity.i18n:load_translation_document"}
 
 
 def iter_yaml_files(paths: list[PathLike]) -> Iterator[Path]:

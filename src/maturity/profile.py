@@ -11,6 +11,7 @@ from typing import Annotated, Any, Literal, Union
 from pydantic import BaseModel, ConfigDict, Field, model_serializer, model_validator
 
 from .citations import Citation, SourceDoc
+from .governance.model import Governance
 
 __all__ = ["Profile", "Territory", "Context", "Decentralisation", "Answer", "UNKNOWN", "ADMIN_LEVELS"]
 
@@ -90,6 +91,8 @@ class Profile(_Model):
     context: Context = Field(default_factory=Context)
     sources: list[SourceDoc] = Field(default_factory=list)
     answers: dict[str, Answer] = Field(default_factory=dict)
+    governance: Governance | None = Field(default=None, description="actors and relations of the mainstreaming "
+                                          "process (see docs/formats.md, Governance section)")
 
     def answer(self, indicator_id: str) -> Answer:
         """The answer for ``indicator_id``; ``unknown`` when the profile is silent."""

@@ -60,4 +60,11 @@ def render_assessment(a: Assessment, *, detail: bool = True) -> str:
         if fd.action:
             lines.append(f"    action: {fd.action}")
         lines.append(f"    because {' and '.join(fd.conditions)}  [{', '.join(fd.sources)}]")
+    if a.governance_gaps:
+        partial = not a.governance_gaps[0].get("graph_complete", False)
+        lines += ["", "GOVERNANCE GAPS (from the profile's governance graph; see `maturity gaps`)"]
+        if partial:
+            lines.append("  the governance section is not marked complete: a gap may be a gap in the description")
+        for g in a.governance_gaps:
+            lines.append(f"- [{g['severity']}] {g['kind']}: {g['explanation']}")
     return "\n".join(lines) + "\n"

@@ -31,6 +31,7 @@ from .checks import check_answers, value_problem
 from .engine import Derivation, EngineSession
 from .errors import InvalidFileError, MaturityError, Problem, suggest
 from .loading import load_core_ruleset
+from .governance.derive import apply_governance, governance_gaps
 from .plan import compile_plan, encode_value
 from .profile import UNKNOWN, Answer, Profile
 from .ruleset import Ruleset
@@ -53,6 +54,7 @@ class Scorer:
     # -- public -----------------------------------------------------------------------------
     def score(self, profile: Profile, *, keep_session: bool = True) -> Assessment:
         """Score one profile. With ``keep_session`` the engine session stays open for ``what_if``."""
+        profile = apply_governance(profile, self.ruleset)  # graph-derived answers, citing the governance graph
         problems = check_answers(profile, self.ruleset)
         if problems:
             raise InvalidFileError(None, problems)
@@ -263,6 +265,8 @@ class Scorer:
             pillars=tuple(pillars),
             factors=factors,
             findings=self._findings(profile, d),
+            governance_gaps=tuple({**g.to_dict(), "graph_complete": profile.governance.complete}
+                                  for g in governance_gaps(profile)) if profile.governance else (),
             completeness=Completeness(len(rs.indicators) - len(unknown), len(rs.indicators), unknown,
                                       tuple(f.id for f in factors if not f.assessed)),
             _scorer=self,

@@ -31,6 +31,7 @@ import pandas as pd
 from .engine import EngineSession
 from .errors import InvalidFileError, Problem
 from .checks import value_problem
+from .governance.derive import apply_governance
 from .plan import Plan, compile_plan, encode_value
 from .profile import Profile
 from .ruleset import Ruleset
@@ -44,7 +45,7 @@ def answers_table(profiles: Iterable[Profile], ruleset: Ruleset) -> pd.DataFrame
     """One row per profile (indexed by territory id), one column per indicator; ``None`` is unknown."""
     ids = [i.id for i in ruleset.indicators]
     rows, index = [], []
-    for p in profiles:
+    for p in (apply_governance(p, ruleset) for p in profiles):  # graph-derived answers, as in Scorer.score
         index.append(p.territory.id)
         rows.append([p.answer(i).value if p.answer(i).known else None for i in ids])
     return pd.DataFrame(rows, index=pd.Index(index, name="territory"), columns=ids, dtype=object)

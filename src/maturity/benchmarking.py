@@ -1,0 +1,347 @@
+"""Benchmarking runs: many territories scored, sealed, ranked and compared with their peers.
+
+>>> from maturity import bundled_profiles_dir, load_core_ruleset
+>>> rs = load_core_ruleset()
+>>> profiles, failures = load_profiles([bundled_profiles_dir()], rs)
+>>> run = benchmark(profiles, rs)
+>>> sorted(run.table["territory"])[:2]
+['cr-upala', 'ec-imbabura']
+>>> bool(run.table.loc[run.table["territory"] == "sn-sedhiou", "rank"].isna().all())  # nothing known: unranked
+True
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterable, Literal, Optional, Sequence
+
+import sys
+
+import numpy as np
+import pandas as pd
+from tqdm import tqdm
+
+from .errors import InvalidFileError, MaturityError
+from .loading import iter_yaml_files, load_core_ruleset, load_profile
+from .plan import compile_plan
+from .profile import Profile
+from .ruleset import BooleanIndicator, CountIndicator, NumberIndicator, OrdinalIndicator, Ruleset
+from .seal import Seal, seal_results, with_seal_gates
+from .table import DerivedLevels, TableScores, aggregate_table, answers_table, derive_levels
+
+__all__ = ["Failure", "BenchmarkRun", "load_profiles", "territory_meta", "benchmark", "benchmark_table",
+           "competition_rank", "robustness", "progress"]
+
+Engine = Literal["durable", "vectorised"]
+
+
+@dataclass(frozen=True)
+class Failure:
+    """A file that could not be scored, and why (every problem, with file and line)."""
+
+    file: str
+    message: str
+
+
+@dataclass
+class BenchmarkRun:
+    """The result of a run: ``table`` has one row per territory and year."""
+
+    table: pd.DataFrame
+    ruleset: dict[str, str]
+    seal: Optional[dict[str, Any]]
+    peers: Optional[str]
+    engine: str
+    derived: DerivedLevels
+    scores: TableScores
+    failures: list[Failure] = field(default_factory=list)
+    robustness: Optional[pd.DataFrame] = None
+
+
+SHEETS = (".csv", ".xlsx", ".xlsm")
+
+
+def load_profiles(paths: Sequence[str | Path], ruleset: Ruleset) -> tuple[list[Profile], list[Failure]]:
+    """Load every profile under ``paths`` (YAML files, folders, CSV/XLSX sheets).
+
+    A bad file, or a bad row of a sheet, is reported as a :class:`Failure` with its file and
+    line; everything else still loads.
+    """
+    from .spreadsheets import read_sheet  # noqa: PLC0415
+
+    profiles: list[Profile] = []
+    failures: list[Failure] = []
+    sheets = [Path(p) for p in paths if Path(p).is_file() and Path(p).suffix.lower() in SHEETS]
+    others = [p for p in paths if Path(p) not in sheets]
+    for sheet in sheets:
+        try:
+            loaded, errors = read_sheet(sheet, ruleset)
+        except InvalidFileError as exc:
+            loaded, errors = [], [exc]
+        profiles += loaded
+        failures += [Failure(str(sheet), str(e)) for e in errors]
+    for file in iter_yaml_files(list(others)) if others else ():
+        try:
+            profiles.append(load_profile(file, ruleset))
+        except MaturityError as exc:
+            failures.append(Failure(str(file), str(exc)))
+    return profiles, failures
+
+
+def _band(population: Optional[int]) -> Optional[str]:
+    if population is None:
+        return None
+    for limit, name in ((50_000, "<50k"), (250_000, "50k-250k"), (1_000_000, "250k-1M")):
+        if population < limit:
+            return name
+    return ">=1M"
+
+
+def territory_meta(profiles: Iterable[Profile]) -> pd.DataFrame:
+    """One row per profile: the columns a run groups and labels territories by."""
+    rows = []
+    for p in profiles:
+        t = p.territory
+        rows.append({"territory": t.id, "name": t.name, "country": t.country, "level": t.level,
+                     "parent": t.parent, "region": p.context.region, "year": t.assessment_year,
+                     "population": p.context.population, "population_band": _band(p.context.population),
+                     "synthetic": p.synthetic})
+    return pd.DataFrame(rows, columns=["territory", "name", "country", "level", "parent", "region", "year",
+                                       "population", "population_band", "synthetic"])
+
+
+def competition_rank(scores: pd.Series) -> pd.Series:
+    """Rank 1 for the highest score; ties share the best rank (1, 2, 2, 4); no score, no rank.
+
+    >>> competition_rank(pd.Series([50.0, 75.0, 50.0, float("nan")])).tolist()
+    [2, 1, 2, <NA>]
+    """
+    return scores.rank(method="min", ascending=False).astype("Int64")
+
+
+def benchmark(profiles: Sequence[Profile] | Sequence[str | Path] | str | Path, ruleset: Optional[Ruleset] = None, *,
+              seal: Optional[Seal] = None, peers: Optional[str] = None, engine: Engine = "durable", draws: int = 0,
+              seed: int = 0, failures: Sequence[Failure] = ()) -> BenchmarkRun:
+    """Score, seal, rank and compare territories; see :func:`benchmark_table` for the columns.
+
+    ``profiles`` is a list of :class:`~maturity.Profile`, or a path (or a list of paths) to
+    profile files, folders or CSV/XLSX sheets; files that fail to load are listed in
+    ``run.failures`` and the rest is scored.
+    """
+    rs = ruleset or load_core_ruleset()
+    if isinstance(profiles, (str, Path)):
+        profiles = [profiles]
+    if any(isinstance(p, (str, Path)) for p in profiles):
+        profiles, bad = load_profiles(list(profiles), rs)  # type: ignore[arg-type]
+        failures = [*failures, *bad]
+    return benchmark_table(answers_table(profiles, rs), territory_meta(profiles), rs, seal=seal, peers=peers,  # type: ignore[arg-type]
+                           engine=engine, draws=draws, seed=seed, failures=failures)
+
+
+def benchmark_table(answers: pd.DataFrame, meta: pd.DataFrame, ruleset: Ruleset, *, seal: Optional[Seal] = None,
+                    peers: Optional[str] = None, engine: Engine = "durable", draws: int = 0, seed: int = 0,
+                    failures: Sequence[Failure] = (), show_progress: bool = False) -> BenchmarkRun:
+    """A run over an answers table (see :func:`maturity.table.answers_table`) and its territories' meta.
+
+    ``run.table`` has one row per territory and year: the ``meta`` columns (``territory``,
+    ``name``, ``country``, ``level``, ``region``, ``year``, ``population_band``, ``synthetic``,
+    ...), ``score``/``lower``/``upper``, ``stage`` (and its bounds), ``completeness``,
+    ``pillar.<id>``, ``level.<factor>`` and ``upper_level.<factor>``; with a seal ``seal``
+    (passed, possible, failed), ``seal_binding_gate``, ``seal_reason`` and ``gate.<id>``;
+    ``rank`` (competition ranking on ``score``: ties share the best rank, no score no rank) and
+    ``vs_sample``; with ``peers`` ``peer_group``, ``peer_rank``, ``peer_size``, ``vs_peers``;
+    with ``draws`` ``rank_median``, ``rank_p05``, ``rank_p95``, ``rank_robust``.
+    """
+    if peers is not None and peers not in meta.columns:
+        raise MaturityError(f"unknown peer column {peers!r}; choose one of: {', '.join(meta.columns)}")
+    rs = with_seal_gates(ruleset, seal) if seal is not None else ruleset
+    plan = compile_plan(rs)
+    answers = answers.reset_index(drop=True)
+    meta = meta.reset_index(drop=True)
+    derived = _derive(rs, answers, engine, plan, show_progress)
+    scores = aggregate_table(rs, derived)
+
+    table = meta.copy()
+    o = scores.overall
+    table["score"], table["lower"], table["upper"] = o["score"], o["lower"], o["upper"]
+    table["stage"], table["stage_lower"], table["stage_upper"] = o["stage"], o["stage_lower"], o["stage_upper"]
+    table["completeness"] = derived.answered / len(rs.indicators)
+    for p in ruleset.pillars:
+        table[f"pillar.{p.id}"] = scores.pillar_score[p.id]
+    levels = derived.level
+    for f in ruleset.factors:
+        table[f"level.{f.id}"] = levels[f.id]
+        table[f"upper_level.{f.id}"] = derived.upper_level[f.id]
+    seal_info = None
+    if seal is not None:
+        sealed = seal_results(seal, ruleset, derived.findings, derived.lower_level, derived.upper_level,
+                              scores.pillar_lower, scores.pillar_upper)
+        for col in sealed.columns:
+            table[col] = sealed[col].to_numpy()
+        seal_info = {"id": seal.id, "version": seal.version, "year": seal.year, "gates": seal.gate_ids(ruleset)}
+    table["rank"] = competition_rank(table["score"])
+    table["vs_sample"] = table["score"] - table["score"].median()
+    if peers is not None:
+        group = table[peers].astype(object).where(table[peers].notna(), "(none)")
+        table["peer_group"] = group
+        table["peer_rank"] = table.groupby(group)["score"].rank(method="min", ascending=False).astype("Int64")
+        table["peer_size"] = table.groupby(group)["territory"].transform("size")
+        table["vs_peers"] = table["score"] - table.groupby(group)["score"].transform("median")
+    run = BenchmarkRun(table, {"id": ruleset.id, "version": ruleset.version, "digest": plan.digest}, seal_info,
+                       peers, engine, derived, scores, list(failures))
+    if draws:
+        run.robustness = robustness(ruleset, answers, derived, draws=draws, seed=seed, engine=engine, plan=plan, rs=rs,
+                                    show_progress=show_progress)
+        table["rank_median"] = run.robustness["median"]
+        table["rank_p05"], table["rank_p95"] = run.robustness["p05"], run.robustness["p95"]
+        table["rank_robust"] = run.robustness["robust"]
+    return run
+
+
+def _derive(rs: Ruleset, answers: pd.DataFrame, engine: Engine, plan: Any, show_progress: bool) -> DerivedLevels:
+    """``derive_levels``, in chunks behind a progress bar on stderr when asked."""
+    if not show_progress or len(answers) == 0:
+        return derive_levels(rs, answers, engine=engine, plan=plan)
+    size = 50 if engine == "durable" else 5_000
+    parts = []
+    with tqdm(total=len(answers), desc="scoring", unit="territory", file=sys.stderr) as bar:
+        for start in range(0, len(answers), size):
+            parts.append(derive_levels(rs, answers.iloc[start:start + size], engine=engine, plan=plan))
+            bar.update(min(size, len(answers) - start))
+    return DerivedLevels(*(pd.concat([getattr(p, f) for p in parts]) for f in
+                           ("lower_level", "upper_level", "assessed", "caps", "findings", "answered")))
+
+
+def _fill_unknowns(ruleset: Ruleset, answers: pd.DataFrame, rng: np.random.Generator) -> pd.DataFrame:
+    """A copy with every unknown answer replaced by a random value of its indicator's type."""
+    filled = answers.copy()
+    for ind in ruleset.indicators:
+        col = filled[ind.id]
+        missing = col.isna().to_numpy() | (col.astype(object) == "unknown").to_numpy()
+        n = int(missing.sum())
+        if not n:
+            continue
+        if isinstance(ind, BooleanIndicator):
+            values: list[Any] = list(rng.random(n) < 0.5)
+            values = [bool(v) for v in values]
+        elif isinstance(ind, OrdinalIndicator):
+            values = [ind.scale[i] for i in rng.integers(0, len(ind.scale), n)]
+        elif isinstance(ind, CountIndicator):
+            known = pd.to_numeric(col[~missing], errors="coerce")
+            top = int(max(known.max() if len(known) else 0, 10))
+            values = [int(v) for v in rng.integers(0, top + 1, n)]
+        elif isinstance(ind, NumberIndicator):
+            lo = ind.minimum if ind.minimum is not None else 0.0
+            hi = ind.maximum if ind.maximum is not None else 100.0
+            values = [float(v) for v in rng.uniform(lo, hi, n)]
+        else:  # year
+            values = [int(v) for v in rng.integers(1990, 2031, n)]
+        col = col.astype(object).copy()
+        col[missing] = values
+        filled[ind.id] = col
+    return filled
+
+
+def _encoded_filler(ruleset: Ruleset, answers: pd.DataFrame, plan: Any, derived: DerivedLevels):
+    """For the vectorised engine: encode once, then draw unknowns directly as encoded values."""
+    from .vectorised import _frames, compile_vectorised, encode_table, evaluate  # noqa: PLC0415
+
+    plan = plan or compile_plan(ruleset)
+    cp = compile_vectorised(plan)
+    values, known, _ = encode_table(ruleset, answers, plan)
+    unknown = ~known
+    domains = []
+    for j, ind_id in enumerate(cp.indicators):
+        ind = ruleset.indicator(ind_id)
+        if isinstance(ind, BooleanIndicator):
+            domains.append(("int", 0, 1))
+        elif isinstance(ind, OrdinalIndicator):
+            domains.append(("int", 0, len(ind.scale) - 1))
+        elif isinstance(ind, CountIndicator):
+            seen = values[known[:, j], j]
+            domains.append(("int", 0, int(max(seen.max() if seen.size else 0, 10))))
+        elif isinstance(ind, NumberIndicator):
+            domains.append(("float", ind.minimum if ind.minimum is not None else 0.0,
+                            ind.maximum if ind.maximum is not None else 100.0))
+        else:
+            domains.append(("int", 1990, 2030))
+    everything = np.ones_like(known)
+
+    def fill(rng: np.random.Generator) -> DerivedLevels:
+        filled = values.copy()
+        for j, (kind, lo, hi) in enumerate(domains):
+            rows = unknown[:, j]
+            n = int(rows.sum())
+            if n:
+                filled[rows, j] = rng.integers(lo, hi + 1, n) if kind == "int" else rng.uniform(lo, hi, n)
+        lo_, hi_, caps, findings = _frames(cp, evaluate(cp, filled, everything), answers.index)
+        assessed = pd.DataFrame(True, index=answers.index, columns=list(plan.factors))
+        return DerivedLevels(lo_, hi_, assessed, caps, findings, derived.answered)
+
+    return fill
+
+
+def robustness(ruleset: Ruleset, answers: pd.DataFrame, derived: DerivedLevels, *, draws: int = 200, seed: int = 0,
+               engine: Engine = "durable", weight_spread: float = 0.5, unknowns: bool = True,
+               plan: Any = None, rs: Optional[Ruleset] = None, show_progress: bool = False) -> pd.DataFrame:
+    """Monte Carlo over weights (each weight times U(1-spread, 1+spread)) and over unknown answers.
+
+    Returns, per territory, the median rank and its 5th-95th percentile interval; a rank is
+    *robust* when that interval spans at most one place or a tenth of the territories,
+    whichever is more.
+    """
+    rng = np.random.default_rng(seed)
+    ranks = np.zeros((draws, len(answers)))
+    fill = _encoded_filler(rs or ruleset, answers, plan, derived) if unknowns and engine == "vectorised" else None
+    for d in tqdm(range(draws), desc="robustness draws", unit="draw", disable=not show_progress, file=sys.stderr):
+        fw = {f.id: f.weight * rng.uniform(1 - weight_spread, 1 + weight_spread) for f in ruleset.factors}
+        pw = {p.id: p.weight * rng.uniform(1 - weight_spread, 1 + weight_spread) for p in ruleset.pillars}
+        if not unknowns:
+            levels = derived
+        elif fill is not None:
+            levels = fill(rng)
+        else:
+            levels = derive_levels(rs or ruleset, _fill_unknowns(ruleset, answers, rng), engine=engine, plan=plan)
+        overall = aggregate_table(ruleset, levels, factor_weights=fw, pillar_weights=pw).overall["score"]
+        ranks[d] = competition_rank(overall).astype(float).fillna(np.nan).to_numpy(dtype=float)
+    p05, med, p95 = (np.nanpercentile(ranks, q, axis=0) if draws else np.full(len(answers), np.nan) for q in (5, 50, 95))
+    width = max(1.0, 0.1 * len(answers))
+    return pd.DataFrame({"median": med, "p05": p05, "p95": p95, "robust": (p95 - p05) <= width}, index=answers.index)
+
+
+def progress(run: BenchmarkRun) -> pd.DataFrame:
+    """The same territory across years: one row per pair of consecutive years.
+
+    Columns: ``territory``, ``from_year``, ``to_year``, ``score_change``, ``change.<factor>``
+    (level change, ``<NA>`` where either year leaves the factor unassessed), ``factors_up``,
+    ``factors_down``, ``most_improved`` (the largest score change of the sample, ties included),
+    ``seal`` in ``to_year`` and ``seal_history``: ``first-time`` when the seal is passed for
+    the first time, ``repeat`` when it was passed in an earlier year too; ``synthetic``.
+    """
+    t = run.table.dropna(subset=["year"]).sort_values(["territory", "year"])
+    level_cols = [c for c in t.columns if c.startswith("level.")]
+    rows = []
+    for territory, g in t.groupby("territory", sort=True):
+        g = g.reset_index(drop=True)
+        for i in range(1, len(g)):
+            a, b = g.iloc[i - 1], g.iloc[i]
+            changes = {f"change.{c.removeprefix('level.')}": (b[c] - a[c]) if pd.notna(a[c]) and pd.notna(b[c]) else pd.NA
+                       for c in level_cols}
+            known = [v for v in changes.values() if not pd.isna(v)]
+            passed_before = "seal" in g and (g["seal"][:i] == "passed").any()
+            rows.append({"territory": territory, "from_year": int(a["year"]), "to_year": int(b["year"]),
+                         "score_change": b["score"] - a["score"], **changes,
+                         "factors_up": sum(1 for v in known if v > 0), "factors_down": sum(1 for v in known if v < 0),
+                         "seal": b.get("seal"),
+                         "seal_history": ("repeat" if passed_before else "first-time") if b.get("seal") == "passed" else None,
+                         "synthetic": bool(b.get("synthetic", False))})
+    columns = ["territory", "from_year", "to_year", "score_change", *(f"change.{c.removeprefix('level.')}" for c in level_cols),
+               "factors_up", "factors_down", "most_improved", "seal", "seal_history", "synthetic"]
+    out = pd.DataFrame(rows, columns=[c for c in columns if c != "most_improved"])
+    best = pd.to_numeric(out["score_change"], errors="coerce").max()
+    out.insert(columns.index("most_improved"), "most_improved", out["score_change"].eq(best) & pd.notna(best))
+    for c in out.columns:
+        if c.startswith("change."):
+            out[c] = out[c].astype("Int64")
+    return out

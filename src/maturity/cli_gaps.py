@@ -1,0 +1,72 @@
+"""``maturity gaps PROFILE``: coherence gaps in a profile's governance graph.
+
+Exit codes as for every maturity command: 0 success, 1 invalid input, 2 usage error.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Optional
+
+import click
+
+from .errors import MaturityError
+from .loading import load_profile
+
+__all__ = ["gaps"]
+
+
+@click.command()
+@click.argument("profile_path", metavar="PROFILE", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("--draw", "draw_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Also draw the graph, gaps highlighted, to this file (.png or .svg).")
+@click.option("--max-hops", type=click.IntRange(min=1), default=2, show_default=True,
+              help="How far a sector department may be from the M&D unit or working group.")
+def gaps(profile_path: Path, fmt: str, draw_path: Optional[Path], max_hops: int) -> None:
+    """List the coherence gaps in PROFILE's governance section, and the graph-derived answers."""
+    from .governance import build_graph, declared_vs_graph, derived_answers, find_gaps  # noqa: PLC0415
+
+    if draw_path is not None and draw_path.suffix.lower() not in (".png", ".svg"):
+        raise click.UsageError(f"--draw writes .png or .svg files, not {draw_path.suffix or 'no suffix'!r}")
+    try:
+        profile = load_profile(profile_path)
+    except MaturityError as exc:
+        click.echo(str(exc), err=True)
+        sys.exit(1)
+    G = build_graph(profile)
+    findings = find_gaps(G, max_hops=max_hops) + declared_vs_graph(profile, G)
+    derived = derived_answers(G) if profile.governance is not None else {}
+    if draw_path is not None:
+        from .governance.draw import draw_governance  # noqa: PLC0415 (matplotlib only when drawing)
+
+        fig = draw_governance(G, findings)
+        fig.savefig(draw_path, bbox_inches="tight")
+    if fmt == "json":
+        click.echo(json.dumps({
+            "territory": profile.territory.id,
+            "governance": profile.governance is not None,
+            "complete": bool(G.graph.get("complete")),
+            "actors": G.number_of_nodes(),
+            "relations": G.number_of_edges(),
+            "gaps": [f.to_dict() for f in findings],
+            "derived": {k: {"value": a.value, "note": a.note} for k, a in derived.items()},
+        }, indent=2, ensure_ascii=False))
+        return
+    name = profile.territory.name
+    if profile.governance is None:
+        click.echo(f"{name}: the profile has no governance section; nothing to analyse.")
+        return
+    scope = "complete" if G.graph.get("complete") else "not marked complete: a gap may be a gap in the description"
+    click.echo(f"{name}: {G.number_of_nodes()} actors, {G.number_of_edges()} relations ({scope})")
+    click.echo(f"{len(findings)} gap(s)")
+    for f in findings:
+        click.echo(f"- [{f.severity}] {f.kind}: {f.explanation}")
+        click.echo(f"    actors: {', '.join(f.actors)}")
+        click.echo(f"    action: {f.action}")
+        click.echo(f"    sources: {'; '.join(f.sources)}")
+    click.echo("graph-derived answers:")
+    for k, a in derived.items():
+        click.echo(f"- {k} = {a.value}" + (f"  ({a.note})" if a.note else ""))
