@@ -180,3 +180,13 @@ def test_progress_first_time_passer_factor_changes_and_most_improved(mini):
     assert steps.loc[("t", 2021), "change.unit"] == 1 and steps.loc[("u", 2021), "score_change"] == 0
     assert steps.loc[("u", 2021), "seal_history"] == "repeat"  # passed in 2020 as well
     assert steps["most_improved"].tolist() == [False, True, False]  # t 2021 -> 2022: services 0 -> 2, +50
+
+
+def test_a_vectorised_run_is_explained_by_the_reference_engine(core):
+    profiles, _ = load_profiles([bundled_profiles_dir()], core)
+    run_ = benchmark(profiles, core)
+    assert run_.engine == "vectorised"
+    a = run_.explain("ec-pichincha")
+    row = run_.table.set_index("territory").loc["ec-pichincha"]
+    assert a.overall.score == pytest.approx(row["score"])
+    assert a.factor("services").level == row["level.services"] and a.factor("services").reasons

@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 from tqdm import tqdm
 
+from .assessment import Assessment
 from .errors import InvalidFileError, MaturityError
 from .loading import iter_yaml_files, load_core_ruleset, load_profile
 from .plan import compile_plan
@@ -57,6 +58,32 @@ class BenchmarkRun:
     scores: TableScores
     failures: list[Failure] = field(default_factory=list)
     robustness: Optional[pd.DataFrame] = None
+    answers: Optional[pd.DataFrame] = field(default=None, repr=False)
+    scored_with: Optional[Ruleset] = field(default=None, repr=False)
+
+    def explain(self, territory: str, year: Any = None) -> "Assessment":
+        """The full explained assessment of one territory of the run, from the durable_rules engine.
+
+        The run's levels come from the evaluator it was given (vectorised by default); the
+        explanation is always the reference engine's, on the same answers.
+        """
+        from .scoring import Scorer  # noqa: PLC0415
+
+        rows = self.table.index[(self.table["territory"] == territory)
+                                & ((self.table["year"] == year) if year is not None else True)]
+        if len(rows) != 1 or self.answers is None or self.scored_with is None:
+            raise MaturityError(f"no single territory {territory!r}{f' in {year}' if year else ''} in this run")
+        i = rows[0]
+        row, meta = self.answers.loc[i], self.table.loc[i]
+        known = {k: {"value": (v.item() if hasattr(v, "item") else v), "source": "run input"}
+                 for k, v in row.items() if v is not None and not (isinstance(v, float) and np.isnan(v)) and v != "unknown"}
+        profile = Profile.model_validate({
+            "kind": "profile", "format_version": 1, "synthetic": bool(meta["synthetic"]),
+            "territory": {"id": meta["territory"], "name": meta["name"], "country": meta["country"], "level": meta["level"],
+                          "assessment_year": None if pd.isna(meta["year"]) else int(meta["year"])},
+            "sources": [{"id": "run", "title": "the answers this benchmarking run scored"}],
+            "answers": known})
+        return Scorer(self.scored_with).score(profile, keep_session=False)
 
 
 SHEETS = (".csv", ".xlsx", ".xlsm")
@@ -121,7 +148,7 @@ def competition_rank(scores: pd.Series) -> pd.Series:
 
 
 def benchmark(profiles: Sequence[Profile] | Sequence[str | Path] | str | Path, ruleset: Optional[Ruleset] = None, *,
-              seal: Optional[Seal] = None, peers: Optional[str] = None, engine: Engine = "durable", draws: int = 0,
+              seal: Optional[Seal] = None, peers: Optional[str] = None, engine: Engine = "vectorised", draws: int = 0,
               seed: int = 0, failures: Sequence[Failure] = ()) -> BenchmarkRun:
     """Score, seal, rank and compare territories; see :func:`benchmark_table` for the columns.
 
@@ -140,7 +167,7 @@ def benchmark(profiles: Sequence[Profile] | Sequence[str | Path] | str | Path, r
 
 
 def benchmark_table(answers: pd.DataFrame, meta: pd.DataFrame, ruleset: Ruleset, *, seal: Optional[Seal] = None,
-                    peers: Optional[str] = None, engine: Engine = "durable", draws: int = 0, seed: int = 0,
+                    peers: Optional[str] = None, engine: Engine = "vectorised", draws: int = 0, seed: int = 0,
                     failures: Sequence[Failure] = (), show_progress: bool = False) -> BenchmarkRun:
     """A run over an answers table (see :func:`maturity.table.answers_table`) and its territories' meta.
 
@@ -189,7 +216,7 @@ def benchmark_table(answers: pd.DataFrame, meta: pd.DataFrame, ruleset: Ruleset,
         table["peer_size"] = table.groupby(group)["territory"].transform("size")
         table["vs_peers"] = table["score"] - table.groupby(group)["score"].transform("median")
     run = BenchmarkRun(table, {"id": ruleset.id, "version": ruleset.version, "digest": plan.digest}, seal_info,
-                       peers, engine, derived, scores, list(failures))
+                       peers, engine, derived, scores, list(failures), answers=answers, scored_with=rs)
     if draws:
         run.robustness = robustness(ruleset, answers, derived, draws=draws, seed=seed, engine=engine, plan=plan, rs=rs,
                                     show_progress=show_progress)
