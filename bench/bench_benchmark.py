@@ -20,6 +20,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--engine", choices=["vectorised", "durable"], default="vectorised")
     parser.add_argument("--draws", type=int, default=1000)
+    parser.add_argument("--large", type=int, default=100_000,
+                        help="also score, seal and rank a population of this size (the synthetic one repeated); 0 to skip")
     args = parser.parse_args()
     rs = load_core_ruleset()
     seal = load_seal(bundled_seals_dir() / "md-sglg.yaml", rs)
@@ -39,6 +41,18 @@ def main() -> None:
     print(f"  the same with {args.draws} robustness draws {t_full:7.2f} s")
     print(f"  seal results: {run.table['seal'].value_counts().to_dict()}; robust ranks: "
           f"{int(run_r.table['rank_robust'].sum())} of {n}")
+    if args.large:
+        import pandas as pd  # noqa: PLC0415
+
+        copies = -(-args.large // n)
+        big_a = pd.concat([answers] * copies, ignore_index=True).iloc[:args.large]
+        big_m = pd.concat([meta] * copies, ignore_index=True).iloc[:args.large]
+        big_m["territory"] = [f"t{i}" for i in range(len(big_m))]
+        t = time.perf_counter()
+        big = benchmark_table(big_a, big_m, rs, seal=seal, peers="level", engine=args.engine)
+        t_big = time.perf_counter() - t
+        print(f"  {len(big.table):,} territories scored, sealed and ranked: {t_big:.2f} s "
+              f"({len(big.table) / t_big:,.0f} territories/s)")
 
 
 if __name__ == "__main__":

@@ -88,6 +88,14 @@ def assessed_factors(plan: Plan, known: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(out, index=known.index, columns=list(plan.factors))
 
 
+def _check_columns(ruleset: Ruleset, table: pd.DataFrame) -> None:
+    ids = {i.id for i in ruleset.indicators}
+    problems = [Problem("unknown-indicator", f"ruleset '{ruleset.id}' has no indicator '{c}'", ("columns", str(c)))
+                for c in table.columns if c not in ids]
+    if problems:
+        raise InvalidFileError(None, problems)
+
+
 def _check_table(ruleset: Ruleset, table: pd.DataFrame) -> None:
     ids = {i.id for i in ruleset.indicators}
     problems = [Problem("unknown-indicator", f"ruleset '{ruleset.id}' has no indicator '{c}'", ("columns", str(c)))
@@ -112,6 +120,11 @@ def derive_levels(ruleset: Ruleset, table: pd.DataFrame, *, engine: Engine = "du
                   plan: Optional[Plan] = None) -> DerivedLevels:
     """Run the ruleset's rules for every row of ``table`` (see :func:`answers_table`)."""
     plan = plan or compile_plan(ruleset)
+    if engine == "vectorised":  # checks, encodes and evaluates column-wise (see maturity.vectorised)
+        from .vectorised import derive_table  # noqa: PLC0415 (optional second evaluator)
+
+        _check_columns(ruleset, table)
+        return derive_table(ruleset, table.reindex(columns=[i.id for i in ruleset.indicators]), plan=plan)
     _check_table(ruleset, table)
     table = table.reindex(columns=[i.id for i in ruleset.indicators])
     known = ~table.map(_is_missing).astype(bool)
