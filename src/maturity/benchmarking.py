@@ -272,7 +272,7 @@ def _fill_unknowns(ruleset: Ruleset, answers: pd.DataFrame, rng: np.random.Gener
 
 def _encoded_filler(ruleset: Ruleset, answers: pd.DataFrame, plan: Any, derived: DerivedLevels):
     """For the vectorised engine: encode once, then draw unknowns directly as encoded values."""
-    from .vectorised import _frames, compile_vectorised, encode_table, evaluate  # noqa: PLC0415
+    from .vectorised import compile_vectorised, encode_table, evaluate  # noqa: PLC0415
 
     plan = plan or compile_plan(ruleset)
     cp = compile_vectorised(plan)
@@ -294,17 +294,22 @@ def _encoded_filler(ruleset: Ruleset, answers: pd.DataFrame, plan: Any, derived:
         else:
             domains.append(("int", 1990, 2030))
     everything = np.ones_like(known)
+    rows, cols = np.nonzero(~known)  # every unknown cell, drawn at once below
+    kinds = np.array([d[0] == "int" for d in domains])[cols]
+    low = np.array([d[1] for d in domains], dtype=float)[cols]
+    span = np.array([d[2] - d[1] for d in domains], dtype=float)[cols]
+    factors = list(plan.factors)
+    assessed = pd.DataFrame(True, index=answers.index, columns=factors)
+    no_columns = pd.DataFrame(index=answers.index)
 
     def fill(rng: np.random.Generator) -> DerivedLevels:
+        u = rng.random(len(rows))
         filled = values.copy()
-        for j, (kind, lo, hi) in enumerate(domains):
-            rows = unknown[:, j]
-            n = int(rows.sum())
-            if n:
-                filled[rows, j] = rng.integers(lo, hi + 1, n) if kind == "int" else rng.uniform(lo, hi, n)
-        lo_, hi_, caps, findings = _frames(cp, evaluate(cp, filled, everything), answers.index)
-        assessed = pd.DataFrame(True, index=answers.index, columns=list(plan.factors))
-        return DerivedLevels(lo_, hi_, assessed, caps, findings, derived.answered)
+        filled[rows, cols] = np.where(kinds, low + np.floor(u * (span + 1)), low + u * span)
+        ev = evaluate(cp, filled, everything)
+        lo_ = pd.DataFrame(ev["lo"], index=answers.index, columns=factors)
+        hi_ = pd.DataFrame(ev["hi"], index=answers.index, columns=factors)
+        return DerivedLevels(lo_, hi_, assessed, no_columns, no_columns, derived.answered)  # ranks need levels only
 
     return fill
 
