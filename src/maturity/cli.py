@@ -137,5 +137,9 @@ from .cli_benchmarking import benchmark_command, template_command  # noqa: E402
 main.add_command(benchmark_command)
 main.add_command(template_command)
 
+from .cli_report import profile_command  # noqa: E402
+
+main.add_command(profile_command)
+
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -1,0 +1,57 @@
+"""``maturity profile PROFILE``: profile mode (one territory, no rank) as text, JSON or HTML.
+
+Exit codes as for every maturity command: 0 success, 1 invalid input, 2 usage error.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Optional
+
+import click
+
+from ._yamlio import write_atomic
+from .errors import MaturityError
+from .loading import bundled_ruleset_path, load_profile, load_ruleset
+
+__all__ = ["profile_command"]
+
+
+@click.command("profile")
+@click.argument("profile_path", metavar="PROFILE", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--ruleset", "ruleset_path", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
+              help="Ruleset file (default: the bundled core ruleset).")
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "html"]), default="text", show_default=True)
+@click.option("--out", "out_path", type=click.Path(dir_okay=False, writable=True, path_type=Path), default=None,
+              help="Write to this file (atomically) instead of standard output.")
+def profile_command(profile_path: Path, ruleset_path: Optional[Path], fmt: str, out_path: Optional[Path]) -> None:
+    """Profile mode for one territory: well-developed areas, areas with potential, next steps, findings.
+
+    No rank: the territory is described on its own, as in IOM's Local Migration Governance
+    Indicators profiles. --format html writes one self-contained page (inline CSS, embedded
+    figures, no scripts, no network).
+    """
+    from .report import profile_mode, render_profile_text  # noqa: PLC0415
+    from .scoring import Scorer  # noqa: PLC0415
+
+    try:
+        ruleset = load_ruleset(ruleset_path or bundled_ruleset_path())
+        assessment = Scorer(ruleset).score(load_profile(profile_path, ruleset), keep_session=False)
+    except MaturityError as exc:
+        click.echo(str(exc), err=True)
+        sys.exit(1)
+    content = profile_mode(assessment)
+    if fmt == "json":
+        output = content.to_json() + "\n"
+    elif fmt == "html":
+        from .report.html import render_profile_html  # noqa: PLC0415 (jinja2 and matplotlib only for HTML)
+
+        output = render_profile_html(content)
+    else:
+        output = render_profile_text(content)
+    if out_path is None:
+        click.echo(output, nl=False)
+        return
+    write_atomic(out_path, output)
+    click.echo(f"{out_path}: {fmt} profile of {assessment.territory['id']} written", err=True)

@@ -1,0 +1,202 @@
+"""Report figures: matplotlib ``Figure`` objects, drawn with the Agg canvas (no pyplot state).
+
+Single-territory figures take an :class:`~maturity.Assessment` or a
+:class:`~maturity.report.content.ProfileContent`; the many-territory figures take plain
+pandas tables so that benchmarking reports can reuse them.
+
+>>> import pandas as pd
+>>> fig = stage_distribution_figure(pd.DataFrame({"stage": ["emerging", "emerging", "exploring"]}),
+...                                 order=["exploring", "emerging", "consolidating"])
+>>> [int(p.get_height()) for p in fig.axes[0].patches]
+[1, 2, 0]
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+import math
+from typing import Any, Optional, Sequence, Union
+
+import numpy as np
+import pandas as pd
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.colors import ListedColormap
+from matplotlib.figure import Figure
+
+from ..assessment import Assessment
+from .content import ProfileContent
+
+__all__ = [
+    "radar_figure",
+    "factor_bars_figure",
+    "heatmap_figure",
+    "stage_distribution_figure",
+    "levels_frame",
+    "figure_png",
+    "figure_data_uri",
+]
+
+Scored = Union[Assessment, ProfileContent]
+LEVEL_COLOURS = ["#d7301f", "#fc8d59", "#fdcc8a", "#91bfdb", "#4575b4"]  # levels 0-4
+
+
+def _new_figure(width: float, height: float) -> Figure:
+    fig = Figure(figsize=(width, height), layout="constrained")
+    FigureCanvasAgg(fig)
+    return fig
+
+
+def _rows(scored: Scored) -> list[dict[str, Any]]:
+    """Per factor: id, title, score (None when unassessed), lower, upper, level and level bounds."""
+    if isinstance(scored, ProfileContent):
+        items: Sequence[Any] = scored.factors
+        return [{"id": a.factor, "title": a.title, "score": a.score, "lower": a.lower, "upper": a.upper,
+                 "level": a.level, "lower_level": a.lower_level, "upper_level": a.upper_level} for a in items]
+    if isinstance(scored, Assessment):
+        return [{"id": f.id, "title": f.title, "score": f.score, "lower": f.lower, "upper": f.upper,
+                 "level": f.level, "lower_level": f.lower_level, "upper_level": f.upper_level} for f in scored.factors]
+    raise TypeError(f"expected an Assessment or a ProfileContent, not {type(scored).__name__}")
+
+
+def _name(scored: Scored, limit: int = 60) -> str:
+    """The territory's name for titles and legends, cut to ``limit`` characters."""
+    name = str(scored.territory.get("name") or scored.territory.get("id"))
+    return name if len(name) <= limit else name[: limit - 1] + "\u2026"
+
+
+def radar_figure(scored: Scored, peers: Optional[Sequence[Scored]] = None, *, title: Optional[str] = None) -> Figure:
+    """A radar of the factor scores (0-100), the band between lower and upper bounds shaded.
+
+    Unassessed factors have no score: the score line breaks there, the band still shows their
+    bounds. ``peers`` adds one line per other territory (scores only). The first line of the
+    polar axes is the territory's scores (``NaN`` where unassessed), closing back on the first factor.
+    """
+    rows = _rows(scored)
+    n = len(rows)
+    angles = np.linspace(0, 2 * math.pi, n, endpoint=False)
+    closed = np.append(angles, angles[:1])
+
+    def loop(values: Sequence[Optional[float]]) -> np.ndarray:
+        arr = np.array([np.nan if v is None else float(v) for v in values], dtype=float)
+        return np.append(arr, arr[:1])
+
+    fig = _new_figure(7, 7)
+    ax = fig.add_subplot(projection="polar")
+    ax.plot(closed, loop([r["score"] for r in rows]), color="#08519c", linewidth=2, marker="o", label=_name(scored))
+    ax.fill_between(closed, loop([r["lower"] for r in rows]), loop([r["upper"] for r in rows]),
+                    color="#6baed6", alpha=0.25, label="bounds (unknowns at worst / best)")
+    for peer in peers or ():
+        peer_rows = {r["id"]: r["score"] for r in _rows(peer)}
+        ax.plot(closed, loop([peer_rows.get(r["id"]) for r in rows]), linewidth=1, linestyle="--", label=_name(peer))
+    ax.set_xticks(angles)
+    ax.set_xticklabels([r["id"].replace("_", " ") for r in rows], fontsize=7)
+    ax.set_ylim(0, 100)
+    ax.set_yticks([25, 50, 75, 100])
+    ax.set_yticklabels(["25", "50", "75", "100"], fontsize=6)
+    ax.set_title(title if title is not None else f"{_name(scored)}: factor scores with bounds", fontsize=10)
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.06), ncol=2, fontsize=7, frameon=False)
+    return fig
+
+
+def factor_bars_figure(scored: Scored, *, max_level: int = 4, title: Optional[str] = None) -> Figure:
+    """Horizontal bars of each factor's known level (none when unassessed), bounds as a whisker.
+
+    Bars are in the factors' order from top to bottom; their widths are the levels (0 where
+    unassessed, the bar then drawn hatched and empty), the whiskers span lower to upper level.
+    """
+    rows = _rows(scored)
+    y = np.arange(len(rows))[::-1]
+    fig = _new_figure(8, 0.32 * len(rows) + 1.2)
+    ax = fig.add_subplot()
+    widths = [r["level"] if r["level"] is not None else 0 for r in rows]
+    colours = [LEVEL_COLOURS[min(int(w), len(LEVEL_COLOURS) - 1)] if r["level"] is not None else "white"
+               for w, r in zip(widths, rows)]
+    bars = ax.barh(y, widths, color=colours, edgecolor="#555555", height=0.6)
+    for bar, r in zip(bars, rows):
+        if r["level"] is None:
+            bar.set_hatch("//")
+            ax.text(0.05, bar.get_y() + bar.get_height() / 2, "unknown", va="center", fontsize=6, color="#555555")
+    ax.hlines(y, [r["lower_level"] for r in rows], [r["upper_level"] for r in rows], color="#222222", linewidth=1.2)
+    ax.plot([r["upper_level"] for r in rows], y, "|", color="#222222", markersize=8)
+    ax.set_yticks(y)
+    ax.set_yticklabels([r["title"] for r in rows], fontsize=7)
+    ax.set_xlim(0, max_level + 0.2)
+    ax.set_xticks(range(max_level + 1))
+    ax.set_xlabel("level (line: bounds with the unknown answers)")
+    ax.set_title(title if title is not None else f"{_name(scored)}: factor levels", fontsize=10)
+    return fig
+
+
+def levels_frame(table: pd.DataFrame, *, prefix: str = "level.", id_column: str = "territory") -> pd.DataFrame:
+    """A benchmarking table (a row per territory, ``level.<factor>`` columns) as factor-by-territory levels."""
+    columns = [c for c in table.columns if str(c).startswith(prefix)]
+    if not columns:
+        raise ValueError(f"no '{prefix}<factor>' columns in the table")
+    out = table[columns].copy()
+    if id_column in table.columns:
+        out.index = table[id_column].astype(str)
+    out.columns = [str(c)[len(prefix):] for c in columns]
+    return out.T.apply(pd.to_numeric, errors="coerce")
+
+
+def heatmap_figure(levels_df: pd.DataFrame, *, max_level: int = 4, title: str = "Factor levels by territory") -> Figure:
+    """A heat map of factor levels: rows are factors (the index), columns territories.
+
+    Values are levels (0 to ``max_level``); missing values (unassessed) are drawn grey and
+    marked ``?``. The image's array is the table's values (masked where missing).
+    """
+    values = levels_df.apply(pd.to_numeric, errors="coerce").to_numpy(dtype=float)
+    masked = np.ma.masked_invalid(values)
+    rows, cols = values.shape
+    fig = _new_figure(max(5.0, 0.9 * cols + 3), max(3.0, 0.32 * rows + 1.5))
+    ax = fig.add_subplot()
+    cmap = ListedColormap(LEVEL_COLOURS[: max_level + 1]).with_extremes(bad="#dddddd")
+    image = ax.imshow(masked, cmap=cmap, vmin=-0.5, vmax=max_level + 0.5, aspect="auto")
+    for i in range(rows):
+        for j in range(cols):
+            v = values[i, j]
+            ax.text(j, i, "?" if np.isnan(v) else str(int(v)), ha="center", va="center", fontsize=7)
+    ax.set_xticks(range(cols))
+    ax.set_xticklabels([str(c) for c in levels_df.columns], rotation=45, ha="right", fontsize=7)
+    ax.set_yticks(range(rows))
+    ax.set_yticklabels([str(i) for i in levels_df.index], fontsize=7)
+    fig.colorbar(image, ax=ax, ticks=range(max_level + 1), label="level")
+    ax.set_title(title, fontsize=10)
+    return fig
+
+
+def stage_distribution_figure(df: pd.DataFrame, *, column: str = "stage", order: Optional[Sequence[str]] = None,
+                              title: str = "Territories by stage") -> Figure:
+    """Bars counting territories per stage (``column``), in ``order`` (stages of the ruleset).
+
+    Without ``order`` the stages appear in the order first met. Rows without a stage (no
+    score) are counted in a last ``no score`` bar when there are any.
+    """
+    stages = df[column]
+    labels = list(order) if order is not None else list(dict.fromkeys(stages.dropna().astype(str)))
+    counts = [int((stages.astype("string") == s).sum()) for s in labels]
+    missing = int(stages.isna().sum())
+    if missing:
+        labels, counts = [*labels, "no score"], [*counts, missing]
+    fig = _new_figure(6, 3.5)
+    ax = fig.add_subplot()
+    ax.bar(range(len(labels)), counts, color="#4575b4")
+    ax.set_xticks(range(len(labels)))
+    ax.set_xticklabels(labels, fontsize=8)
+    ax.set_ylabel("territories")
+    ax.yaxis.get_major_locator().set_params(integer=True)
+    ax.set_title(title, fontsize=10)
+    return fig
+
+
+def figure_png(fig: Figure, *, dpi: int = 100) -> bytes:
+    """The figure as PNG bytes."""
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=dpi)
+    return buf.getvalue()
+
+
+def figure_data_uri(fig: Figure, *, dpi: int = 100) -> str:
+    """The figure as a ``data:image/png;base64,...`` URI, for self-contained HTML."""
+    return "data:image/png;base64," + base64.b64encode(figure_png(fig, dpi=dpi)).decode("ascii")
