@@ -59,6 +59,7 @@ class BenchmarkRun:
     failures: list[Failure] = field(default_factory=list)
     robustness: Optional[pd.DataFrame] = None
     answers: Optional[pd.DataFrame] = field(default=None, repr=False)
+    profiles: Optional[list[Profile]] = field(default=None, repr=False)  # row order, when the run started from profiles
     scored_with: Optional[Ruleset] = field(default=None, repr=False)
 
     def explain(self, territory: str, year: Any = None) -> "Assessment":
@@ -74,6 +75,8 @@ class BenchmarkRun:
         if len(rows) != 1 or self.answers is None or self.scored_with is None:
             raise MaturityError(f"no single territory {territory!r}{f' in {year}' if year else ''} in this run")
         i = rows[0]
+        if self.profiles is not None:  # the profile itself: its own sources, notes and governance section
+            return Scorer(self.scored_with).score(self.profiles[self.table.index.get_loc(i)], keep_session=False)
         row, meta = self.answers.loc[i], self.table.loc[i]
         known = {k: {"value": (v.item() if hasattr(v, "item") else v), "source": "run input"}
                  for k, v in row.items() if v is not None and not (isinstance(v, float) and np.isnan(v)) and v != "unknown"}
@@ -162,8 +165,10 @@ def benchmark(profiles: Sequence[Profile] | Sequence[str | Path] | str | Path, r
     if any(isinstance(p, (str, Path)) for p in profiles):
         profiles, bad = load_profiles(list(profiles), rs)  # type: ignore[arg-type]
         failures = [*failures, *bad]
-    return benchmark_table(answers_table(profiles, rs), territory_meta(profiles), rs, seal=seal, peers=peers,  # type: ignore[arg-type]
-                           engine=engine, draws=draws, seed=seed, failures=failures)
+    run = benchmark_table(answers_table(profiles, rs), territory_meta(profiles), rs, seal=seal, peers=peers,  # type: ignore[arg-type]
+                          engine=engine, draws=draws, seed=seed, failures=failures)
+    run.profiles = list(profiles)  # type: ignore[arg-type]
+    return run
 
 
 def benchmark_table(answers: pd.DataFrame, meta: pd.DataFrame, ruleset: Ruleset, *, seal: Optional[Seal] = None,

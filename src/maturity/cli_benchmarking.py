@@ -46,9 +46,11 @@ def _engine_default() -> str:
               help="Run on the synthetic Philippines-like population (1,716 territories) drawn with this seed.")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("benchmark-out"),
               show_default=True)
+@click.option("--report-pages", "report_pages", type=click.IntRange(-1, None), default=50, show_default=True,
+              help="Write report.html with a profile page for up to this many territories (best ranks first); -1: no report.")
 def benchmark_command(paths: tuple[Path, ...], ruleset_path: Optional[Path], seal_path: Optional[Path], no_seal: bool,
                       peers: Optional[str], draws: int, seed: int, engine: Optional[str], synthetic_seed: Optional[int],
-                      out_dir: Path) -> None:
+                      out_dir: Path, report_pages: int) -> None:
     """Score, seal, rank and compare many territories (profiles, folders, CSV or XLSX sheets).
 
     With no PATH, runs on the bundled profiles. Writes results.csv, results.json, results.xlsx,
@@ -80,6 +82,8 @@ def benchmark_command(paths: tuple[Path, ...], ruleset_path: Optional[Path], sea
     except MaturityError as exc:
         click.echo(str(exc), err=True)
         sys.exit(2 if "peer column" in str(exc) else 1)
+    if synthetic_seed is None:
+        run.profiles = profiles  # explanations and report pages use the profiles themselves
     table = run.table.sort_values(["rank", "territory"], na_position="last")
     for name in ("results.csv", "results.json", "results.xlsx"):
         write_table(table, out_dir / name)
@@ -104,6 +108,10 @@ def benchmark_command(paths: tuple[Path, ...], ruleset_path: Optional[Path], sea
                f"({run.engine} engine){'; SYNTHETIC data' if table['synthetic'].any() else ''}\n{seal_line}\n"
                f"{len(run.failures)} input(s) failed\n\n{with_names}\n")
     write_atomic(out_dir / "summary.txt", summary)
+    if report_pages >= 0:
+        from .report.benchmark_report import write_benchmark_report  # noqa: PLC0415
+
+        write_benchmark_report(run, out_dir, pages=report_pages, group=peers or "level")
     click.echo(summary)
     for f in run.failures:
         click.echo(f.message, err=True)

@@ -16,7 +16,7 @@ from __future__ import annotations
 import base64
 import io
 import math
-from typing import Any, Optional, Sequence, Union
+from typing import Mapping, Any, Optional, Sequence, Union
 
 import numpy as np
 import pandas as pd
@@ -65,11 +65,13 @@ def _name(scored: Scored, limit: int = 60) -> str:
     return name if len(name) <= limit else name[: limit - 1] + "\u2026"
 
 
-def radar_figure(scored: Scored, peers: Optional[Sequence[Scored]] = None, *, title: Optional[str] = None) -> Figure:
+def radar_figure(scored: Scored, peers: Optional[Sequence[Scored]] = None, *, title: Optional[str] = None,
+                 peer_average: Optional[Mapping[str, float]] = None, peer_label: str = "peer average") -> Figure:
     """A radar of the factor scores (0-100), the band between lower and upper bounds shaded.
 
     Unassessed factors have no score: the score line breaks there, the band still shows their
-    bounds. ``peers`` adds one line per other territory (scores only). The first line of the
+    bounds. ``peers`` adds one line per other territory (scores only); ``peer_average`` (factor id
+    to score) adds the peer group's mean as a dotted line. The first line of the
     polar axes is the territory's scores (``NaN`` where unassessed), closing back on the first factor.
     """
     rows = _rows(scored)
@@ -89,6 +91,9 @@ def radar_figure(scored: Scored, peers: Optional[Sequence[Scored]] = None, *, ti
     for peer in peers or ():
         peer_rows = {r["id"]: r["score"] for r in _rows(peer)}
         ax.plot(closed, loop([peer_rows.get(r["id"]) for r in rows]), linewidth=1, linestyle="--", label=_name(peer))
+    if peer_average:
+        ax.plot(closed, loop([peer_average.get(r["id"]) for r in rows]), color="#d94801", linewidth=1.5,
+                linestyle=":", label=peer_label)
     ax.set_xticks(angles)
     ax.set_xticklabels([r["id"].replace("_", " ") for r in rows], fontsize=7)
     ax.set_ylim(0, 100)
