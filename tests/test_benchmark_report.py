@@ -38,6 +38,8 @@ def test_report_is_self_contained_and_links_profile_pages(case_run, tmp_path):
     assert html.count('src="data:image/png;base64,') == 3  # heatmap, stages, robustness
     assert 'href="territories/ph-legazpi.html"' in html and (tmp_path / "territories" / "ph-legazpi.html").exists()
     assert not (tmp_path / "territories" / "sn-sedhiou.html").exists()  # only the first two pages
+    page = (tmp_path / "territories" / "ph-legazpi.html").read_text(encoding="utf-8")
+    assert page.count('src="data:image/png;base64,') == 2  # radar against the peers' average, governance drawing
 
 
 def test_hostile_names_are_escaped(core, tmp_path):

@@ -132,8 +132,16 @@ def write_benchmark_report(run: Any, out_dir: str | Path, *, pages: int = 50, gr
         average = run.scores.factor_score[peers.to_numpy()].mean(skipna=True).dropna().to_dict()
         radar = figure_data_uri(radar_figure(assessment, peer_average=average,
                                              peer_label=f"average of its peers ({group}: {groups[matches[0]]})"))
+        drawing = None
+        profile = run.profiles[run.table.index.get_loc(matches[0])] if run.profiles is not None else None
+        if profile is not None and profile.governance is not None:
+            from ..governance import build_graph, find_gaps  # noqa: PLC0415
+            from ..governance.draw import draw_governance  # noqa: PLC0415
+
+            graph = build_graph(profile)
+            drawing = figure_data_uri(draw_governance(graph, find_gaps(graph)))
         name = f"territories/{tid}.html"
-        write_atomic(out_dir / name, render_profile_html(assessment, radar_uri=radar))
+        write_atomic(out_dir / name, render_profile_html(assessment, radar_uri=radar, governance_uri=drawing))
         links[tid] = name
         for g in assessment.governance_gaps:
             gaps[g["kind"]] = gaps.get(g["kind"], 0) + 1

@@ -50,10 +50,12 @@ def _num(x: Optional[float]) -> str:
     return "n/a" if x is None else f"{x:.1f}"
 
 
-def render_profile_html(content: Union[ProfileContent, Assessment], *, radar_uri: Optional[str] = None) -> str:
+def render_profile_html(content: Union[ProfileContent, Assessment], *, radar_uri: Optional[str] = None,
+                        governance_uri: Optional[str] = None) -> str:
     """The profile page of one territory, as a self-contained HTML string.
 
-    ``radar_uri``: an image data URI to embed instead of drawing the radar (tests, caching).
+    ``radar_uri``: an image data URI to embed instead of drawing the radar (tests, caching);
+    ``governance_uri``: a data URI of the governance drawing, shown with the governance gaps.
     """
     if isinstance(content, Assessment):
         content = profile_mode(content)
@@ -63,8 +65,11 @@ def render_profile_html(content: Union[ProfileContent, Assessment], *, radar_uri
         radar_uri = figure_data_uri(radar_figure(content))
     if not radar_uri.startswith("data:image/"):
         raise ValueError("the radar must be embedded as a data:image/... URI (the page loads nothing from elsewhere)")
+    if governance_uri is not None and not governance_uri.startswith("data:image/"):
+        raise ValueError("the governance drawing must be embedded as a data:image/... URI")
     template = _environment().get_template("profile.html.j2")
-    return template.render(c=content, css=_css(), radar_uri=radar_uri, num=_num, version=__version__)
+    return template.render(c=content, css=_css(), radar_uri=radar_uri, governance_uri=governance_uri, num=_num,
+                           version=__version__)
 
 
 def write_profile_html(content: Union[ProfileContent, Assessment], path: Union[str, Path]) -> Path:
