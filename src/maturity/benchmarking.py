@@ -79,7 +79,8 @@ class BenchmarkRun:
             return Scorer(self.scored_with).score(self.profiles[self.table.index.get_loc(i)], keep_session=False)
         row, meta = self.answers.loc[i], self.table.loc[i]
         known = {k: {"value": (v.item() if hasattr(v, "item") else v), "source": "run input"}
-                 for k, v in row.items() if v is not None and not (isinstance(v, float) and np.isnan(v)) and v != "unknown"}
+                 for k, v in row.items() if not (v is None or v is pd.NA or (isinstance(v, float) and np.isnan(v))
+                                                 or (isinstance(v, str) and v == "unknown"))}
         profile = Profile.model_validate({
             "kind": "profile", "format_version": 1, "synthetic": bool(meta["synthetic"]),
             "territory": {"id": meta["territory"], "name": meta["name"], "country": meta["country"], "level": meta["level"],

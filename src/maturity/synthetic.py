@@ -35,6 +35,17 @@ REGIONAL_RATES = [
 ]
 
 
+def _typed(ind, values: list) -> pd.Series:
+    """A typed column (unknown as <NA> or NaN): the fast path of the vectorised evaluator."""
+    if isinstance(ind, BooleanIndicator):
+        return pd.Series(values, dtype="boolean")
+    if isinstance(ind, OrdinalIndicator):
+        return pd.Series(pd.Categorical(values, categories=ind.scale, ordered=True))
+    if isinstance(ind, NumberIndicator):
+        return pd.Series(values, dtype="float64")
+    return pd.Series(values, dtype="Int64")
+
+
 def philippines_like(ruleset: Ruleset, *, seed: int = 0, unknown_share: float = 0.3,
                      base_rate: float = 0.35) -> tuple[pd.DataFrame, pd.DataFrame]:
     """An answers table and a meta table (as :func:`maturity.benchmarking.benchmark_table` takes)."""
@@ -71,7 +82,7 @@ def philippines_like(ruleset: Ruleset, *, seed: int = 0, unknown_share: float = 
                                         ind.scale[0] if isinstance(ind, OrdinalIndicator) else False)
         values[rng.random(n) < unknown_share] = None
         cols[ind.id] = list(values)
-    answers = pd.DataFrame(cols, dtype=object)
+    answers = pd.DataFrame({k: _typed(ruleset.indicator(k), v) for k, v in cols.items()})
     ids = [f"ph-syn-{lv[:4]}-{i:04d}" for i, lv in enumerate(levels)]
     meta = pd.DataFrame({"territory": ids, "name": [f"Synthetic {lv} {i}" for i, lv in enumerate(levels)],
                          "country": "PH", "level": levels, "parent": None, "region": region, "year": 2026,
