@@ -20,15 +20,6 @@ from .table import answers_table
 SHOWN = ["rank", "territory", "name", "score", "lower", "upper", "stage", "seal", "seal_binding_gate", "rank_p05", "rank_p95"]
 
 
-def _engine_default() -> str:
-    try:
-        from . import vectorised  # noqa: F401, PLC0415
-
-        return "vectorised"
-    except ImportError:
-        return "durable"
-
-
 @click.command("benchmark")
 @click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
 @click.option("--ruleset", "ruleset_path", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
@@ -40,8 +31,8 @@ def _engine_default() -> str:
 @click.option("--draws", type=click.IntRange(0, 100_000), default=100, show_default=True,
               help="Monte Carlo draws for rank robustness (weights and unknown answers); 0 to skip.")
 @click.option("--seed", type=int, default=0, show_default=True)
-@click.option("--engine", type=click.Choice(["durable", "vectorised"]), default=None,
-              help="Rules evaluator (default: vectorised where available, else durable).")
+@click.option("--engine", type=click.Choice(["durable", "vectorised"]), default="vectorised", show_default=True,
+              help="Rules evaluator; durable_rules is the reference, slower.")
 @click.option("--synthetic", "synthetic_seed", type=int, default=None,
               help="Run on the synthetic Philippines-like population (1,716 territories) drawn with this seed.")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("benchmark-out"),
@@ -49,7 +40,7 @@ def _engine_default() -> str:
 @click.option("--report-pages", "report_pages", type=click.IntRange(-1, None), default=50, show_default=True,
               help="Write report.html with a profile page for up to this many territories (best ranks first); -1: no report.")
 def benchmark_command(paths: tuple[Path, ...], ruleset_path: Optional[Path], seal_path: Optional[Path], no_seal: bool,
-                      peers: Optional[str], draws: int, seed: int, engine: Optional[str], synthetic_seed: Optional[int],
+                      peers: Optional[str], draws: int, seed: int, engine: str, synthetic_seed: Optional[int],
                       out_dir: Path, report_pages: int) -> None:
     """Score, seal, rank and compare many territories (profiles, folders, CSV or XLSX sheets).
 
@@ -77,7 +68,7 @@ def benchmark_command(paths: tuple[Path, ...], ruleset_path: Optional[Path], sea
             sys.exit(1)
         answers, meta = answers_table(profiles, rs), territory_meta(profiles)
     try:
-        run = benchmark_table(answers, meta, rs, seal=seal, peers=peers, engine=engine or _engine_default(),
+        run = benchmark_table(answers, meta, rs, seal=seal, peers=peers, engine=engine,
                               draws=draws, seed=seed, failures=failures, show_progress=sys.stderr.isatty() and (len(answers) >= 200 or draws >= 50))
     except MaturityError as exc:
         click.echo(str(exc), err=True)
