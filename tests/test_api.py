@@ -13,12 +13,3 @@ def test_every_name_in_all_is_importable():
 def test_all_names_nothing_private():
     assert all(not name.startswith("_") or name == "__version__" for name in maturity.__all__)
     assert sorted(maturity.__all__) == maturity.__all__ or set(maturity.__all__) == set(sorted(maturity.__all__))
-
-
-def test_only_the_engine_module_imports_durable_rules():
-    from pathlib import Path
-
-    src = Path(maturity.__file__).parent
-    importers = sorted(p.name for p in src.rglob("*.py") if "durable" in p.read_text() and "import durable" in p.read_text()
-                       or "from durable" in p.read_text())
-    assert importers == ["engine.py"]

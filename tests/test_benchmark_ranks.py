@@ -10,6 +10,7 @@ import pandas as pd
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from maturity.table import DerivedLevels
 from maturity.benchmarking import benchmark_table, robustness
 from maturity.spreadsheets import read_sheet
 
@@ -62,9 +63,9 @@ def test_robustness_a_clear_order_is_robust_and_unknowns_widen_the_interval():
     again = benchmark_table(answers, meta, RS, engine="vectorised", draws=300, seed=5).table
     pd.testing.assert_frame_equal(t, again)  # seeded: reproducible
     # weights alone cannot move territories whose levels are all equal or all ordered factor by factor
-    weights_only = robustness(RS, answers.iloc[:3], run_.derived.__class__(
-        *(getattr(run_.derived, f).iloc[:3] for f in ("lower_level", "upper_level", "assessed", "caps", "findings",
-                                                     "answered"))), draws=50, unknowns=False)
+    first3 = np.arange(3)
+    weights_only = robustness(RS, run_.prepared.take(first3), DerivedLevels(run_.derived.outcome.take(first3)),
+                              draws=50, unknowns=False)
     assert weights_only["median"].tolist() == [1, 2, 3] and weights_only["robust"].all()
 
 

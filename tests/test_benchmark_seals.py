@@ -8,6 +8,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from maturity.plan import compile_plan
+
 from maturity import InvalidFileError, Profile
 from maturity.benchmarking import benchmark, benchmark_table
 from maturity.loading import parse_ruleset
@@ -133,4 +135,6 @@ def test_a_run_records_the_seal_id_and_version():
     rs = ten_areas(3)
     seal = parse_seal(seal_text("all_core: {min_level: 1}\n"), rs, "s.yaml")
     run = benchmark_table(*table_of([(1,) * 10]), rs, seal=seal)
+    digest = run.seal.pop("digest")
     assert run.seal == {"id": "s", "version": "2026.1", "year": 2026, "gates": ["all_core"]}
+    assert len(digest) == 64 and run.ruleset["digest"] == compile_plan(rs).digest  # the seal leaves the ruleset's digest alone

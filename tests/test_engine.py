@@ -5,15 +5,16 @@ from __future__ import annotations
 import pytest
 
 from maturity import EngineError
-from maturity import engine as engine_module
-from maturity.engine import EngineSession
+from maturity.engines import durable as engine_module
+from maturity.engines.durable import EngineSession
 from maturity.plan import compile_plan
+from maturity.prepare import prepare
 
 from conftest import make_profile
 
 
 def _encoded(scorer, values):
-    return scorer._encoded(make_profile(values))
+    return prepare(scorer.ruleset, make_profile(values), plan=scorer.plan).raise_problems().row_answers(0)
 
 
 def _levels(derivation, plan):

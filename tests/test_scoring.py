@@ -14,7 +14,7 @@ def test_levels_reasons_and_evidence(mini_scorer):
     a = mini_scorer.score(make_profile({"unit_exists": True, "unit_staff": 3, "help_desk": True}))
     unit = a.factor("unit")
     assert (unit.level, unit.level_name, unit.score) == (2, "established", 100.0)
-    assert [r.rule for r in unit.reasons] == ["level:unit:1:0:lo", "level:unit:2:1:lo"]
+    assert [r.rule for r in unit.reasons] == ["level:unit:1:0", "level:unit:2:1"]  # plan clause ids, no engine names
     assert unit.reasons[1].conditions == ("help_desk is true", "unit_staff at least 2")
     assert [(e.indicator, e.value, e.source) for e in unit.reasons[1].evidence] == [
         ("help_desk", True, "src p1"), ("unit_staff", 3, "src p1")]
@@ -40,7 +40,7 @@ def test_cap_holds_services_until_the_diagnostic_is_shown(mini_scorer):
     services = a.factor("services_f")
     assert services.level == 1 and services.upper_level == 2
     (cap,) = services.caps
-    assert (cap.id, cap.status, cap.max_level, cap.rule) == ("services_need_diagnostic", "applied", 1, "cap:services_need_diagnostic:lo")
+    assert (cap.id, cap.status, cap.max_level, cap.rule) == ("services_need_diagnostic", "applied", 1, "cap:services_need_diagnostic")
     assert cap.requires == "diagnostic_f at least 1"
     (step,) = services.next_steps
     assert step.target_level == 2

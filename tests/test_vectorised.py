@@ -14,7 +14,11 @@ from maturity import InvalidFileError
 from maturity.checks import check_ruleset
 from maturity.ruleset import Ruleset
 from maturity.table import aggregate_table, derive_levels
-from maturity.vectorised import compile_vectorised, derive_table
+from maturity.engines.vectorised import compile_vectorised
+
+
+def derive_table(rs, table):
+    return derive_levels(rs, table, engine="vectorised")
 
 SRC = ["src p1"]
 TYPES = ("boolean", "ordinal", "number", "count", "year")
@@ -203,16 +207,18 @@ def test_typed_columns_give_what_object_columns_give(core):
     assert_same(core, derive_levels(core, table, engine="vectorised"), derive_table(core, typed))
 
 
-def test_bad_values_are_reported_as_derive_levels_reports_them(mini):
+@pytest.mark.parametrize("engine", ["durable", "vectorised"])
+def test_bad_values_are_reported_with_their_place(mini, engine):
     table = pd.DataFrame({"diagnostic": ["complete", "half", None], "unit_staff": [1, 2.5, -1],
-                          "unit_exists": [True, "yes", "unknown"], "extra": [1, 2, 3]},
+                          "unit_exists": [True, "maybe", "unknown"], "extra": [1, 2, 3]},
                          index=["a", "b", "c"], dtype=object)
-    with pytest.raises(InvalidFileError) as slow:
-        derive_levels(mini, table)
-    with pytest.raises(InvalidFileError) as fast:
-        derive_table(mini, table)
-    assert [(p.code, p.message, p.path) for p in fast.value.problems] == \
-           [(p.code, p.message, p.path) for p in slow.value.problems]
+    with pytest.raises(InvalidFileError) as err:
+        derive_levels(mini, table, engine=engine)
+    found = [(p.code, p.path) for p in err.value.problems]
+    assert found == [("unknown-indicator", ("columns", "extra")), ("bad-value", ("b", "diagnostic")),
+                     ("bad-value", ("b", "unit_staff")), ("bad-value", ("c", "unit_staff")),
+                     ("bad-value", ("b", "unit_exists"))]
+    assert "expected a whole number of zero or more, got 2.5" in str(err.value)
 
 
 def test_the_compiled_plan_is_cached(core):

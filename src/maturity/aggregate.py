@@ -1,64 +1,112 @@
-"""Scoring maths: weighted means, bounds and stages, as pure functions.
+"""Scoring maths, once, for one territory or a million: weighted means, bounds and stages.
 
->>> weighted_mean([50.0, 100.0], [1.0, 1.0])
-75.0
->>> weighted_mean([0.0, 100.0], [1.0, 1.0], method="geometric")
-0.0
+A factor's score is its level's score; an unassessed factor has no score, only bounds.
+Pillar and overall scores are weighted means (arithmetic or geometric) over the assessed
+factors (pillars); their bounds span the current score and every score the territory could
+get once its unknowns are answered (the hull of the score and the means of the bounds).
+
+>>> import numpy as np
+>>> weighted(np.array([[50.0, 100.0]]), np.array([1.0, 1.0]), np.array([[True, True]]), "arithmetic")
+array([75.])
+>>> weighted(np.array([[0.0, 100.0]]), np.array([1.0, 1.0]), np.array([[True, True]]), "geometric")
+array([0.])
 """
 
 from __future__ import annotations
 
-import math
-from typing import Literal, Optional, Sequence
+from dataclasses import dataclass
+from typing import Mapping, Optional
 
-__all__ = ["weighted_mean", "mean_of_known", "hull", "stage_index"]
+import numpy as np
 
-Method = Literal["arithmetic", "geometric"]
+from .ruleset import Ruleset
 
-
-def weighted_mean(values: Sequence[float], weights: Sequence[float], method: Method = "arithmetic") -> float:
-    """Weighted arithmetic or geometric mean; a geometric mean with any zero value is zero."""
-    if len(values) != len(weights) or not values:
-        raise ValueError("weighted_mean needs as many weights as values, and at least one value")
-    total = float(sum(weights))
-    if total <= 0:
-        raise ValueError("weights must sum to more than zero")
-    if method == "arithmetic":
-        return sum(v * w for v, w in zip(values, weights)) / total
-    if any(v <= 0 for v in values):
-        return 0.0
-    return math.exp(sum(w * math.log(v) for v, w in zip(values, weights)) / total)
+__all__ = ["Scores", "aggregate", "weighted", "stage_of"]
 
 
-def mean_of_known(values: Sequence[Optional[float]], weights: Sequence[float], method: Method = "arithmetic") -> Optional[float]:
-    """Weighted mean over the values that are not None (None when all are None).
+@dataclass(frozen=True)
+class Scores:
+    """Scores of every row: factors (rows x factors), pillars (rows x pillars), overall (rows).
 
-    Unknown values leave the denominator instead of counting as zero:
-
-    >>> mean_of_known([None, 80.0, 40.0], [5.0, 1.0, 1.0])
-    60.0
+    ``factor_score`` is NaN where a factor is unassessed, ``pillar_score`` and ``overall``
+    where nothing under them is assessed. Stages are indices into the ruleset's stages (-1: none).
     """
-    pairs = [(v, w) for v, w in zip(values, weights) if v is not None]
-    if not pairs:
-        return None
-    return weighted_mean([v for v, _ in pairs], [w for _, w in pairs], method)
+
+    factor_score: np.ndarray
+    factor_lower: np.ndarray
+    factor_upper: np.ndarray
+    pillar_score: np.ndarray
+    pillar_lower: np.ndarray
+    pillar_upper: np.ndarray
+    overall: np.ndarray
+    overall_lower: np.ndarray
+    overall_upper: np.ndarray
+    stage: np.ndarray
+    stage_lower: np.ndarray
+    stage_upper: np.ndarray
 
 
-def hull(score: Optional[float], lower: float, upper: float) -> tuple[float, float]:
-    """Bounds that hold the current score as well as every complete answer's score."""
-    if score is None:
-        return lower, upper
-    return min(lower, score), max(upper, score)
+def weighted(values: np.ndarray, weights: np.ndarray, mask: np.ndarray, method: str) -> np.ndarray:
+    """Row-wise weighted mean over the columns where ``mask`` is true; NaN where none is.
 
-
-def stage_index(score: float, thresholds: Sequence[float]) -> int:
-    """Index of the last stage whose threshold ``score`` reaches (thresholds increasing, first 0).
-
-    >>> stage_index(65, [0, 40, 60, 80])
-    2
+    A geometric mean with any zero value is zero.
     """
-    index = 0
-    for i, threshold in enumerate(thresholds):
-        if score + 1e-9 >= threshold:
-            index = i
-    return index
+    w = np.where(mask, weights, 0.0)
+    total = w.sum(axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        if method == "arithmetic":
+            out = np.where(mask, values * w, 0.0).sum(axis=1) / total
+        else:
+            zero = (mask & (values <= 0)).any(axis=1)
+            logs = np.where(mask & (values > 0), np.log(np.where(values > 0, values, 1.0)) * w, 0.0)
+            out = np.where(zero, 0.0, np.exp(logs.sum(axis=1) / total))
+    return np.where(total > 0, out, np.nan)
+
+
+def _hull(score: np.ndarray, lower: np.ndarray, upper: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    known = ~np.isnan(score)
+    return np.where(known, np.minimum(lower, score), lower), np.where(known, np.maximum(upper, score), upper)
+
+
+def stage_of(ruleset: Ruleset, scores: np.ndarray) -> np.ndarray:
+    """Index of the last stage whose ``min_score`` each score reaches; -1 for NaN.
+
+    >>> from maturity import load_core_ruleset
+    >>> stage_of(load_core_ruleset(), np.array([0.0, 65.0, np.nan])).tolist()
+    [0, 2, -1]
+    """
+    thresholds = np.array([s.min_score for s in ruleset.aggregation.stages], dtype=float) - 1e-9
+    index = np.searchsorted(thresholds, np.nan_to_num(scores), side="right") - 1
+    return np.where(np.isnan(scores), -1, np.clip(index, 0, len(thresholds) - 1))
+
+
+def aggregate(ruleset: Ruleset, lower_level: np.ndarray, upper_level: np.ndarray, assessed: np.ndarray, *,
+              factor_weights: Optional[Mapping[str, float]] = None,
+              pillar_weights: Optional[Mapping[str, float]] = None) -> Scores:
+    """Factor, pillar and overall scores from levels (rows x ``ruleset.factors``); weights default to the ruleset's."""
+    method = ruleset.aggregation.method
+    score_of = np.array([lv.score for lv in sorted(ruleset.levels, key=lambda lv: lv.level)], dtype=float)
+    factors = [f.id for f in ruleset.factors]
+    f_lower, f_upper = score_of[lower_level], score_of[upper_level]
+    f_score = np.where(assessed, f_lower, np.nan)
+    fw = {f.id: f.weight for f in ruleset.factors} | dict(factor_weights or {})
+    pw = {p.id: p.weight for p in ruleset.pillars} | dict(pillar_weights or {})
+
+    n, pillars = lower_level.shape[0], [p.id for p in ruleset.pillars]
+    p_score, p_lower, p_upper = (np.full((n, len(pillars)), np.nan) for _ in range(3))
+    everywhere = np.ones_like(assessed, dtype=bool)
+    for j, pid in enumerate(pillars):
+        cols = [i for i, f in enumerate(ruleset.factors) if f.pillar == pid]
+        w = np.array([fw[factors[i]] for i in cols], dtype=float)
+        p_score[:, j] = weighted(f_lower[:, cols], w, assessed[:, cols], method)
+        p_lower[:, j] = weighted(f_lower[:, cols], w, everywhere[:, cols], method)
+        p_upper[:, j] = weighted(f_upper[:, cols], w, everywhere[:, cols], method)
+    p_lower, p_upper = _hull(p_score, p_lower, p_upper)
+
+    w = np.array([pw[p] for p in pillars], dtype=float)
+    o_score = weighted(np.nan_to_num(p_score), w, ~np.isnan(p_score), method)
+    o_lower = weighted(p_lower, w, np.ones_like(p_lower, dtype=bool), method)
+    o_upper = weighted(p_upper, w, np.ones_like(p_upper, dtype=bool), method)
+    o_lower, o_upper = _hull(o_score, o_lower, o_upper)
+    return Scores(f_score, f_lower, f_upper, p_score, p_lower, p_upper, o_score, o_lower, o_upper,
+                  stage_of(ruleset, o_score), stage_of(ruleset, o_lower), stage_of(ruleset, o_upper))

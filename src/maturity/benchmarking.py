@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable, Literal, Optional, Sequence
+from typing import Any, Iterable, Optional, Sequence
 
 import sys
 
@@ -23,18 +23,23 @@ import pandas as pd
 from tqdm import tqdm
 
 from .assessment import Assessment
+from .cells import is_unknown, read_value
+from .engines import EngineName, Outcome, get_evaluator
+from .engines.vectorised import compile_vectorised, evaluate
 from .errors import InvalidFileError, MaturityError
 from .loading import iter_yaml_files, load_core_ruleset, load_profile
+from .aggregate import aggregate
 from .plan import compile_plan
+from .prepare import Prepared, prepare
 from .profile import Profile
 from .ruleset import BooleanIndicator, CountIndicator, NumberIndicator, OrdinalIndicator, Ruleset
-from .seal import Seal, seal_results, with_seal_gates
-from .table import DerivedLevels, TableScores, aggregate_table, answers_table, derive_levels
+from .seal import Seal, seal_results
+from .table import DerivedLevels, TableScores, aggregate_table, answers_table
 
 __all__ = ["Failure", "BenchmarkRun", "load_profiles", "territory_meta", "benchmark", "benchmark_table",
            "competition_rank", "robustness", "progress"]
 
-Engine = Literal["durable", "vectorised"]
+Engine = EngineName
 
 
 @dataclass(frozen=True)
@@ -61,6 +66,7 @@ class BenchmarkRun:
     answers: Optional[pd.DataFrame] = field(default=None, repr=False)
     profiles: Optional[list[Profile]] = field(default=None, repr=False)  # row order, when the run started from profiles
     scored_with: Optional[Ruleset] = field(default=None, repr=False)
+    prepared: Optional[Prepared] = field(default=None, repr=False)
 
     def explain(self, territory: str, year: Any = None) -> "Assessment":
         """The full explained assessment of one territory of the run, from the durable_rules engine.
@@ -74,20 +80,26 @@ class BenchmarkRun:
                                 & ((self.table["year"] == year) if year is not None else True)]
         if len(rows) != 1 or self.answers is None or self.scored_with is None:
             raise MaturityError(f"no single territory {territory!r}{f' in {year}' if year else ''} in this run")
-        i = rows[0]
+        i = self.table.index.get_loc(rows[0])
+        scorer = Scorer(self.scored_with)
         if self.profiles is not None:  # the profile itself: its own sources, notes and governance section
-            return Scorer(self.scored_with).score(self.profiles[self.table.index.get_loc(i)], keep_session=False)
-        row, meta = self.answers.loc[i], self.table.loc[i]
-        known = {k: {"value": (v.item() if hasattr(v, "item") else v), "source": "run input"}
-                 for k, v in row.items() if not (v is None or v is pd.NA or (isinstance(v, float) and np.isnan(v))
-                                                 or (isinstance(v, str) and v == "unknown"))}
+            return scorer.score(self.profiles[i], keep_session=False)
+        row, meta = self.answers.iloc[i], self.table.iloc[i]
+        rs = self.scored_with
+        known = {k: {"value": read_value(rs.indicator(k), _plain(v)), "source": "run input"}
+                 for k, v in row.items() if not is_unknown(v)}
         profile = Profile.model_validate({
             "kind": "profile", "format_version": 1, "synthetic": bool(meta["synthetic"]),
             "territory": {"id": meta["territory"], "name": meta["name"], "country": meta["country"], "level": meta["level"],
                           "assessment_year": None if pd.isna(meta["year"]) else int(meta["year"])},
             "sources": [{"id": "run", "title": "the answers this benchmarking run scored"}],
             "answers": known})
-        return Scorer(self.scored_with).score(profile, keep_session=False)
+        return scorer.score(profile, keep_session=False)
+
+
+
+def _plain(value: Any) -> Any:
+    return value.item() if isinstance(value, np.generic) else value
 
 
 SHEETS = (".csv", ".xlsx", ".xlsm")
@@ -188,11 +200,12 @@ def benchmark_table(answers: pd.DataFrame, meta: pd.DataFrame, ruleset: Ruleset,
     """
     if peers is not None and peers not in meta.columns:
         raise MaturityError(f"unknown peer column {peers!r}; choose one of: {', '.join(meta.columns)}")
-    rs = with_seal_gates(ruleset, seal) if seal is not None else ruleset
-    plan = compile_plan(rs)
+    rs = ruleset
+    plan = compile_plan(ruleset, seal)
     answers = answers.reset_index(drop=True)
     meta = meta.reset_index(drop=True)
-    derived = _derive(rs, answers, engine, plan, show_progress)
+    prepared = prepare(ruleset, answers, plan=plan).raise_problems()
+    derived = DerivedLevels(_evaluate(prepared, engine, show_progress))
     scores = aggregate_table(rs, derived)
 
     table = meta.copy()
@@ -208,11 +221,13 @@ def benchmark_table(answers: pd.DataFrame, meta: pd.DataFrame, ruleset: Ruleset,
         table[f"upper_level.{f.id}"] = derived.upper_level[f.id]
     seal_info = None
     if seal is not None:
-        sealed = seal_results(seal, ruleset, derived.findings, derived.lower_level, derived.upper_level,
+        sealed = seal_results(seal, ruleset, derived.gates, derived.lower_level, derived.upper_level,
                               scores.pillar_lower, scores.pillar_upper)
         for col in sealed.columns:
             table[col] = sealed[col].to_numpy()
-        seal_info = {"id": seal.id, "version": seal.version, "year": seal.year, "gates": seal.gate_ids(ruleset)}
+        assert plan.seal is not None
+        seal_info = {"id": seal.id, "version": seal.version, "year": seal.year, "gates": seal.gate_ids(ruleset),
+                     "digest": plan.seal.digest}
     table["rank"] = competition_rank(table["score"])
     table["vs_sample"] = table["score"] - table["score"].median()
     if peers is not None:
@@ -222,9 +237,10 @@ def benchmark_table(answers: pd.DataFrame, meta: pd.DataFrame, ruleset: Ruleset,
         table["peer_size"] = table.groupby(group)["territory"].transform("size")
         table["vs_peers"] = table["score"] - table.groupby(group)["score"].transform("median")
     run = BenchmarkRun(table, {"id": ruleset.id, "version": ruleset.version, "digest": plan.digest}, seal_info,
-                       peers, engine, derived, scores, list(failures), answers=answers, scored_with=rs)
+                       peers, engine, derived, scores, list(failures), answers=answers, scored_with=rs,
+                       prepared=prepared)
     if draws:
-        run.robustness = robustness(ruleset, answers, derived, draws=draws, seed=seed, engine=engine, plan=plan, rs=rs,
+        run.robustness = robustness(ruleset, prepared, derived, draws=draws, seed=seed, engine=engine,
                                     show_progress=show_progress)
         table["rank_median"] = run.robustness["median"]
         table["rank_p05"], table["rank_p95"] = run.robustness["p05"], run.robustness["p95"]
@@ -232,60 +248,28 @@ def benchmark_table(answers: pd.DataFrame, meta: pd.DataFrame, ruleset: Ruleset,
     return run
 
 
-def _derive(rs: Ruleset, answers: pd.DataFrame, engine: Engine, plan: Any, show_progress: bool) -> DerivedLevels:
-    """``derive_levels``, in chunks behind a progress bar on stderr when asked."""
-    if not show_progress or len(answers) == 0:
-        return derive_levels(rs, answers, engine=engine, plan=plan)
+def _evaluate(prepared: Prepared, engine: Engine, show_progress: bool) -> Outcome:
+    """The evaluator's outcome, in chunks behind a progress bar on stderr when asked."""
+    evaluator = get_evaluator(engine)
+    if not show_progress or len(prepared) == 0:
+        return evaluator.evaluate(prepared)
     size = 50 if engine == "durable" else 5_000
     parts = []
-    with tqdm(total=len(answers), desc="scoring", unit="territory", file=sys.stderr) as bar:
-        for start in range(0, len(answers), size):
-            parts.append(derive_levels(rs, answers.iloc[start:start + size], engine=engine, plan=plan))
-            bar.update(min(size, len(answers) - start))
-    return DerivedLevels(*(pd.concat([getattr(p, f) for p in parts]) for f in
-                           ("lower_level", "upper_level", "assessed", "caps", "findings", "answered")))
+    with tqdm(total=len(prepared), desc="scoring", unit="territory", file=sys.stderr) as bar:
+        for start in range(0, len(prepared), size):
+            rows = np.arange(start, min(start + size, len(prepared)))
+            parts.append(evaluator.evaluate(prepared.take(rows)))
+            bar.update(len(rows))
+    return Outcome.concat(parts)
 
 
-def _fill_unknowns(ruleset: Ruleset, answers: pd.DataFrame, rng: np.random.Generator) -> pd.DataFrame:
-    """A copy with every unknown answer replaced by a random value of its indicator's type."""
-    filled = answers.copy()
-    for ind in ruleset.indicators:
-        col = filled[ind.id]
-        missing = col.isna().to_numpy() | (col.astype(object) == "unknown").to_numpy()
-        n = int(missing.sum())
-        if not n:
-            continue
-        if isinstance(ind, BooleanIndicator):
-            values: list[Any] = list(rng.random(n) < 0.5)
-            values = [bool(v) for v in values]
-        elif isinstance(ind, OrdinalIndicator):
-            values = [ind.scale[i] for i in rng.integers(0, len(ind.scale), n)]
-        elif isinstance(ind, CountIndicator):
-            known = pd.to_numeric(col[~missing], errors="coerce")
-            top = int(max(known.max() if len(known) else 0, 10))
-            values = [int(v) for v in rng.integers(0, top + 1, n)]
-        elif isinstance(ind, NumberIndicator):
-            lo = ind.minimum if ind.minimum is not None else 0.0
-            hi = ind.maximum if ind.maximum is not None else 100.0
-            values = [float(v) for v in rng.uniform(lo, hi, n)]
-        else:  # year
-            values = [int(v) for v in rng.integers(1990, 2031, n)]
-        col = col.astype(object).copy()
-        col[missing] = values
-        filled[ind.id] = col
-    return filled
-
-
-def _encoded_filler(ruleset: Ruleset, answers: pd.DataFrame, plan: Any, derived: DerivedLevels):
-    """For the vectorised engine: encode once, then draw unknowns directly as encoded values."""
-    from .vectorised import compile_vectorised, encode_table, evaluate  # noqa: PLC0415
-
-    plan = plan or compile_plan(ruleset)
+def _filler(ruleset: Ruleset, prepared: Prepared):
+    """Draws of the unknown answers, directly as encoded values, evaluated with the vectorised kernel."""
+    plan = prepared.plan
     cp = compile_vectorised(plan)
-    values, known, _ = encode_table(ruleset, answers, plan)
-    unknown = ~known
+    values, known = prepared.values, prepared.known
     domains = []
-    for j, ind_id in enumerate(cp.indicators):
+    for j, ind_id in enumerate(plan.indicators):
         ind = ruleset.indicator(ind_id)
         if isinstance(ind, BooleanIndicator):
             domains.append(("int", 0, 1))
@@ -301,51 +285,50 @@ def _encoded_filler(ruleset: Ruleset, answers: pd.DataFrame, plan: Any, derived:
             domains.append(("int", 1990, 2030))
     everything = np.ones_like(known)
     rows, cols = np.nonzero(~known)  # every unknown cell, drawn at once below
-    kinds = np.array([d[0] == "int" for d in domains])[cols]
+    kinds = np.array([d[0] == "int" for d in domains], dtype=bool)[cols]
     low = np.array([d[1] for d in domains], dtype=float)[cols]
     span = np.array([d[2] - d[1] for d in domains], dtype=float)[cols]
-    factors = list(plan.factors)
-    assessed = pd.DataFrame(True, index=answers.index, columns=factors)
-    no_columns = pd.DataFrame(index=answers.index)
+    filled = values.copy()
 
-    def fill(rng: np.random.Generator) -> DerivedLevels:
+    def fill(rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
         u = rng.random(len(rows))
-        filled = values.copy()
         filled[rows, cols] = np.where(kinds, low + np.floor(u * (span + 1)), low + u * span)
-        ev = evaluate(cp, filled, everything)
-        lo_ = pd.DataFrame(ev["lo"], index=answers.index, columns=factors)
-        hi_ = pd.DataFrame(ev["hi"], index=answers.index, columns=factors)
-        return DerivedLevels(lo_, hi_, assessed, no_columns, no_columns, derived.answered)  # ranks need levels only
+        ev = evaluate(cp, filled, everything, findings=False)
+        return ev["lv_lo"], ev["lv_hi"]
 
     return fill
 
 
-def robustness(ruleset: Ruleset, answers: pd.DataFrame, derived: DerivedLevels, *, draws: int = 200, seed: int = 0,
-               engine: Engine = "durable", weight_spread: float = 0.5, unknowns: bool = True,
-               plan: Any = None, rs: Optional[Ruleset] = None, show_progress: bool = False) -> pd.DataFrame:
+def robustness(ruleset: Ruleset, prepared: Prepared, derived: DerivedLevels, *, draws: int = 200, seed: int = 0,
+               engine: Engine = "vectorised", weight_spread: float = 0.5, unknowns: bool = True,
+               show_progress: bool = False) -> pd.DataFrame:
     """Monte Carlo over weights (each weight times U(1-spread, 1+spread)) and over unknown answers.
 
+    Unknown answers are drawn as encoded values and evaluated with the vectorised kernel
+    (equal to the durable engine by the parity tests), whichever ``engine`` scored the run.
     Returns, per territory, the median rank and its 5th-95th percentile interval; a rank is
     *robust* when that interval spans at most one place or a tenth of the territories,
     whichever is more.
     """
+    del engine  # the draws need levels only, which every evaluator gives equally
     rng = np.random.default_rng(seed)
-    ranks = np.zeros((draws, len(answers)))
-    fill = _encoded_filler(rs or ruleset, answers, plan, derived) if unknowns and engine == "vectorised" else None
+    n = len(prepared)
+    ranks = np.zeros((draws, n))
+    o = derived.outcome
+    fill = _filler(ruleset, prepared) if unknowns else None
+    everywhere = np.ones_like(o.assessed)
     for d in tqdm(range(draws), desc="robustness draws", unit="draw", disable=not show_progress, file=sys.stderr):
         fw = {f.id: f.weight * rng.uniform(1 - weight_spread, 1 + weight_spread) for f in ruleset.factors}
         pw = {p.id: p.weight * rng.uniform(1 - weight_spread, 1 + weight_spread) for p in ruleset.pillars}
-        if not unknowns:
-            levels = derived
-        elif fill is not None:
-            levels = fill(rng)
+        if fill is not None:
+            lower, upper = fill(rng)
+            scores = aggregate(ruleset, lower, upper, everywhere, factor_weights=fw, pillar_weights=pw)
         else:
-            levels = derive_levels(rs or ruleset, _fill_unknowns(ruleset, answers, rng), engine=engine, plan=plan)
-        overall = aggregate_table(ruleset, levels, factor_weights=fw, pillar_weights=pw).overall["score"]
-        ranks[d] = competition_rank(overall).astype(float).fillna(np.nan).to_numpy(dtype=float)
-    p05, med, p95 = (np.nanpercentile(ranks, q, axis=0) if draws else np.full(len(answers), np.nan) for q in (5, 50, 95))
-    width = max(1.0, 0.1 * len(answers))
-    return pd.DataFrame({"median": med, "p05": p05, "p95": p95, "robust": (p95 - p05) <= width}, index=answers.index)
+            scores = aggregate(ruleset, o.lower, o.upper, o.assessed, factor_weights=fw, pillar_weights=pw)
+        ranks[d] = competition_rank(pd.Series(scores.overall)).astype(float).to_numpy(dtype=float, na_value=np.nan)
+    p05, med, p95 = (np.nanpercentile(ranks, q, axis=0) if draws else np.full(n, np.nan) for q in (5, 50, 95))
+    width = max(1.0, 0.1 * n)
+    return pd.DataFrame({"median": med, "p05": p05, "p95": p95, "robust": (p95 - p05) <= width}, index=prepared.index)
 
 
 def progress(run: BenchmarkRun) -> pd.DataFrame:

@@ -10,9 +10,11 @@ from typing import Any, Iterable
 
 import networkx as nx
 
+from .cells import CellError, read_value
 from .citations import Citation
 from .conditions import Compare, LevelCheck, atoms, has_not
 from .errors import Problem, suggest
+from .plan import CLAUSE_BUDGET, count_clauses
 from .profile import Profile
 from .ruleset import (
     BooleanIndicator,
@@ -27,7 +29,6 @@ __all__ = ["check_ruleset", "check_profile", "check_answers", "value_problem", "
 
 # For an indicator where higher is better, these comparisons can only turn true as answers improve.
 MONOTONE_OPS = {"higher": ("at_least", "above"), "lower": ("at_most", "below")}
-MAX_ALTERNATIVES = 256
 
 
 def _duplicates(items: Iterable[Any], *path: Any) -> list[Problem]:
@@ -50,29 +51,12 @@ def _citations(cites: Iterable[Citation], known: set[str], path: tuple[Any, ...]
 
 
 def value_problem(ind: Any, value: Any) -> str | None:
-    """Why ``value`` is not a valid answer to indicator ``ind`` (None when it is)."""
-    if isinstance(ind, BooleanIndicator):
-        return None if isinstance(value, bool) else f"expected true or false, got {value!r}"
-    if isinstance(ind, OrdinalIndicator):
-        if value in ind.scale:
-            return None
-        hint = suggest(str(value), ind.scale)
-        return f"expected one of {', '.join(ind.scale)}, got {value!r}" + (f"; {hint}" if hint else "")
-    if isinstance(ind, (CountIndicator, YearIndicator)):
-        if isinstance(value, bool) or not isinstance(value, int):
-            return f"expected a whole number, got {value!r}"
-        if isinstance(ind, CountIndicator) and value < 0:
-            return f"a count cannot be negative, got {value}"
-        return None
-    if isinstance(ind, NumberIndicator):
-        if isinstance(value, bool) or not isinstance(value, (int, float)):
-            return f"expected a number ({ind.unit}), got {value!r}"
-        if ind.minimum is not None and value < ind.minimum:
-            return f"{value} is below the minimum {ind.minimum}"
-        if ind.maximum is not None and value > ind.maximum:
-            return f"{value} is above the maximum {ind.maximum}"
-        return None
-    return f"unsupported indicator type {type(ind).__name__}"
+    """Why ``value`` is not a valid answer to indicator ``ind`` (None when it is); see :mod:`maturity.cells`."""
+    try:
+        read_value(ind, value)
+    except CellError as exc:
+        return str(exc)
+    return None
 
 
 def _compare_problems(rs: Ruleset, atom: Compare, path: tuple[Any, ...], monotone: bool) -> list[Problem]:
@@ -116,26 +100,12 @@ def _level_check_problems(rs: Ruleset, atom: LevelCheck, path: tuple[Any, ...]) 
     return out
 
 
-def _alternatives(cond: Any) -> int:
-    """How many conjunctions ``cond`` expands to in disjunctive normal form."""
-    from math import comb
-
-    name = type(cond).__name__
-    if name in ("Compare", "LevelCheck"):
-        return 1
-    if name == "Not":
-        return _alternatives(cond.not_)  # bounded: the NNF of a negation has the dual size, a coarse guard suffices
-    if name == "AllOf":
-        n = 1
-        for c in cond.all:
-            n *= _alternatives(c)
-        return n
-    if name == "AnyOf":
-        return sum(_alternatives(c) for c in cond.any)
-    if name == "KOf":
-        per = max(_alternatives(c) for c in cond.of)
-        return comb(len(cond.of), cond.at_least) * per ** cond.at_least
-    return 1
+def _too_complex(cond: Any, path: tuple[Any, ...]) -> list[Problem]:
+    count = count_clauses(cond)
+    if count <= CLAUSE_BUDGET:
+        return []
+    return [Problem("too-complex", f"the condition expands to {count:,} clauses, over the budget of {CLAUSE_BUDGET:,}",
+                    path, hint="split it, or use fewer alternatives under 'not' and 'at_least'")]
 
 
 def check_ruleset(rs: Ruleset) -> list[Problem]:
@@ -193,9 +163,7 @@ def check_ruleset(rs: Ruleset) -> list[Problem]:
                                        apath))
                 else:
                     out += _compare_problems(rs, atom, apath, monotone=True)
-            if _alternatives(rule.when) > MAX_ALTERNATIVES:
-                out.append(Problem("too-complex", f"condition expands to {_alternatives(rule.when)} alternatives (limit {MAX_ALTERNATIVES})",
-                                   (*lpath, "when")))
+            out += _too_complex(rule.when, (*lpath, "when"))
 
     factor_ids = {f.id for f in rs.factors}
     graph = nx.DiGraph()
@@ -226,8 +194,7 @@ def check_ruleset(rs: Ruleset) -> list[Problem]:
                 out += _level_check_problems(rs, atom, apath)
             else:
                 out += _compare_problems(rs, atom, apath, monotone=False)
-        if _alternatives(fd.when) > MAX_ALTERNATIVES:
-            out.append(Problem("too-complex", "condition expands to too many alternatives", (*base, "when")))
+        out += _too_complex(fd.when, (*base, "when"))
 
     stages = rs.aggregation.stages
     mins = [s.min_score for s in stages]

@@ -14,7 +14,7 @@ Every evaluator compiles from this tree (see ``maturity.plan``).
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Iterator, Literal, Union
+from typing import Annotated, Any, Callable, Iterator, Literal, TypeVar, Union
 
 from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, model_serializer, model_validator
 
@@ -28,11 +28,18 @@ __all__ = [
     "KOf",
     "COMPARE_OPS",
     "atoms",
+    "children",
+    "nodes",
+    "has_not",
+    "fold",
+    "NEGATE",
 ]
 
 COMPARE_OPS: tuple[str, ...] = ("is", "is_not", "at_least", "at_most", "above", "below")
 LEVEL_OPS: tuple[str, ...] = ("at_least", "below")
 Scalar = Union[bool, int, float, str]
+NEGATE = {"is": "is_not", "is_not": "is", "at_least": "below", "below": "at_least", "at_most": "above", "above": "at_most"}
+T = TypeVar("T")
 
 
 class _Node(BaseModel):
@@ -148,26 +155,60 @@ for _model in (AllOf, AnyOf, Not, KOf):
     _model.model_rebuild()
 
 
+def children(cond: Any) -> list[Any]:
+    """The sub-conditions of ``cond`` (none for a comparison or a level check)."""
+    if isinstance(cond, AllOf):
+        return list(cond.all)
+    if isinstance(cond, AnyOf):
+        return list(cond.any)
+    if isinstance(cond, KOf):
+        return list(cond.of)
+    if isinstance(cond, Not):
+        return [cond.not_]
+    return []
+
+
+def nodes(cond: Any, path: tuple[Any, ...] = ()) -> Iterator[tuple[tuple[Any, ...], Any]]:
+    """Yield ``(path, node)`` for ``cond`` and every condition inside it; paths use the YAML keys."""
+    yield path, cond
+    key = {AllOf: "all", AnyOf: "any", KOf: "of", Not: "not"}.get(type(cond))
+    if key == "not":
+        yield from nodes(cond.not_, (*path, "not"))
+    elif key is not None:
+        for i, c in enumerate(children(cond)):
+            yield from nodes(c, (*path, key, i))
+
+
 def atoms(cond: Any, path: tuple[Any, ...] = ()) -> Iterator[tuple[tuple[Any, ...], Compare | LevelCheck]]:
-    """Yield ``(path, atom)`` for every comparison in ``cond``; paths use the YAML keys."""
-    if isinstance(cond, (Compare, LevelCheck)):
-        yield path, cond
-    elif isinstance(cond, AllOf):
-        for i, c in enumerate(cond.all):
-            yield from atoms(c, (*path, "all", i))
-    elif isinstance(cond, AnyOf):
-        for i, c in enumerate(cond.any):
-            yield from atoms(c, (*path, "any", i))
-    elif isinstance(cond, Not):
-        yield from atoms(cond.not_, (*path, "not"))
-    elif isinstance(cond, KOf):
-        for i, c in enumerate(cond.of):
-            yield from atoms(c, (*path, "of", i))
+    """Yield ``(path, atom)`` for every comparison and level check in ``cond``."""
+    for p, node in nodes(cond, path):
+        if isinstance(node, (Compare, LevelCheck)):
+            yield p, node
 
 
 def has_not(cond: Any) -> bool:
     """True when ``not`` appears anywhere in ``cond``."""
-    if isinstance(cond, Not):
-        return True
-    children = getattr(cond, "all", None) or getattr(cond, "any", None) or getattr(cond, "of", None) or []
-    return any(has_not(c) for c in children) if isinstance(children, list) else False
+    return any(isinstance(node, Not) for _p, node in nodes(cond))
+
+
+def fold(cond: Any, leaf: Callable[[Any, bool], T], all_of: Callable[[list[T]], T],
+         k_of: Callable[[int, list[T]], T], negate: bool = False) -> T:
+    """Evaluate ``cond`` bottom-up with negation pushed down to its leaves.
+
+    ``leaf(atom, negated)`` handles a comparison or level check; ``all_of`` a conjunction;
+    ``k_of(k, parts)`` "at least k of the parts" (a disjunction is ``k_of(1, ...)``). Under a
+    negation a conjunction becomes a disjunction and "at least k of n" becomes "at least
+    n - k + 1 of the negations" (De Morgan), so every caller sees one normal form.
+    """
+    def rec(c: Any, neg: bool) -> T:
+        if isinstance(c, (Compare, LevelCheck)):
+            return leaf(c, neg)
+        if isinstance(c, Not):
+            return rec(c.not_, not neg)
+        parts = [rec(x, neg) for x in children(c)]
+        if isinstance(c, KOf):
+            return k_of(len(parts) - c.at_least + 1 if neg else c.at_least, parts)
+        conjunctive = isinstance(c, AllOf) != neg
+        return all_of(parts) if conjunctive else k_of(1, parts)
+
+    return rec(cond, negate)

@@ -16,6 +16,7 @@ __all__ = [
     "MaturityError",
     "InvalidFileError",
     "EngineError",
+    "ClauseBudgetError",
     "suggest",
 ]
 
@@ -80,6 +81,15 @@ class InvalidFileError(MaturityError):
 
 class EngineError(MaturityError):
     """The rules engine failed while scoring (an action raised, or a session broke)."""
+
+
+class ClauseBudgetError(MaturityError):
+    """A condition would expand to more clauses than the compiler's budget allows."""
+
+    def __init__(self, where: str, count: int, budget: int) -> None:
+        self.where, self.count, self.budget = where, count, budget
+        super().__init__(f"{where}: the condition expands to {count:,} clauses, over the budget of {budget:,}; "
+                         "split it, or use fewer alternatives under 'not' and 'at_least'")
 
 
 def suggest(word: str, choices: Iterable[str]) -> str | None:

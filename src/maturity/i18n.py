@@ -87,12 +87,12 @@ def _elements(rs: Ruleset, section: str) -> dict[str, Any]:
 
 def load_translation_document(doc: Document) -> Translation:
     """Validate a translation file: its shape, and its fields and ids against the ruleset (when found)."""
-    from .loading import _validation_problems
+    from .loading import validation_problems
 
     try:
         tr = Translation.model_validate(doc.data)
     except ValidationError as exc:
-        raise InvalidFileError(doc.file, _validation_problems(exc, doc, "ruleset")) from None
+        raise InvalidFileError(doc.file, validation_problems(exc, doc, "ruleset")) from None
     problems: list[Problem] = []
     rs = _find_ruleset(tr.ruleset, Path(doc.file).parent if doc.file else Path.cwd())
     for section, allowed in TEXT_FIELDS.items():

@@ -31,13 +31,16 @@ __all__ = [
     "bundled_profiles_dir",
     "load_core_ruleset",
     "dump_model",
+    "validation_problems",
+    "bundled_dir",
+    "build_document",
 ]
 
 PathLike = Union[str, os.PathLike]
 KINDS = {"ruleset": Ruleset, "profile": Profile}
 
 
-def _bundled(kind: str) -> Path:
+def bundled_dir(kind: str) -> Path:
     installed = Path(__file__).resolve().parent / "_bundled" / kind
     if installed.is_dir():
         return installed
@@ -46,12 +49,12 @@ def _bundled(kind: str) -> Path:
 
 def bundled_ruleset_path() -> Path:
     """The core ruleset shipped with maturity."""
-    return _bundled("rulesets") / "core.yaml"
+    return bundled_dir("rulesets") / "core.yaml"
 
 
 def bundled_profiles_dir() -> Path:
     """The folder of case-territory profiles shipped with maturity."""
-    return _bundled("profiles")
+    return bundled_dir("profiles")
 
 
 def load_core_ruleset() -> Ruleset:
@@ -105,7 +108,7 @@ def _clean_path(data: Any, loc: tuple[Any, ...], keep_last: bool) -> tuple[Any, 
     return tuple(out)
 
 
-def _validation_problems(exc: ValidationError, doc: Document, kind: str) -> list[Problem]:
+def validation_problems(exc: ValidationError, doc: Document, kind: str) -> list[Problem]:
     problems: list[Problem] = []
     seen: set[tuple[Any, ...]] = set()
     for err in exc.errors(include_url=False):
@@ -152,7 +155,8 @@ def _gate(doc: Document, expected: str | None) -> str:
     return kind
 
 
-def _build(doc: Document, expected: str | None, ruleset: Ruleset | None = None) -> Ruleset | Profile:
+def build_document(doc: Document, expected: str | None, ruleset: Ruleset | None = None) -> Ruleset | Profile:
+    """Check a parsed document's kind and version, validate it and cross-check it; every problem at once."""
     kind = _gate(doc, expected)
     if kind == "ruleset" and "extends" in doc.data:  # a tailored ruleset: resolve it against its parent first
         from .tailoring import resolve_document
@@ -162,7 +166,7 @@ def _build(doc: Document, expected: str | None, ruleset: Ruleset | None = None) 
     try:
         obj = model.model_validate(doc.data)
     except ValidationError as exc:
-        raise InvalidFileError(doc.file, _validation_problems(exc, doc, kind)) from None
+        raise InvalidFileError(doc.file, validation_problems(exc, doc, kind)) from None
     if isinstance(obj, Ruleset):
         problems = checks.check_ruleset(obj)
     else:
@@ -176,22 +180,22 @@ def _build(doc: Document, expected: str | None, ruleset: Ruleset | None = None) 
 
 def parse_ruleset(text: str, file: str | None = None) -> Ruleset:
     """Parse and validate a ruleset from YAML text."""
-    return _build(parse_yaml(text, file), "ruleset")  # type: ignore[return-value]
+    return build_document(parse_yaml(text, file), "ruleset")  # type: ignore[return-value]
 
 
 def parse_profile(text: str, file: str | None = None, ruleset: Ruleset | None = None) -> Profile:
     """Parse and validate a profile from YAML text; with ``ruleset``, check its answers fit it."""
-    return _build(parse_yaml(text, file), "profile", ruleset)  # type: ignore[return-value]
+    return build_document(parse_yaml(text, file), "profile", ruleset)  # type: ignore[return-value]
 
 
 def load_ruleset(path: PathLike) -> Ruleset:
     """Load and validate a ruleset file; raise ``InvalidFileError`` listing every problem."""
-    return _build(read_yaml(path), "ruleset")  # type: ignore[return-value]
+    return build_document(read_yaml(path), "ruleset")  # type: ignore[return-value]
 
 
 def load_profile(path: PathLike, ruleset: Ruleset | None = None) -> Profile:
     """Load and validate a profile file; with ``ruleset``, also check its answers fit it."""
-    return _build(read_yaml(path), "profile", ruleset)  # type: ignore[return-value]
+    return build_document(read_yaml(path), "profile", ruleset)  # type: ignore[return-value]
 
 
 def load_file(path: PathLike, ruleset: Ruleset | None = None) -> Ruleset | Profile:
@@ -203,7 +207,7 @@ def load_file(path: PathLike, ruleset: Ruleset | None = None) -> Ruleset | Profi
 
         module, _, func = OTHER_KINDS[kind].partition(":")
         return getattr(importlib.import_module(module), func)(doc)
-    return _build(doc, None, ruleset)
+    return build_document(doc, None, ruleset)
 
 
 # Kinds that live beside rulesets (loaded by their own modules): ruleset tests and translations.

@@ -16,17 +16,23 @@ from __future__ import annotations
 import hashlib
 import itertools
 import json
-from dataclasses import asdict, dataclass, field
+import math
+from dataclasses import asdict, dataclass, field, replace
 from functools import cached_property
-from typing import Any, Iterable, Union
+from typing import TYPE_CHECKING, Any, Iterable, Optional, Union
 
-from .conditions import AllOf, AnyOf, Compare, KOf, LevelCheck, Not
+from .conditions import NEGATE, Compare, LevelCheck, fold
+from .errors import ClauseBudgetError
 from .ruleset import BooleanIndicator, OrdinalIndicator, Ruleset
 
-__all__ = ["Plan", "Atom", "LevelLiteral", "LevelClause", "CapRule", "FindingClause", "compile_plan", "encode_value"]
+if TYPE_CHECKING:
+    from .seal import Seal
 
-NEGATE = {"is": "is_not", "is_not": "is", "at_least": "below", "below": "at_least", "at_most": "above", "above": "at_most"}
+__all__ = ["Plan", "Atom", "LevelLiteral", "LevelClause", "CapRule", "FindingClause", "GateClause", "SealPlan",
+           "compile_plan", "encode_value", "count_clauses", "CLAUSE_BUDGET"]
+
 Encoded = Union[bool, int, float]
+CLAUSE_BUDGET = 1024  # clauses one condition may expand to; past it a ruleset is refused as too complex
 
 
 @dataclass(frozen=True)
@@ -83,6 +89,44 @@ class FindingClause:
 
 
 @dataclass(frozen=True)
+class GateClause:
+    """One way a seal gate holds: all its level literals hold."""
+
+    gate: str
+    clause: int
+    levels: tuple[str, ...]  # level literal ids
+
+
+@dataclass(frozen=True)
+class SealPlan:
+    """A seal's rule gates compiled against the plan's factors; its digest is its own."""
+
+    seal_id: str
+    seal_version: str
+    gates: tuple[str, ...]
+    gate_names: dict[str, str]
+    gate_clauses: tuple[GateClause, ...]
+    level_literals: dict[str, LevelLiteral]
+
+    @cached_property
+    def digest(self) -> str:
+        return _digest(self.to_dict())
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "seal_id": self.seal_id, "seal_version": self.seal_version, "gates": list(self.gates),
+            "gate_names": dict(sorted(self.gate_names.items())),
+            "gate_clauses": [asdict(c) for c in self.gate_clauses],
+            "level_literals": {k: asdict(v) for k, v in sorted(self.level_literals.items())},
+        }
+
+
+def _digest(data: dict[str, Any]) -> str:
+    text = json.dumps(data, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+@dataclass(frozen=True)
 class Plan:
     ruleset_id: str
     ruleset_version: str
@@ -95,6 +139,7 @@ class Plan:
     finding_clauses: tuple[FindingClause, ...]
     findings: tuple[str, ...]
     factor_indicators: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    seal: Optional[SealPlan] = None
 
     @cached_property
     def indicators(self) -> tuple[str, ...]:
@@ -103,9 +148,36 @@ class Plan:
 
     @cached_property
     def digest(self) -> str:
-        """SHA-256 of the plan's canonical JSON: equal plans, equal digests."""
-        data = json.dumps(self.to_dict(), sort_keys=True, separators=(",", ":"), default=str)
-        return hashlib.sha256(data.encode("utf-8")).hexdigest()
+        """SHA-256 of the ruleset's compiled plan (canonical JSON): equal plans, equal digests.
+
+        A seal does not change it; the seal's gates have a digest of their own.
+        """
+        return _digest(self.to_dict())
+
+    @cached_property
+    def key(self) -> str:
+        """Identifies the plan with its seal: what engines cache compiled forms by."""
+        return self.digest if self.seal is None else f"{self.digest}+{self.seal.digest}"
+
+    @property
+    def gates(self) -> tuple[str, ...]:
+        return self.seal.gates if self.seal is not None else ()
+
+    @property
+    def gate_clauses(self) -> tuple[GateClause, ...]:
+        return self.seal.gate_clauses if self.seal is not None else ()
+
+    def literal(self, literal_id: str) -> LevelLiteral:
+        """A level literal of a finding or of a seal gate."""
+        if literal_id in self.level_literals:
+            return self.level_literals[literal_id]
+        if self.seal is not None and literal_id in self.seal.level_literals:
+            return self.seal.level_literals[literal_id]
+        raise KeyError(literal_id)
+
+    def with_seal(self, ruleset: Ruleset, seal: "Seal") -> "Plan":
+        """This plan with ``seal``'s rule gates compiled in (the ruleset part is unchanged)."""
+        return replace(self, seal=compile_seal(ruleset, seal))
 
     def clauses_for(self, factor: str, level: int) -> list[LevelClause]:
         return [c for c in self.level_clauses if c.factor == factor and c.level == level]
@@ -144,9 +216,32 @@ def encode_value(indicator: Any, value: Any) -> Encoded:
     return value
 
 
+def count_clauses(cond: Any, negate: bool = False) -> int:
+    """How many clauses ``cond`` expands to in disjunctive normal form, before absorption.
+
+    Counted exactly, without expanding: a conjunction multiplies, "at least k of" sums the
+    products over every k-subset (an elementary symmetric polynomial, computed in O(n k)).
+
+    >>> from maturity.conditions import Condition
+    >>> from pydantic import TypeAdapter
+    >>> alt = {"all": [{"indicator": f"x{i}", "is": True} for i in range(8)]}
+    >>> count_clauses(TypeAdapter(Condition).validate_python({"not": {"any": [alt] * 5}}))
+    32768
+    """
+    def k_of(k: int, parts: list[int]) -> int:
+        e = [1] + [0] * k  # e[j]: sum over j-subsets of the product of their counts
+        for c in parts:
+            for j in range(k, 0, -1):
+                e[j] += e[j - 1] * c
+        return e[k]
+
+    return fold(cond, lambda _atom, _neg: 1, math.prod, k_of, negate)
+
+
 class _Compiler:
-    def __init__(self, rs: Ruleset) -> None:
+    def __init__(self, rs: Ruleset, budget: int) -> None:
         self.rs = rs
+        self.budget = budget
         self.atoms: dict[str, Atom] = {}
         self.literals: dict[str, LevelLiteral] = {}
 
@@ -168,35 +263,26 @@ class _Compiler:
                                                       f"level of {c.factor} {op.replace('_', ' ')} {c.value}"))
         return lit_id
 
-    def dnf(self, cond: Any, negate: bool = False) -> list[frozenset[str]]:
-        """Clauses (sets of atom or literal ids) whose disjunction is ``cond`` (or its negation)."""
-        if isinstance(cond, Compare):
-            return [frozenset([self.atom(cond, negate)])]
-        if isinstance(cond, LevelCheck):
-            return [frozenset([self.literal(cond, negate)])]
-        if isinstance(cond, Not):
-            return self.dnf(cond.not_, not negate)
-        if isinstance(cond, KOf):
-            # "at least k hold"; negated: "at least n-k+1 fail"
-            size = cond.at_least if not negate else len(cond.of) - cond.at_least + 1
-            return _simplify(
-                cl
-                for combo in itertools.combinations(cond.of, size)
-                for cl in self._and([self.dnf(p, negate) for p in combo])
-            )
-        children = cond.all if isinstance(cond, AllOf) else cond.any
-        conjunctive = isinstance(cond, AllOf) != negate
-        parts = [self.dnf(c, negate) for c in children]
-        if conjunctive:
-            return _simplify(self._and(parts))
-        return _simplify([cl for p in parts for cl in p])
+    def dnf(self, cond: Any, where: str) -> list[frozenset[str]]:
+        """Clauses (sets of atom or literal ids) whose disjunction is ``cond``; refused past the budget."""
+        count = count_clauses(cond)
+        if count > self.budget:
+            raise ClauseBudgetError(where, count, self.budget)
 
-    @staticmethod
-    def _and(parts: list[list[frozenset[str]]]) -> list[frozenset[str]]:
-        out = [frozenset()]
-        for p in parts:
-            out = [a | b for a in out for b in p]
-        return out
+        def leaf(c: Any, neg: bool) -> list[frozenset[str]]:
+            return [frozenset([self.atom(c, neg) if isinstance(c, Compare) else self.literal(c, neg)])]
+
+        def k_of(k: int, parts: list[list[frozenset[str]]]) -> list[frozenset[str]]:
+            return _simplify(cl for combo in itertools.combinations(parts, k) for cl in _and(list(combo)))
+
+        return fold(cond, leaf, lambda parts: _simplify(_and(parts)), k_of)
+
+
+def _and(parts: list[list[frozenset[str]]]) -> list[frozenset[str]]:
+    out = [frozenset[str]()]
+    for p in parts:
+        out = [a | b for a in out for b in p]
+    return out
 
 
 def _simplify(clauses: Iterable[frozenset[str]]) -> list[frozenset[str]]:
@@ -209,15 +295,19 @@ def _simplify(clauses: Iterable[frozenset[str]]) -> list[frozenset[str]]:
     return kept
 
 
-def compile_plan(rs: Ruleset) -> Plan:
-    """Compile a validated ruleset into its plan."""
-    comp = _Compiler(rs)
+def compile_plan(rs: Ruleset, seal: Optional["Seal"] = None, *, budget: int = CLAUSE_BUDGET) -> Plan:
+    """Compile a validated ruleset (and optionally a seal's gates) into its plan.
+
+    Raises :class:`~maturity.errors.ClauseBudgetError` when a condition would expand past
+    ``budget`` clauses.
+    """
+    comp = _Compiler(rs, budget)
     level_clauses: list[LevelClause] = []
     factor_indicators: dict[str, tuple[str, ...]] = {}
     for f in rs.factors:
         used: set[str] = set()
         for n in sorted(f.levels):
-            for j, clause in enumerate(comp.dnf(f.levels[n].when)):
+            for j, clause in enumerate(comp.dnf(f.levels[n].when, f"factor {f.id} level {n}")):
                 ids = tuple(sorted(clause))
                 level_clauses.append(LevelClause(f"level:{f.id}:{n}:{j}", f.id, n, j, ids))
                 used |= {comp.atoms[a].indicator for a in ids}
@@ -225,13 +315,13 @@ def compile_plan(rs: Ruleset) -> Plan:
     caps = tuple(CapRule(c.id, c.factor, c.max_level, c.unless.factor, c.unless.value) for c in rs.caps)
     finding_clauses: list[FindingClause] = []
     for fd in rs.findings:
-        for j, clause in enumerate(comp.dnf(fd.when)):
+        for j, clause in enumerate(comp.dnf(fd.when, f"finding {fd.id}")):
             finding_clauses.append(FindingClause(
                 f"finding:{fd.id}:{j}", fd.id, j,
                 tuple(sorted(x for x in clause if x in comp.atoms)),
                 tuple(sorted(x for x in clause if x in comp.literals)),
             ))
-    return Plan(
+    plan = Plan(
         ruleset_id=rs.id,
         ruleset_version=rs.version,
         factors=tuple(f.id for f in rs.factors),
@@ -244,3 +334,14 @@ def compile_plan(rs: Ruleset) -> Plan:
         findings=tuple(fd.id for fd in rs.findings),
         factor_indicators=factor_indicators,
     )
+    return plan.with_seal(rs, seal) if seal is not None else plan
+
+
+def compile_seal(rs: Ruleset, seal: "Seal", *, budget: int = CLAUSE_BUDGET) -> SealPlan:
+    """A seal's rule gates as clauses of level literals (pillar thresholds are read from scores)."""
+    comp = _Compiler(rs, budget)
+    gates = seal.all_gates(rs)
+    clauses = [GateClause(g.id, j, tuple(sorted(clause)))
+               for g in gates for j, clause in enumerate(comp.dnf(g.when, f"seal gate {g.id}"))]
+    return SealPlan(seal.id, seal.version, tuple(g.id for g in gates), {g.id: g.name for g in gates},
+                    tuple(clauses), comp.literals)

@@ -10,6 +10,7 @@ from typing import Annotated, Any, Literal, Union
 
 from pydantic import BaseModel, ConfigDict, Field, model_serializer, model_validator
 
+from .cells import is_unknown
 from .citations import Citation, SourceDoc
 from .governance.model import Governance
 
@@ -69,7 +70,8 @@ class Answer(_Model):
 
     @property
     def known(self) -> bool:
-        return not (isinstance(self.value, str) and self.value == UNKNOWN)
+        """False for ``unknown``, a blank or NaN (:func:`maturity.cells.is_unknown`)."""
+        return not is_unknown(self.value)
 
     @model_serializer
     def _dump(self) -> Any:

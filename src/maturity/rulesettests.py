@@ -45,7 +45,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from ._yamlio import Document, read_yaml
 from .checks import check_answers
-from .engine import Derivation, EngineSession
+from .engines import Outcome
 from .errors import InvalidFileError, MaturityError, Problem
 from .profile import Answer, Profile
 from .ruleset import BooleanIndicator, CountIndicator, NumberIndicator, OrdinalIndicator, Ruleset, YearIndicator
@@ -94,12 +94,12 @@ class RulesetTests(_Model):
 
 def load_tests_document(doc: Document) -> RulesetTests:
     """Validate a tests document (used by ``maturity validate``); problems carry file and line."""
-    from .loading import _validation_problems
+    from .loading import validation_problems
 
     try:
         return RulesetTests.model_validate(doc.data)
     except ValidationError as exc:
-        raise InvalidFileError(doc.file, _validation_problems(exc, doc, "ruleset")) from None
+        raise InvalidFileError(doc.file, validation_problems(exc, doc, "ruleset")) from None
 
 
 def load_tests(path: PathLike) -> tuple[RulesetTests, Document]:
@@ -150,17 +150,16 @@ def coverage_items(rs: Ruleset, plan: Any) -> list[CoverageItem]:
     return out
 
 
-def _outcome(item: CoverageItem, plan: Any, clauses: dict[str, Any], d: Derivation) -> Optional[bool]:
+def _outcome(item: CoverageItem, plan: Any, clauses: dict[str, Any], o: Outcome) -> Optional[bool]:
     """True/False when the item's outcome is the same in both worlds; None when it depends on unknowns."""
-    def in_world(w: str) -> bool:
-        if item.kind == "level":
-            return all(d.holds(a, w) for a in clauses[item.id].atoms)
-        if item.kind == "cap":
-            return d.cap_applied(item.id.split(":", 1)[1], w)
-        return d.finding(item.id.split(":", 1)[1], w)
-
-    lo, hi = in_world("lo"), in_world("hi")
-    return lo if lo == hi else None
+    if item.kind == "level":
+        lo, hi = (o.clause_holds(0, clauses[item.id], w) for w in ("lower", "upper"))
+        return lo if lo == hi else None
+    if item.kind == "cap":
+        status = o.caps[0, [c.id for c in plan.caps].index(item.id.split(":", 1)[1])]
+    else:
+        status = o.findings[0, list(plan.findings).index(item.id.split(":", 1)[1])]
+    return {0: False, 2: True}.get(int(status))
 
 
 @dataclass
@@ -374,14 +373,9 @@ def run_tests(tests_path: PathLike, *, min_coverage: Optional[float] = None, rul
         except InvalidFileError as exc:
             results.append(CaseResult(case.name, str(tests_path), line, [str(p) for p in exc.problems]))
             continue
-        session = EngineSession(plan, scorer._encoded(profile))
-        try:
-            d = session.run()
-            assessment = scorer._assemble(profile, d)
-        finally:
-            session.close()
+        assessment, outcome = scorer.evaluate(profile)
         for it in items:
-            o = _outcome(it, plan, clauses, d)
+            o = _outcome(it, plan, clauses, outcome)
             if o is True:
                 cov.seen_true.add(it.id)
             elif o is False:

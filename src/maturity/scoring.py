@@ -12,6 +12,8 @@ from __future__ import annotations
 import weakref
 from typing import Any, Optional
 
+import numpy as np
+
 from . import aggregate
 from .assessment import (
     Assessment,
@@ -27,12 +29,13 @@ from .assessment import (
     Reason,
     WhatIf,
 )
-from .checks import check_answers, value_problem
-from .engine import Derivation, EngineSession
+from .engines.durable import EngineSession, outcome_from_rows, outcome_row
+from .engines.outcome import CERTAIN, NO, Outcome
 from .errors import InvalidFileError, MaturityError, Problem, suggest
+from .governance.derive import governance_gaps
 from .loading import load_core_ruleset
-from .governance.derive import apply_governance, governance_gaps
-from .plan import compile_plan, encode_value
+from .plan import Plan, compile_plan
+from .prepare import Prepared, prepare
 from .profile import UNKNOWN, Answer, Profile
 from .ruleset import Ruleset
 
@@ -40,13 +43,11 @@ __all__ = ["Scorer", "score"]
 
 
 class Scorer:
-    """Scores profiles against one ruleset; the ruleset is compiled once."""
+    """Scores profiles against one ruleset with the durable_rules engine; the ruleset is compiled once."""
 
-    def __init__(self, ruleset: Ruleset) -> None:
+    def __init__(self, ruleset: Ruleset, plan: Optional[Plan] = None) -> None:
         self.ruleset = ruleset
-        self.plan = compile_plan(ruleset)
-        self._clauses = {f"{c.rule_id}:{w}": c for c in self.plan.level_clauses for w in ("lo", "hi")}
-        self._finding_clauses = {f"{c.rule_id}:{w}": c for c in self.plan.finding_clauses for w in ("lo", "hi")}
+        self.plan = plan or compile_plan(ruleset)
         self._scores = {lv.level: lv.score for lv in ruleset.levels}
         self._names = {lv.level: lv.name for lv in ruleset.levels}
         self._live: dict[int, tuple[EngineSession, Profile]] = {}
@@ -54,31 +55,37 @@ class Scorer:
     # -- public -----------------------------------------------------------------------------
     def score(self, profile: Profile, *, keep_session: bool = True) -> Assessment:
         """Score one profile. With ``keep_session`` the engine session stays open for ``what_if``."""
-        profile = apply_governance(profile, self.ruleset)  # graph-derived answers, citing the governance graph
-        problems = check_answers(profile, self.ruleset)
-        if problems:
-            raise InvalidFileError(None, problems)
-        session = EngineSession(self.plan, self._encoded(profile))
+        return self.evaluate(profile, keep_session=keep_session)[0]
+
+    def evaluate(self, profile: Profile, *, keep_session: bool = False,
+                 one_by_one: bool = False) -> tuple[Assessment, Outcome]:
+        """Score one profile and return the engine's :class:`~maturity.engines.Outcome` with it."""
+        prepared = prepare(self.ruleset, profile, plan=self.plan).raise_problems()
+        session = EngineSession(self.plan, prepared.row_answers(0))
         try:
-            derivation = session.run()
-            assessment = self._assemble(profile, derivation)
+            outcome = outcome_from_rows(prepared, [outcome_row(self.plan, session.run(one_by_one=one_by_one), True)],
+                                        True)
+            applied = self._profile_of(prepared)
+            assessment = self.assemble(applied, outcome)
         except BaseException:
             session.close()
             raise
         if keep_session:
-            self._live[id(assessment)] = (session, profile)
+            self._live[id(assessment)] = (session, applied)
             weakref.finalize(assessment, self._drop, id(assessment))
         else:
             session.close()
-        return assessment
+        return assessment, outcome
 
     def what_if(self, assessment: Assessment, changes: dict[str, Any]) -> WhatIf:
         """Re-score ``assessment`` with ``changes`` applied, incrementally, then undo them."""
         session, profile = self._session_for(assessment)
         changed = profile.with_answers({k: self._checked_answer(k, v) for k, v in changes.items()})
+        prepared = prepare(self.ruleset, changed, plan=self.plan).raise_problems()
         original = session.answers.copy()
-        derivation = session.change(self._encoded(changed))
-        after = self._assemble(changed, derivation)
+        derivation = session.change(prepared.row_answers(0))
+        after = self.assemble(self._profile_of(prepared), outcome_from_rows(
+            prepared, [outcome_row(self.plan, derivation, True)], True))
         session.change(original)
         return WhatIf(changes=dict(changes), before=assessment, after=after)
 
@@ -86,6 +93,11 @@ class Scorer:
         self._drop(id(assessment))
 
     # -- sessions ---------------------------------------------------------------------------
+    @staticmethod
+    def _profile_of(prepared: Prepared) -> Profile:
+        assert prepared.profiles is not None
+        return prepared.profiles[0]
+
     def _drop(self, key: int) -> None:
         live = self._live.pop(key, None)
         if live is not None:
@@ -102,20 +114,9 @@ class Scorer:
         if indicator not in ids:
             raise InvalidFileError(None, [Problem("unknown-indicator", f"ruleset '{self.ruleset.id}' has no indicator '{indicator}'",
                                                   ("changes", indicator), hint=suggest(indicator, ids))])
-        answer = value if isinstance(value, Answer) else Answer(value=value, note="what-if change")
-        why = value_problem(self.ruleset.indicator(indicator), answer.value) if answer.known else None
-        if why:
-            raise InvalidFileError(None, [Problem("bad-value", why, ("changes", indicator))])
-        return answer
+        return value if isinstance(value, Answer) else Answer(value=value, note="what-if change")
 
-    def _encoded(self, profile: Profile) -> dict[str, Any]:
-        out: dict[str, Any] = {}
-        for ind_id in self.plan.indicators:
-            ans = profile.answer(ind_id)
-            out[ind_id] = encode_value(self.ruleset.indicator(ind_id), ans.value) if ans.known else None
-        return out
-
-    # -- assembling the result --------------------------------------------------------------
+    # -- assembling the result (from the Outcome only) ----------------------------------------
     def _evidence(self, profile: Profile, indicators: list[str]) -> tuple[Evidence, ...]:
         out = []
         for ind in dict.fromkeys(indicators):
@@ -123,46 +124,45 @@ class Scorer:
             out.append(Evidence(ind, ans.value, ans.known, str(ans.source) if ans.source else None, ans.note))
         return tuple(out)
 
-    def _reasons(self, profile: Profile, d: Derivation, factor: Any, level: int) -> tuple[Reason, ...]:
+    def _reasons(self, profile: Profile, o: Outcome, factor: Any, level: int) -> tuple[Reason, ...]:
         reasons = []
         for n in range(1, level + 1):
-            # Several ways may hold; report the first in the ruleset's order, whatever the history.
-            rule = min((r for r, _ in d.rules_for(("raw", factor.id, n, "lo"))), key=lambda r: self._clauses[r].clause)
-            clause = self._clauses[rule]
+            clause = o.reason_clause(0, factor.id, n)  # several ways may hold: the first in the ruleset's order
+            if clause is None:
+                raise MaturityError(f"no way to level {n} of {factor.id} holds although the level was reached")
             atoms = [self.plan.atoms[a] for a in clause.atoms]
             reasons.append(Reason(
-                level=n, level_name=self._names[n], rule=rule,
+                level=n, level_name=self._names[n], rule=clause.rule_id,
                 conditions=tuple(a.text for a in atoms),
                 evidence=self._evidence(profile, [a.indicator for a in atoms]),
                 sources=tuple(str(c) for c in factor.levels[n].sources),
             ))
         return tuple(reasons)
 
-    def _caps(self, d: Derivation, factor_id: str) -> tuple[CapResult, ...]:
+    def _caps(self, o: Outcome, factor_id: str) -> tuple[CapResult, ...]:
         out = []
-        for cap in self.ruleset.caps:
-            if cap.factor != factor_id:
+        for k, cap in enumerate(self.ruleset.caps):
+            if cap.factor != factor_id or o.caps[0, k] == NO:
                 continue
-            for world, status in (("lo", "applied"), ("hi", "possible")):
-                if d.cap_applied(cap.id, world):
-                    out.append(CapResult(cap.id, status, cap.max_level,  # type: ignore[arg-type]
-                                         f"{cap.unless.factor} at least {cap.unless.value}", cap.reason,
-                                         tuple(map(str, cap.sources)), f"cap:{cap.id}:{world}"))
-                    break
+            status = o.cap_status(0, k).value
+            out.append(CapResult(cap.id, status, cap.max_level,  # type: ignore[arg-type]
+                                 f"{cap.unless.factor} at least {cap.unless.value}", cap.reason,
+                                 tuple(map(str, cap.sources)), f"cap:{cap.id}"))
         return tuple(out)
 
-    def _next_step(self, profile: Profile, d: Derivation, factor: Any, level: int) -> tuple[NextStep, ...]:
+    def _next_step(self, profile: Profile, o: Outcome, factor: Any, level: int) -> tuple[NextStep, ...]:
         target = level + 1
         if target > self.plan.max_level:
             return ()
+        f = self.plan.factors.index(factor.id)
         options: list[list[Missing]] = []
-        if d.level(factor.id, "lo", "raw") >= target:
+        if o.raw_lower[0, f] >= target:
             options.append([])
         else:
             for clause in self.plan.clauses_for(factor.id, target):
                 missing = []
                 for a in clause.atoms:
-                    if d.holds(a, "lo"):
+                    if o.atom_holds(0, a, "lower"):
                         continue
                     atom = self.plan.atoms[a]
                     known = profile.answer(atom.indicator).known
@@ -171,26 +171,18 @@ class Scorer:
                 options.append(missing)
         best = min(options, key=len)
         for cap in self.plan.caps_on(factor.id):
-            if cap.max_level < target and d.level(cap.requires_factor, "lo") < cap.requires_level:
+            g = self.plan.factors.index(cap.requires_factor)
+            if cap.max_level < target and o.lower[0, g] < cap.requires_level:
                 best = [*best, Missing(f"level of {cap.requires_factor} at least {cap.requires_level} (cap {cap.id})",
                                        None, "unmet")]
         return (NextStep(target, self._names[target], tuple(best), len(options),
                          tuple(map(str, factor.levels[target].sources))),)
 
-    def _assessed(self, profile: Profile, factor_id: str) -> bool:
-        """Whether the answers known are enough to judge level 1 in at least one of its ways.
-
-        It depends on which answers are known, never on their values, so better answers
-        cannot move a factor in or out of the means (which keeps scores monotone).
-        """
-        return any(all(profile.answer(self.plan.atoms[a].indicator).known for a in clause.atoms)
-                   for clause in self.plan.clauses_for(factor_id, 1))
-
-    def _factor(self, profile: Profile, d: Derivation, factor: Any) -> FactorResult:
-        lo, hi = d.level(factor.id, "lo"), d.level(factor.id, "hi")
+    def _factor(self, profile: Profile, o: Outcome, k: int, factor: Any) -> FactorResult:
+        lo, hi = int(o.lower[0, k]), int(o.upper[0, k])
         indicators = self.plan.factor_indicators[factor.id]
         unknown = tuple(i for i in indicators if not profile.answer(i).known)
-        assessed = self._assessed(profile, factor.id)
+        assessed = bool(o.assessed[0, k])
         return FactorResult(
             id=factor.id, title=factor.title, pillar=factor.pillar, core=factor.core, weight=factor.weight,
             assessed=assessed,
@@ -198,62 +190,47 @@ class Scorer:
             level_name=self._names[lo] if assessed else UNKNOWN,
             score=self._scores[lo] if assessed else None,
             lower=self._scores[lo], upper=self._scores[hi], lower_level=lo, upper_level=hi,
-            reasons=self._reasons(profile, d, factor, lo),
-            caps=self._caps(d, factor.id),
-            next_steps=self._next_step(profile, d, factor, lo),
+            reasons=self._reasons(profile, o, factor, lo),
+            caps=self._caps(o, factor.id),
+            next_steps=self._next_step(profile, o, factor, lo),
             unknown_indicators=unknown,
             sources=tuple(map(str, factor.sources)),
         )
 
-    def _findings(self, profile: Profile, d: Derivation) -> tuple[FindingResult, ...]:
+    def _findings(self, profile: Profile, o: Outcome) -> tuple[FindingResult, ...]:
         out = []
-        for fd in self.ruleset.findings:
-            for world, status in (("lo", "raised"), ("hi", "possible")):
-                if not d.finding(fd.id, world):
-                    continue
-                rule = min((r for r, _ in d.rules_for(("fd", fd.id, world))),
-                           key=lambda r: self._finding_clauses[r].clause)
-                clause = self._finding_clauses[rule]
-                atoms = [self.plan.atoms[a] for a in clause.atoms]
-                texts = [a.text for a in atoms] + [self.plan.level_literals[x].text for x in clause.levels]
-                out.append(FindingResult(fd.id, fd.severity, status, fd.message, fd.action, rule,  # type: ignore[arg-type]
-                                         tuple(texts), self._evidence(profile, [a.indicator for a in atoms]),
-                                         tuple(map(str, fd.sources))))
-                break
+        for k, fd in enumerate(self.ruleset.findings):
+            if o.findings[0, k] == NO:
+                continue
+            world = "lower" if o.findings[0, k] == CERTAIN else "upper"
+            clause = o.finding_clause(0, fd.id, world)
+            if clause is None:
+                raise MaturityError(f"no clause of finding {fd.id} holds although the finding was raised")
+            atoms = [self.plan.atoms[a] for a in clause.atoms]
+            texts = [a.text for a in atoms] + [self.plan.literal(x).text for x in clause.levels]
+            out.append(FindingResult(fd.id, fd.severity, o.finding_status(0, k).value, fd.message, fd.action,  # type: ignore[arg-type]
+                                     clause.rule_id, tuple(texts), self._evidence(profile, [a.indicator for a in atoms]),
+                                     tuple(map(str, fd.sources))))
         return tuple(out)
 
-    def _assemble(self, profile: Profile, d: Derivation) -> Assessment:
+    def assemble(self, profile: Profile, o: Outcome) -> Assessment:
+        """The explained :class:`Assessment` of ``profile`` from its one-row outcome (evaluated with ``explain``)."""
         rs = self.ruleset
-        method = rs.aggregation.method
-        factors = tuple(self._factor(profile, d, f) for f in rs.factors)
-        pillars = []
-        for p in rs.pillars:
-            members = [f for f in factors if f.pillar == p.id]
-            weights = [f.weight for f in members]
-            score = aggregate.mean_of_known([f.score for f in members], weights, method)
-            lower, upper = aggregate.hull(
-                score,
-                aggregate.weighted_mean([f.lower for f in members], weights, method),
-                aggregate.weighted_mean([f.upper for f in members], weights, method),
-            )
-            pillars.append(PillarResult(p.id, p.title, p.weight, score, lower, upper,
-                                        tuple(f.id for f in members if f.assessed),
-                                        tuple(f.id for f in members if not f.assessed)))
-        pw = [p.weight for p in pillars]
-        overall_score = aggregate.mean_of_known([p.score for p in pillars], pw, method)
-        lower, upper = aggregate.hull(
-            overall_score,
-            aggregate.weighted_mean([p.lower for p in pillars], pw, method),
-            aggregate.weighted_mean([p.upper for p in pillars], pw, method),
-        )
+        factors = tuple(self._factor(profile, o, k, f) for k, f in enumerate(rs.factors))
+        s = aggregate.aggregate(rs, o.lower, o.upper, o.assessed)
+        num = lambda x: None if np.isnan(x) else float(x)  # noqa: E731
+        pillars = tuple(
+            PillarResult(p.id, p.title, p.weight, num(s.pillar_score[0, j]), float(s.pillar_lower[0, j]),
+                         float(s.pillar_upper[0, j]),
+                         tuple(f.id for f in factors if f.pillar == p.id and f.assessed),
+                         tuple(f.id for f in factors if f.pillar == p.id and not f.assessed))
+            for j, p in enumerate(rs.pillars))
         stages = rs.aggregation.stages
-        thresholds = [s.min_score for s in stages]
-        stage = stages[aggregate.stage_index(overall_score, thresholds)] if overall_score is not None else None
+        stage = stages[int(s.stage[0])] if s.stage[0] >= 0 else None
         overall = Overall(
-            score=overall_score, lower=lower, upper=upper,
+            score=num(s.overall[0]), lower=float(s.overall_lower[0]), upper=float(s.overall_upper[0]),
             stage=stage.id if stage else None, stage_name=stage.name if stage else None,
-            stage_lower=stages[aggregate.stage_index(lower, thresholds)].id,
-            stage_upper=stages[aggregate.stage_index(upper, thresholds)].id,
+            stage_lower=stages[int(s.stage_lower[0])].id, stage_upper=stages[int(s.stage_upper[0])].id,
         )
         unknown = tuple(i.id for i in rs.indicators if not profile.answer(i.id).known)
         t = profile.territory
@@ -262,12 +239,12 @@ class Scorer:
                        "assessment_year": t.assessment_year, "synthetic": profile.synthetic},
             ruleset={"id": rs.id, "version": rs.version, "digest": self.plan.digest},
             overall=overall,
-            pillars=tuple(pillars),
+            pillars=pillars,
             factors=factors,
-            findings=self._findings(profile, d),
+            findings=self._findings(profile, o),
             governance_gaps=tuple({**g.to_dict(), "graph_complete": profile.governance.complete}
                                   for g in governance_gaps(profile)) if profile.governance else (),
-            completeness=Completeness(len(rs.indicators) - len(unknown), len(rs.indicators), unknown,
+            completeness=Completeness(int(o.answered[0]), o.total, unknown,
                                       tuple(f.id for f in factors if not f.assessed)),
             _scorer=self,
         )

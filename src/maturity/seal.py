@@ -1,11 +1,11 @@
 """Seals in the style of the Philippines' Seal of Good Local Governance (``kind: seal``).
 
 A seal is a list of gates, each a condition on factor levels in the ruleset's condition
-language. A territory passes when every gate holds. Gates are compiled into findings of a
-copy of the ruleset, so they run in the same durable_rules network as everything else and
-get the same treatment of unknown answers: a gate that holds with every unknown at its worst
-is *passed*; one that holds only at best is *possible*; otherwise it *failed*. The first
-gate that is not passed is the binding gate.
+language. A territory passes when every gate holds. Gates are compiled into the seal's own
+section of the plan (:func:`maturity.plan.compile_seal`), so every evaluator runs them with
+the same treatment of unknown answers: a gate that holds with every unknown at its worst is
+*passed*; one that holds only at best is *possible*; otherwise it *failed*. The first gate
+that is not passed is the binding gate.
 
 Shorthands expand into gates: ``all_core`` (every core factor at ``min_level``) and
 ``essential`` (at least ``at_least`` of a list of factors at ``min_level``), which express
@@ -26,12 +26,12 @@ import numpy as np
 import pandas as pd
 
 from .citations import Citation, SourceDoc
-from .conditions import AllOf, AnyOf, Condition, KOf, LevelCheck
-from .errors import InvalidFileError, Problem, suggest
-from .ruleset import Finding, Ruleset
+from .conditions import NEGATE, Condition, LevelCheck, atoms, fold
+from .errors import ClauseBudgetError, InvalidFileError, Problem, suggest
+from .ruleset import Ruleset
 
-__all__ = ["Seal", "Gate", "PillarThreshold", "load_seal", "parse_seal", "with_seal_gates", "gate_finding_id",
-           "bundled_seals_dir", "seal_results", "shortfalls"]
+__all__ = ["Seal", "Gate", "PillarThreshold", "load_seal", "parse_seal", "bundled_seals_dir", "seal_results",
+           "shortfalls"]
 
 
 class _Model(BaseModel):
@@ -105,10 +105,6 @@ class Seal(_Model):
         return out + list(self.gates)
 
 
-def gate_finding_id(seal: Seal, gate: Gate) -> str:
-    return f"seal__{seal.id.replace('-', '_')}__{gate.id}"
-
-
 def _check(seal: Seal, ruleset: Ruleset, doc: Any) -> list[Problem]:
     problems = []
     if seal.ruleset != ruleset.id:
@@ -136,35 +132,24 @@ def _check(seal: Seal, ruleset: Ruleset, doc: Any) -> list[Problem]:
     return problems
 
 
-def with_seal_gates(ruleset: Ruleset, seal: Seal) -> Ruleset:
-    """A copy of ``ruleset`` whose findings include one per gate of ``seal`` (checked in full)."""
-    from .checks import check_ruleset  # noqa: PLC0415
-
-    cites = [Citation.model_validate(str(c)) for c in (ruleset.findings[0].sources if ruleset.findings else ruleset.factors[0].sources)]
-    gates = [Finding(id=gate_finding_id(seal, g), severity="info", when=g.when,
-                     message=f"seal {seal.id} {seal.version}: {g.name}", sources=g.sources or cites)
-             for g in seal.all_gates(ruleset)]
-    extended = ruleset.model_copy(update={"findings": [*ruleset.findings, *gates]})
-    problems = check_ruleset(extended)
-    if problems:
-        raise InvalidFileError(f"seal {seal.id}", problems)
-    return extended
-
-
 def parse_seal(text: str, ruleset: Ruleset, file: str | None = None) -> Seal:
     from ._yamlio import parse_yaml  # noqa: PLC0415
-    from .loading import _validation_problems  # noqa: PLC0415
+    from .loading import validation_problems  # noqa: PLC0415
+    from .plan import compile_seal  # noqa: PLC0415
     from pydantic import ValidationError  # noqa: PLC0415
 
     doc = parse_yaml(text, file)
     try:
         seal = Seal.model_validate(doc.data)
     except ValidationError as exc:
-        raise InvalidFileError(file, _validation_problems(exc, doc, "seal")) from None
+        raise InvalidFileError(file, validation_problems(exc, doc, "seal")) from None
     problems = _check(seal, ruleset, doc)
     if problems:
         raise InvalidFileError(file, problems)
-    with_seal_gates(ruleset, seal)  # the gates must compile against this ruleset
+    try:
+        compile_seal(ruleset, seal)
+    except ClauseBudgetError as exc:
+        raise InvalidFileError(file, [doc.problem(Problem("too-complex", str(exc), ("gates",)))]) from None
     return seal
 
 
@@ -178,13 +163,9 @@ def load_seal(path: str | Path, ruleset: Ruleset) -> Seal:
 
 
 def bundled_seals_dir() -> Path:
-    from .loading import _bundled  # noqa: PLC0415
+    from .loading import bundled_dir  # noqa: PLC0415
 
-    return _bundled("seals")
-
-
-def _level(value: Any) -> int:
-    return int(value) if pd.notna(value) else 0
+    return bundled_dir("seals")
 
 
 def shortfalls(cond: Any, lower: Mapping[str, Any], upper: Mapping[str, Any]) -> list[str]:
@@ -194,59 +175,86 @@ def shortfalls(cond: Any, lower: Mapping[str, Any], upper: Mapping[str, Any]) ->
     >>> shortfalls(LevelCheck.model_validate({"factor": "unit", "at_least": 2}), {"unit": 1}, {"unit": 3})
     ['unit at level 1 (3 at best), needs 2']
     """
-    if isinstance(cond, LevelCheck):
-        lo, hi = _level(lower[cond.factor]), _level(upper[cond.factor])
-        if cond.op == "at_least":
-            return [] if lo >= cond.value else [f"{cond.factor} at level {lo}" + (f" ({hi} at best)" if hi != lo else "")
-                                                + f", needs {cond.value}"]
-        return [] if hi < cond.value else [f"{cond.factor} at level {hi}, needs below {cond.value}"]
-    if isinstance(cond, AllOf):
-        return [s for c in cond.all for s in shortfalls(c, lower, upper)]
-    if isinstance(cond, (AnyOf, KOf)):
-        children = cond.any if isinstance(cond, AnyOf) else cond.of
-        k = 1 if isinstance(cond, AnyOf) else cond.at_least
-        missing = [shortfalls(c, lower, upper) for c in children]
-        held = sum(1 for m in missing if not m)
+    def leaf(c: Any, negated: bool) -> tuple[bool, list[str]]:
+        if not isinstance(c, LevelCheck):
+            return False, ["condition not certain with the known answers"]
+        op = NEGATE[c.op] if negated else c.op
+        lo, hi = _level(lower[c.factor]), _level(upper[c.factor])
+        if op == "at_least":
+            if lo >= c.value:
+                return True, []
+            return False, [f"{c.factor} at level {lo}" + (f" ({hi} at best)" if hi != lo else "") + f", needs {c.value}"]
+        return (True, []) if hi < c.value else (False, [f"{c.factor} at level {hi}, needs below {c.value}"])
+
+    def all_of(parts: list[tuple[bool, list[str]]]) -> tuple[bool, list[str]]:
+        return all(ok for ok, _ in parts), [s for _, texts in parts for s in texts]
+
+    def k_of(k: int, parts: list[tuple[bool, list[str]]]) -> tuple[bool, list[str]]:
+        held = sum(1 for ok, _ in parts if ok)
         if held >= k:
-            return []
-        return [f"{held} of {k} needed (" + "; ".join(s for m in missing for s in m) + ")"]
-    return ["condition not certain with the known answers"]
+            return True, []
+        return False, [f"{held} of {k} needed (" + "; ".join(s for _, texts in parts for s in texts) + ")"]
+
+    return fold(cond, leaf, all_of, k_of)[1]
 
 
-def seal_results(seal: Seal, ruleset: Ruleset, findings: pd.DataFrame, lower_level: pd.DataFrame,
+def _level(value: Any) -> int:
+    return int(value) if pd.notna(value) else 0
+
+
+def seal_results(seal: Seal, ruleset: Ruleset, gates: pd.DataFrame, lower_level: pd.DataFrame,
                  upper_level: pd.DataFrame, pillar_lower: pd.DataFrame, pillar_upper: pd.DataFrame) -> pd.DataFrame:
     """Per territory: ``seal`` (passed, possible, failed), ``seal_binding_gate``, ``seal_reason`` and ``gate.<id>``.
 
-    Rule gates are read from the gate findings the engine raised (``raised`` = certain, ``possible``
-    = depends on unknowns); pillar thresholds from the pillar score bounds.
+    Rule gates come from the evaluator's gate statuses (``gates``, as
+    :attr:`maturity.table.DerivedLevels.gates`); pillar thresholds from the pillar score bounds.
+    The reason is written once per distinct pattern of the levels behind the binding gate.
     """
-    rule_gates = seal.all_gates(ruleset)
-    status = pd.DataFrame({g.id: findings[gate_finding_id(seal, g)].map(
-        {"raised": "passed", "possible": "possible"}).fillna("failed") for g in rule_gates}, index=findings.index)
+    order = seal.gate_ids(ruleset)
+    rule_gates = {g.id: g for g in seal.all_gates(ruleset)}
+    status = {g: gates[g].to_numpy(dtype=object) for g in rule_gates}
     for t in seal.pillars:
         lo, hi = pillar_lower[t.pillar].to_numpy(float), pillar_upper[t.pillar].to_numpy(float)
         status[f"pillar_{t.pillar}"] = np.where(lo >= t.min_score, "passed", np.where(hi >= t.min_score, "possible", "failed"))
-    status = status[seal.gate_ids(ruleset)]
-    passed = status.eq("passed").all(axis=1)
-    possible = status.isin(["passed", "possible"]).all(axis=1)
-    out = pd.DataFrame(index=status.index)
-    out["seal"] = np.where(passed, "passed", np.where(possible, "possible", "failed"))
-    # the binding gate: the first failed gate, else the first merely possible one
-    first_failed = status.eq("failed").idxmax(axis=1).where(status.eq("failed").any(axis=1))
-    out["seal_binding_gate"] = first_failed.fillna(status.ne("passed").idxmax(axis=1)).where(~passed, None)
-    whens = {g.id: g.when for g in rule_gates}
-    thresholds = {f"pillar_{t.pillar}": t for t in seal.pillars}
-    reasons = []
-    for i, gate in zip(status.index, out["seal_binding_gate"]):
-        if gate is None or pd.isna(gate):
-            reasons.append(None)
-        elif gate in whens:
-            reasons.append(f"{gate}: " + "; ".join(shortfalls(whens[gate], lower_level.loc[i], upper_level.loc[i])))
+    matrix = np.stack([status[g] for g in order], axis=1) if order else np.empty((len(gates), 0), dtype=object)
+    failed, passed_each = matrix == "failed", matrix == "passed"
+    passed = passed_each.all(axis=1)
+    possible = (failed == False).all(axis=1)  # noqa: E712 - element-wise
+    first_failed = np.where(failed.any(axis=1), failed.argmax(axis=1), -1)
+    first_open = np.where(~passed_each.all(axis=1), (~passed_each).argmax(axis=1), -1)
+    binding = np.where(first_failed >= 0, first_failed, first_open)
+    gate_names = np.array(order + [None], dtype=object)
+    out = pd.DataFrame(index=gates.index)
+    out["seal"] = pd.Categorical(np.where(passed, "passed", np.where(possible, "possible", "failed")),
+                                 categories=["passed", "possible", "failed"])
+    out["seal_binding_gate"] = gate_names[binding]
+    reasons = np.full(len(gates), None, dtype=object)
+    lo_lv, hi_lv = lower_level.to_numpy(), upper_level.to_numpy()
+    factor_col = {f: k for k, f in enumerate(lower_level.columns)}
+    for g_index, gate in enumerate(order):
+        rows = np.flatnonzero(binding == g_index)
+        if not len(rows):
+            continue
+        if gate in rule_gates:
+            when = rule_gates[gate].when
+            cols = sorted({factor_col[a.factor] for _p, a in _level_atoms(when)})
+            key = np.concatenate([lo_lv[np.ix_(rows, cols)], hi_lv[np.ix_(rows, cols)]], axis=1)
+            patterns, inverse = np.unique(key, axis=0, return_inverse=True)
+            names = [lower_level.columns[c] for c in cols]
+            texts = np.array([f"{gate}: " + "; ".join(shortfalls(when, dict(zip(names, p[:len(cols)])),
+                                                                 dict(zip(names, p[len(cols):]))))
+                              for p in patterns], dtype=object)
+            reasons[rows] = texts[np.asarray(inverse).reshape(-1)]
         else:
-            t = thresholds[gate]
-            reasons.append(f"{gate}: pillar {t.pillar} scores {pillar_lower.loc[i, t.pillar]:.1f} to "
-                           f"{pillar_upper.loc[i, t.pillar]:.1f}, needs {t.min_score:g}")
+            t = next(t for t in seal.pillars if f"pillar_{t.pillar}" == gate)
+            lo, hi = pillar_lower[t.pillar].to_numpy(float)[rows], pillar_upper[t.pillar].to_numpy(float)[rows]
+            reasons[rows] = [f"{gate}: pillar {t.pillar} scores {a:.1f} to {b:.1f}, needs {t.min_score:g}"
+                             for a, b in zip(lo, hi)]
     out["seal_reason"] = reasons
-    for gate in status.columns:
-        out[f"gate.{gate}"] = status[gate]
+    for k, gate in enumerate(order):
+        out[f"gate.{gate}"] = pd.Categorical(matrix[:, k], categories=["passed", "possible", "failed"])
     return out
+
+
+def _level_atoms(cond: Any) -> list[tuple[Any, LevelCheck]]:
+    return [(p, a) for p, a in atoms(cond) if isinstance(a, LevelCheck)]

@@ -1,13 +1,13 @@
 """Score large populations in chunks, with bounded memory: CSV or Parquet in, result frames out.
 
-Each chunk of territories is checked, encoded and scored with the vectorised evaluator
-(:mod:`maturity.vectorised`); only one chunk is held at a time. A result frame has one row per
+Each chunk of territories is read by :func:`maturity.prepare.prepare` (one vocabulary for every
+cell) and scored with the vectorised evaluator; only one chunk is held at a time. A result frame has one row per
 territory and the columns ``score, lower, upper, stage, stage_lower, stage_upper``, then
 ``level.<factor>`` (``<NA>`` when unassessed), ``lower_level.<factor>``, ``upper_level.<factor>``,
 ``pillar.<pillar>``, ``cap.<cap>`` and ``finding.<finding>``.
 
-Input columns are indicator ids plus an optional ``territory`` column (the row key). In CSV files
-an empty cell or ``unknown`` is unknown, booleans are ``true``/``false``.
+Input columns are indicator ids plus an optional ``territory`` column (the row key); cells are
+read as :mod:`maturity.cells` says (an empty cell or ``unknown`` is unknown).
 """
 
 from __future__ import annotations
@@ -15,18 +15,15 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Iterable, Iterator, Mapping, Optional, Union
 
-import numpy as np
 import pandas as pd
 
 from .plan import Plan, compile_plan
-from .ruleset import BooleanIndicator, CountIndicator, NumberIndicator, Ruleset, YearIndicator
-from .table import aggregate_table
-from .vectorised import derive_table
+from .ruleset import Ruleset
+from .table import aggregate_table, derive_levels
 
 __all__ = ["score_frame", "score_stream", "score_file", "score_dask"]
 
 Source = Union[str, Path, Iterable[pd.DataFrame]]
-_TRUE, _FALSE = {"true", "True", "TRUE", "1"}, {"false", "False", "FALSE", "0"}
 
 
 def score_frame(ruleset: Ruleset, table: pd.DataFrame, *, plan: Optional[Plan] = None,
@@ -34,43 +31,12 @@ def score_frame(ruleset: Ruleset, table: pd.DataFrame, *, plan: Optional[Plan] =
                 pillar_weights: Optional[Mapping[str, float]] = None) -> pd.DataFrame:
     """The flat result frame (see the module) for one answers table."""
     plan = plan or compile_plan(ruleset)
-    derived = derive_table(ruleset, table, plan=plan)
+    derived = derive_levels(ruleset, table, engine="vectorised", plan=plan)
     s = aggregate_table(ruleset, derived, factor_weights=factor_weights, pillar_weights=pillar_weights)
     parts = [s.overall, derived.level.add_prefix("level."), derived.lower_level.add_prefix("lower_level."),
              derived.upper_level.add_prefix("upper_level."), s.pillar_score.add_prefix("pillar."),
              derived.caps.add_prefix("cap."), derived.findings.add_prefix("finding.")]
     return pd.concat(parts, axis=1)
-
-
-def _from_text(ruleset: Ruleset, chunk: pd.DataFrame) -> pd.DataFrame:
-    """Typed columns from a chunk of strings (CSV): what the vectorised checks expect."""
-    out = {}
-    for c in chunk.columns:
-        col = chunk[c]
-        try:
-            ind = ruleset.indicator(c)
-        except StopIteration:
-            out[c] = col  # not an indicator: reported by the checks
-            continue
-        text = col.astype(object).where(col.notna(), "")
-        missing = text.isin(["", "unknown"]).to_numpy()
-        if isinstance(ind, BooleanIndicator):
-            vals = np.where(text.isin(_TRUE), True, np.where(text.isin(_FALSE), False, text.to_numpy(dtype=object)))
-        elif isinstance(ind, (NumberIndicator, CountIndicator, YearIndicator)):
-            num = pd.to_numeric(text.where(~missing), errors="coerce").to_numpy(dtype=float)
-            unparsed = ~missing & np.isnan(num)
-            whole = not isinstance(ind, NumberIndicator)
-            if whole and not unparsed.any() and np.all(np.isnan(num) | (num == np.round(num))):
-                out[c] = pd.array(np.where(missing, None, num), dtype="Int64")
-                continue
-            vals = np.where(unparsed, text.to_numpy(dtype=object), num).astype(object)
-            if not unparsed.any() and not whole:
-                out[c] = num
-                continue
-        else:
-            vals = text.to_numpy(dtype=object)
-        out[c] = pd.Series(np.where(missing, None, vals), index=chunk.index, dtype=object)
-    return pd.DataFrame(out, index=chunk.index)
 
 
 def _chunks(ruleset: Ruleset, source: Source, chunksize: int, key: str) -> Iterator[pd.DataFrame]:
@@ -86,7 +52,7 @@ def _chunks(ruleset: Ruleset, source: Source, chunksize: int, key: str) -> Itera
             with pd.read_csv(path, dtype=str, keep_default_na=False, chunksize=chunksize) as reader:
                 for chunk in reader:
                     chunk = chunk.set_index(key) if key in chunk.columns else chunk
-                    yield _from_text(ruleset, chunk)
+                    yield chunk
     else:
         for frame in source:
             frame = frame.set_index(key) if key in frame.columns else frame

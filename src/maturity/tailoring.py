@@ -209,9 +209,9 @@ def resolve_document(doc: Document, _stack: tuple[Path, ...] = ()) -> ResolvedDo
     if isinstance(parent_doc.data, dict) and "extends" in parent_doc.data:
         parent_doc = resolve_document(parent_doc, stack)
     # The parent must be a valid ruleset on its own.
-    from .loading import _build
+    from .loading import build_document
 
-    _build(parent_doc, "ruleset")
+    build_document(parent_doc, "ruleset")
     parent = copy.deepcopy(parent_doc.data)
     problems: list[Problem] = []
 

@@ -1,4 +1,4 @@
-"""Evaluate a compiled plan on durable_rules: the only module that imports it.
+"""Evaluate a compiled plan on durable_rules: the only module (with :mod:`.durable_host`) that imports it.
 
 Each comparison, level, cap and finding of the plan is a rule of a durable_rules
 Rete network. Facts per territory session:
@@ -7,7 +7,7 @@ Rete network. Facts per territory session:
 - ``at``:  an atom that holds, in world ``w``;
 - ``raw``: a level reached by the factor's own conditions, in world ``w``;
 - ``lv``:  a level reached once caps are applied, in world ``w``;
-- ``ph``:  the phase fact that opens the second stratum (caps and findings).
+- ``ph``:  the phase fact that opens the second stratum (caps, findings and seal gates).
 
 World ``lo`` reads unknown answers as failing every comparison: what the known
 answers establish (the level, the lower bound). World ``hi`` reads them as
@@ -24,32 +24,29 @@ is what lets ``EngineSession.change`` retract and re-derive incrementally.
 from __future__ import annotations
 
 import itertools
-import json
 import threading
 from dataclasses import dataclass, field
-from typing import Any, Iterable
+from typing import TYPE_CHECKING, Any, Callable, Iterable
 
-import durable_rules_engine
-from durable import engine as _durable
+import numpy as np
 
-from .errors import EngineError
-from .plan import Atom, Plan
+from ..errors import EngineError
+from ..plan import Atom, Plan
+from .durable_host import MessageNotHandled, MessageObserved, SyncHost, check_version, drain
+from .outcome import Outcome, certainty
 
-__all__ = ["EngineSession", "Derivation", "WORLDS"]
+if TYPE_CHECKING:
+    from ..prepare import Prepared
+
+__all__ = ["EngineSession", "Derivation", "WORLDS", "DurableEvaluator"]
 
 WORLDS = ("lo", "hi")
 Key = tuple[Any, ...]
 _OPS = {"at_least": "$gte", "above": "$gt", "at_most": "$lte", "below": "$lt"}
 
 
-class _SyncHost(_durable.Host):
-    """A durable_rules host without the background timers that dispatch actions on other threads."""
-
-    def _run(self) -> None:  # noqa: D401 - replaces the timer loop
-        return None
-
-
-_host = _SyncHost()
+check_version()
+_host = SyncHost()
 _lock = threading.RLock()
 _registered: dict[str, str] = {}
 _sessions: dict[str, "EngineSession"] = {}
@@ -90,8 +87,23 @@ class Derivation:
     def finding(self, finding_id: str, world: str) -> bool:
         return ("fd", finding_id, world) in self.facts
 
+    def gate(self, gate_id: str, world: str) -> bool:
+        return ("gt", gate_id, world) in self.facts
+
     def rules_for(self, key: Key) -> list[tuple[str, frozenset[Key]]]:
         return list(self.supports.get(key, []))
+
+
+def _literal_patterns(plan: Plan, literal_ids: Iterable[str], w: str) -> list[dict[str, Any]]:
+    out = []
+    for i, lit_id in enumerate(literal_ids):
+        lit = plan.literal(lit_id)
+        if lit.op == "at_least":  # certain: reached in lo; possible: reached in hi
+            out.append({f"l{i}": _pattern(t="lv", f=lit.factor, n=lit.level, w=w)})
+        else:  # below: certain when not reached even in hi; possible when not reached in lo
+            other = "hi" if w == "lo" else "lo"
+            out.append({f"l{i}$not": _pattern(t="lv", f=lit.factor, n=lit.level, w=other)})
+    return out
 
 
 def _build_rules(plan: Plan) -> dict[str, Any]:
@@ -133,14 +145,11 @@ def _build_rules(plan: Plan) -> dict[str, Any]:
         for fc in plan.finding_clauses:
             patterns = [{"ph": {"t": "ph"}}]
             patterns += [{f"a{i}": _pattern(t="at", a=a, w=w)} for i, a in enumerate(fc.atoms)]
-            for i, lit_id in enumerate(fc.levels):
-                lit = plan.level_literals[lit_id]
-                if lit.op == "at_least":  # certain: reached in lo; possible: reached in hi
-                    patterns.append({f"l{i}": _pattern(t="lv", f=lit.factor, n=lit.level, w=w)})
-                else:  # below: certain when not reached even in hi; possible when not reached in lo
-                    other = "hi" if w == "lo" else "lo"
-                    patterns.append({f"l{i}$not": _pattern(t="lv", f=lit.factor, n=lit.level, w=other)})
+            patterns += _literal_patterns(plan, fc.levels, w)
             add(f"{fc.rule_id}:{w}", patterns, ("fd", fc.finding, w), None)
+        for gc in plan.gate_clauses:
+            patterns = [{"ph": {"t": "ph"}}, *_literal_patterns(plan, gc.levels, w)]
+            add(f"gate:{gc.gate}:{gc.clause}:{w}", patterns, ("gt", gc.gate, w), None)
 
     # Every fact must match some pattern or durable_rules refuses it; this join never completes.
     rules["sink"] = {
@@ -176,11 +185,11 @@ def _make_action(rule_name: str, produces: Key, fact: dict[str, Any] | None):
 
 def _ruleset_name(plan: Plan) -> str:
     with _lock:
-        name = _registered.get(plan.digest)
+        name = _registered.get(plan.key)
         if name is None:
-            name = f"maturity_{plan.digest[:20]}"
+            name = f"maturity_{len(_registered)}_{plan.digest[:16]}"
             _host.register_rulesets({name: _build_rules(plan)})
-            _registered[plan.digest] = name
+            _registered[plan.key] = name
         return name
 
 
@@ -201,7 +210,6 @@ class EngineSession:
 
     def __post_init__(self) -> None:
         self._name = _ruleset_name(self.plan)
-        self._ruleset = _host.get_ruleset(self._name)
         self.sid = f"s{next(_sid_counter)}"
         self.answers = {k: self.answers.get(k) for k in self.plan.indicators}
 
@@ -221,7 +229,7 @@ class EngineSession:
     def _call(self, method: str, payload: Any) -> None:
         try:
             state = getattr(_host, method)(self._name, payload)
-        except (_durable.MessageNotHandledException, _durable.MessageObservedException) as exc:
+        except (MessageNotHandled, MessageObserved) as exc:
             raise EngineError(f"durable_rules refused {payload!r}: {type(exc).__name__}") from None
         self._drain()
         if isinstance(state, dict) and state.get("exception"):
@@ -230,13 +238,8 @@ class EngineSession:
     def _drain(self) -> None:
         """Run any action durable_rules left pending, until none is left."""
         errors: list[Any] = []
-        while True:
-            result = durable_rules_engine.start_action(self._ruleset._handle)
-            if not result:
-                break
-            self._ruleset._flush_actions(json.loads(result[0]), {"message": json.loads(result[1])}, result[2],
-                                         lambda e, _s: errors.append(e) if e else None)
-        state = self._ruleset.get_state(self.sid)
+        drain(_host, self._name, errors.append)
+        state = _host.get_state(self._name, self.sid)
         if errors or state.get("exception"):
             raise EngineError(f"a rule action failed: {errors[0] if errors else state['exception']}")
 
@@ -276,14 +279,14 @@ class EngineSession:
             return self.derivation()
 
     def _open_phase(self) -> None:
-        if self.plan.caps or self.plan.finding_clauses:
+        if self.plan.caps or self.plan.finding_clauses or self.plan.gate_clauses:
             self._phase += 1
             self._call("assert_fact", {"sid": self.sid, "t": "ph", "g": self._phase})
 
     def _close_phase(self) -> None:
         if self._phase:
             self._call("retract_fact", {"sid": self.sid, "t": "ph", "g": self._phase})
-        for key in [k for k in self._facts if k[0] in ("cap", "fd")]:
+        for key in [k for k in self._facts if k[0] in ("cap", "fd", "gt")]:
             del self._facts[key]
             del self._supports[key]
 
@@ -338,7 +341,7 @@ class EngineSession:
     def _host_delete(self) -> None:
         try:
             _host.delete_state(self._name, self.sid)
-        except Exception:  # noqa: BLE001 - a session that never reached the engine has no state
+        except Exception:  # noqa: BLE001 - a session that never reached the engine has no state to delete
             pass
 
     def __enter__(self) -> "EngineSession":
@@ -346,3 +349,60 @@ class EngineSession:
 
     def __exit__(self, *exc: Any) -> None:
         self.close()
+
+
+def outcome_row(plan: Plan, d: Derivation, explain: bool) -> dict[str, np.ndarray]:
+    """One drained session's results as the rows of an :class:`Outcome`."""
+    row = {
+        "lower": np.array([d.level(f, "lo") for f in plan.factors], dtype=np.int64),
+        "upper": np.array([d.level(f, "hi") for f in plan.factors], dtype=np.int64),
+        "raw_lower": np.array([d.level(f, "lo", "raw") for f in plan.factors], dtype=np.int64),
+        "raw_upper": np.array([d.level(f, "hi", "raw") for f in plan.factors], dtype=np.int64),
+        "caps": certainty(np.array([d.cap_applied(c.id, "lo") for c in plan.caps], dtype=bool),
+                          np.array([d.cap_applied(c.id, "hi") for c in plan.caps], dtype=bool)),
+        "findings": certainty(np.array([d.finding(f, "lo") for f in plan.findings], dtype=bool),
+                              np.array([d.finding(f, "hi") for f in plan.findings], dtype=bool)),
+        "gates": certainty(np.array([d.gate(g, "lo") for g in plan.gates], dtype=bool),
+                           np.array([d.gate(g, "hi") for g in plan.gates], dtype=bool)),
+    }
+    if explain:
+        row["atoms_lower"] = np.array([d.holds(a, "lo") for a in plan.atoms], dtype=bool)
+        row["atoms_upper"] = np.array([d.holds(a, "hi") for a in plan.atoms], dtype=bool)
+    return row
+
+
+def outcome_from_rows(prepared: "Prepared", rows: list[dict[str, np.ndarray]], explain: bool) -> Outcome:
+    plan = prepared.plan
+    widths = {"lower": len(plan.factors), "upper": len(plan.factors), "raw_lower": len(plan.factors),
+              "raw_upper": len(plan.factors), "caps": len(plan.caps), "findings": len(plan.findings),
+              "gates": len(plan.gates), "atoms_lower": len(plan.atoms), "atoms_upper": len(plan.atoms)}
+
+    def stack(name: str) -> np.ndarray:
+        dtype = np.int64 if name in ("lower", "upper", "raw_lower", "raw_upper") else (
+            bool if name.startswith("atoms") else np.int8)
+        if not rows:
+            return np.zeros((0, widths[name]), dtype=dtype)
+        return np.stack([r[name] for r in rows]).astype(dtype).reshape(len(rows), widths[name])
+
+    return Outcome(plan, prepared.index, stack("lower"), stack("upper"), stack("raw_lower"), stack("raw_upper"),
+                   stack("caps"), stack("findings"), stack("gates"), prepared.assessed, prepared.answered,
+                   prepared.total, stack("atoms_lower") if explain else None, stack("atoms_upper") if explain else None)
+
+
+class DurableEvaluator:
+    """The reference evaluator: one durable_rules session per row, every rule run by durable_rules."""
+
+    name = "durable"
+
+    def __init__(self, *, one_by_one: bool = False, on_row: Callable[[int], None] | None = None) -> None:
+        self.one_by_one = one_by_one
+        self.on_row = on_row
+
+    def evaluate(self, prepared: "Prepared", *, explain: bool = False) -> Outcome:
+        rows = []
+        for r in range(len(prepared)):
+            with EngineSession(prepared.plan, prepared.row_answers(r)) as session:
+                rows.append(outcome_row(prepared.plan, session.run(one_by_one=self.one_by_one), explain))
+            if self.on_row is not None:
+                self.on_row(r)
+        return outcome_from_rows(prepared, rows, explain)

@@ -1,0 +1,56 @@
+"""The durable_rules internals the durable engine relies on, in one place, checked against its version.
+
+durable_rules runs actions on background timer threads and offers no public call that
+drains a session. The engine needs every action to run in the caller's thread, so it uses
+three internals: ``Host._run`` (replaced to stop the timers), the C extension's
+``start_action`` and ``Ruleset._flush_actions`` (to run pending actions until none is left).
+They were read from durable_rules 2.0.28; another version is refused with a clear message
+rather than trusted silently.
+"""
+
+from __future__ import annotations
+
+import json
+from importlib import metadata
+from typing import Any, Callable
+
+import durable_rules_engine
+from durable import engine as durable_engine
+
+from ..errors import EngineError
+
+__all__ = ["SUPPORTED_VERSION", "SyncHost", "drain", "MessageNotHandled", "MessageObserved", "check_version"]
+
+SUPPORTED_VERSION = "2.0.28"
+MessageNotHandled = durable_engine.MessageNotHandledException
+MessageObserved = durable_engine.MessageObservedException
+
+
+def check_version() -> None:
+    """Refuse a durable_rules whose internals were not checked."""
+    try:
+        installed = metadata.version("durable_rules")
+    except metadata.PackageNotFoundError:
+        installed = "unknown"
+    if installed != SUPPORTED_VERSION:
+        raise EngineError(f"durable_rules {installed} is installed, but maturity's engine relies on internals of "
+                          f"durable_rules {SUPPORTED_VERSION}; install that version (pip install "
+                          f"'durable-rules=={SUPPORTED_VERSION}')")
+
+
+class SyncHost(durable_engine.Host):
+    """A durable_rules host without the background timers that dispatch actions on other threads."""
+
+    def _run(self) -> None:
+        return None
+
+
+def drain(host: SyncHost, ruleset_name: str, on_error: Callable[[Any], None]) -> None:
+    """Run every action durable_rules left pending for ``ruleset_name``, until none is left."""
+    ruleset = host.get_ruleset(ruleset_name)
+    while True:
+        result = durable_rules_engine.start_action(ruleset._handle)
+        if not result:
+            return
+        ruleset._flush_actions(json.loads(result[0]), {"message": json.loads(result[1])}, result[2],
+                               lambda e, _s: on_error(e) if e else None)

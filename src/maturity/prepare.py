@@ -1,0 +1,311 @@
+"""The one place where inputs become the plan's encoded answers.
+
+Every entry point -- a profile, a YAML file, a sheet's rows, a data frame with object, typed,
+nullable or numpy columns -- goes through :func:`prepare`, so the same input gives the same
+answers everywhere:
+
+- governance-derived answers are applied to profiles (:func:`maturity.governance.apply_governance`);
+- what is unknown is decided once (:func:`maturity.cells.is_unknown`);
+- every value is read once, with one vocabulary (:func:`maturity.cells.read_value`);
+- every problem is reported with its place (row and indicator), and the row is marked invalid.
+
+The result, :class:`Prepared`, holds encoded values (ordinal ranks, booleans as 0/1) for the
+indicators the plan reads, which of them are known, how many of the ruleset's questions each
+row answers, and which factors the known answers can assess.
+
+>>> from maturity import bundled_profiles_dir, load_core_ruleset, load_profile
+>>> rs = load_core_ruleset()
+>>> p = prepare(rs, [load_profile(bundled_profiles_dir() / "ph-legazpi.yaml")])
+>>> int(p.answered[0]), p.total
+(17, 88)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Optional, Sequence, Union
+
+import numpy as np
+import pandas as pd
+from pandas.api import types as ptypes
+
+from .cells import CellError, YEAR_RANGE, expected, is_unknown, read_value
+from .errors import InvalidFileError, Problem, suggest
+from .plan import Plan, compile_plan, encode_value
+from .profile import Profile
+from .ruleset import BooleanIndicator, CountIndicator, NumberIndicator, Ruleset, YearIndicator
+
+__all__ = ["Prepared", "prepare", "answers_frame", "assessed_factors", "indicator_kind"]
+
+Source = Union[Profile, Sequence[Profile], pd.DataFrame, str, Path]
+
+
+def indicator_kind(ind: Any) -> str:
+    """``boolean``, ``ordinal``, ``count``, ``year`` or ``number``."""
+    return str(ind.type)
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """Encoded answers for the rows of one input, ready for any evaluator.
+
+    ``values`` (float, rows x ``plan.indicators``) holds encoded answers (NaN where unknown),
+    ``known`` which of them are known; ``answered`` counts each row's known answers over all
+    ``total`` questions of the ruleset; ``assessed`` (rows x ``plan.factors``) tells which
+    factors the known answers can judge. ``problems`` lists every bad value with its place;
+    ``invalid`` marks the rows that have one (their bad cells are read as unknown).
+    """
+
+    plan: Plan
+    index: pd.Index
+    values: np.ndarray
+    known: np.ndarray
+    answered: np.ndarray
+    total: int
+    assessed: np.ndarray
+    kinds: tuple[str, ...]
+    problems: tuple[Problem, ...] = ()
+    invalid: Optional[np.ndarray] = None
+    profiles: Optional[tuple[Profile, ...]] = None
+
+    def __len__(self) -> int:
+        return len(self.index)
+
+    def raise_problems(self, file: Optional[str] = None) -> "Prepared":
+        """Raise :class:`InvalidFileError` with every problem, if there is one; else return self."""
+        if self.problems:
+            raise InvalidFileError(file, list(self.problems))
+        return self
+
+    def row_answers(self, row: int) -> dict[str, Any]:
+        """One row's answers as the engines' plain values (None for unknown), by indicator id."""
+        out: dict[str, Any] = {}
+        for j, ind in enumerate(self.plan.indicators):
+            if not self.known[row, j]:
+                out[ind] = None
+                continue
+            v = float(self.values[row, j])
+            kind = self.kinds[j]
+            out[ind] = bool(v) if kind == "boolean" else v if kind == "number" else int(v)
+        return out
+
+    def take(self, rows: np.ndarray) -> "Prepared":
+        """The prepared answers of some rows (positions)."""
+        return Prepared(self.plan, self.index[rows], self.values[rows], self.known[rows], self.answered[rows],
+                        self.total, self.assessed[rows], self.kinds, (),
+                        None if self.invalid is None else self.invalid[rows],
+                        None if self.profiles is None else tuple(self.profiles[i] for i in rows))
+
+
+def assessed_factors(plan: Plan, known: np.ndarray) -> np.ndarray:
+    """Which factors the known answers can judge: every answer of one way to its level 1 is known.
+
+    It depends on which answers are known, never on their values, so better answers cannot
+    move a factor in or out of the means (which keeps scores monotone).
+    """
+    col = {i: k for k, i in enumerate(plan.indicators)}
+    fix = {f: k for k, f in enumerate(plan.factors)}
+    out = np.zeros((known.shape[0], len(plan.factors)), dtype=bool)
+    for clause in plan.level_clauses:
+        if clause.level != 1:
+            continue
+        cols = sorted({col[plan.atoms[a].indicator] for a in clause.atoms})
+        out[:, fix[clause.factor]] |= known[:, cols].all(axis=1) if cols else True
+    return out
+
+
+def prepare(ruleset: Ruleset, source: Source, *, plan: Optional[Plan] = None, file: Optional[str] = None) -> Prepared:
+    """Encode ``source`` for ``plan`` (compiled from ``ruleset`` when not given).
+
+    ``source`` is a :class:`Profile`, a list of them, a YAML profile's path, or a data frame
+    with a row per territory and a column per indicator (any dtype; see :mod:`maturity.cells`).
+    Problems are collected, never raised; call :meth:`Prepared.raise_problems` to refuse them.
+    """
+    plan = plan or compile_plan(ruleset)
+    if isinstance(source, (str, Path)):
+        from .loading import load_profile  # noqa: PLC0415 - loading depends on this module's callers
+
+        source = load_profile(source, ruleset)
+    if isinstance(source, Profile):
+        source = [source]
+    if isinstance(source, pd.DataFrame):
+        return _prepare_frame(ruleset, plan, source, file)
+    return _prepare_profiles(ruleset, plan, list(source), file)
+
+
+def answers_frame(profiles: Sequence[Profile], ruleset: Ruleset) -> pd.DataFrame:
+    """One row per profile (indexed by territory id), one column per indicator; None is unknown.
+
+    Governance-derived answers are applied, as :func:`prepare` applies them.
+    """
+    from .governance.derive import apply_governance  # noqa: PLC0415 - networkx only when profiles have graphs
+
+    ids = [i.id for i in ruleset.indicators]
+    rows, index = [], []
+    for p in profiles:
+        p = apply_governance(p, ruleset)
+        index.append(p.territory.id)
+        rows.append([p.answer(i).value if p.answer(i).known else None for i in ids])
+    return pd.DataFrame(rows, index=pd.Index(index, name="territory"), columns=ids, dtype=object)
+
+
+def _prepare_profiles(ruleset: Ruleset, plan: Plan, profiles: list[Profile], file: Optional[str]) -> Prepared:
+    from .governance.derive import apply_governance  # noqa: PLC0415 - networkx only when profiles have graphs
+
+    applied = tuple(apply_governance(p, ruleset) for p in profiles)
+    ids = {i.id for i in ruleset.indicators}
+    col = {i: k for k, i in enumerate(plan.indicators)}
+    n = len(applied)
+    values = np.full((n, len(col)), np.nan)
+    known = np.zeros((n, len(col)), dtype=bool)
+    answered = np.zeros(n, dtype=np.int64)
+    invalid = np.zeros(n, dtype=bool)
+    problems: list[Problem] = []
+    for r, p in enumerate(applied):
+        for key, answer in p.answers.items():
+            if key not in ids:
+                problems.append(Problem("unknown-indicator", f"ruleset '{ruleset.id}' has no indicator '{key}'",
+                                        ("answers", key), file=file, hint=suggest(key, ids)))
+                invalid[r] = True
+                continue
+            if not answer.known:
+                continue
+            ind = ruleset.indicator(key)
+            try:
+                value = read_value(ind, answer.value)
+            except CellError as exc:
+                path = ("answers", key, "value") if answer.source or answer.note else ("answers", key)
+                problems.append(Problem("bad-value", str(exc), path, file=file))
+                invalid[r] = True
+                continue
+            answered[r] += 1
+            if key in col:
+                values[r, col[key]] = float(encode_value(ind, value))
+                known[r, col[key]] = True
+    index = pd.Index([p.territory.id for p in applied], name="territory")
+    return Prepared(plan, index, values, known, answered, len(ruleset.indicators), assessed_factors(plan, known),
+                    _kinds(ruleset, plan), tuple(problems), invalid, applied)
+
+
+def _kinds(ruleset: Ruleset, plan: Plan) -> tuple[str, ...]:
+    return tuple(indicator_kind(ruleset.indicator(i)) for i in plan.indicators)
+
+
+# -- frames, column by column -------------------------------------------------------------------
+
+
+def _prepare_frame(ruleset: Ruleset, plan: Plan, table: pd.DataFrame, file: Optional[str]) -> Prepared:
+    ids = [i.id for i in ruleset.indicators]
+    known_ids = set(ids)
+    problems = [Problem("unknown-indicator", f"ruleset '{ruleset.id}' has no indicator '{c}'", ("columns", str(c)),
+                        file=file, hint=suggest(str(c), ids))
+                for c in table.columns if c not in known_ids]
+    n = len(table)
+    col = {i: k for k, i in enumerate(plan.indicators)}
+    values = np.full((n, len(col)), np.nan)
+    known = np.zeros((n, len(col)), dtype=bool)
+    answered = np.zeros(n, dtype=np.int64)
+    invalid = np.zeros(n, dtype=bool)
+    keys = table.index
+    for c in table.columns:  # problems in column order
+        if c not in known_ids:
+            continue
+        ind = ruleset.indicator(c)
+        encoded, ok, bad = _read_column(ind, table[c])
+        for r in np.flatnonzero(bad):
+            raw = table[c].iloc[r]
+            try:
+                read_value(ind, raw)
+                why = f"expected {expected(ind)}, got {raw!r}"
+            except CellError as exc:
+                why = str(exc)
+            problems.append(Problem("bad-value", why, (str(keys[r]), str(c)), file=file))
+        invalid |= bad
+        answered += ok
+        if c in col:
+            values[:, col[c]] = np.where(ok, encoded, np.nan)
+            known[:, col[c]] = ok
+    return Prepared(plan, pd.Index(keys), values, known, answered, len(ids), assessed_factors(plan, known),
+                    _kinds(ruleset, plan), tuple(problems), invalid, None)
+
+
+def _unknown_mask(col: pd.Series) -> np.ndarray:
+    miss = np.array(pd.isna(col), dtype=bool)
+    dtype = col.dtype
+    if dtype == object or ptypes.is_string_dtype(dtype) or isinstance(dtype, pd.CategoricalDtype):
+        text = col.astype(object)
+        strings = np.fromiter((isinstance(v, str) for v in text), dtype=bool, count=len(text))
+        if strings.any():
+            stripped = text[strings].map(lambda s: s.strip().lower())
+            miss[strings] |= np.asarray(stripped.isin(["", "unknown"]), dtype=bool)
+    return miss
+
+
+def _read_column(ind: Any, col: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``(encoded, known, bad)`` for one column: typed columns column-wise, others per distinct value."""
+    unknown = _unknown_mask(col)
+    dtype = col.dtype
+    typed_numeric = (ptypes.is_numeric_dtype(dtype) and not ptypes.is_bool_dtype(dtype)
+                     and not isinstance(dtype, pd.CategoricalDtype))
+    if typed_numeric and isinstance(ind, (CountIndicator, YearIndicator, NumberIndicator)):
+        return _numeric_column(ind, col.to_numpy(dtype=np.float64, na_value=np.nan), unknown)
+    if ptypes.is_bool_dtype(dtype) and isinstance(ind, BooleanIndicator):
+        v = col.to_numpy(dtype=np.float64, na_value=np.nan)
+        return np.nan_to_num(v), ~unknown, np.zeros(len(col), dtype=bool)
+    return _distinct_values(ind, col, unknown)
+
+
+def _numeric_column(ind: Any, v: np.ndarray, unknown: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The column-wise twin of :func:`maturity.cells.read_value` for numbers (tested equal to it)."""
+    with np.errstate(invalid="ignore"):
+        finite = np.isfinite(v)
+        if isinstance(ind, NumberIndicator):
+            ok = finite.copy()
+            if ind.minimum is not None:
+                ok &= v >= ind.minimum
+            if ind.maximum is not None:
+                ok &= v <= ind.maximum
+            out = v
+        else:
+            whole = finite & (np.floor(v) == v)
+            if isinstance(ind, CountIndicator):
+                ok, out = whole & (v >= 0), v
+            else:
+                in_range = whole & (v >= YEAR_RANGE[0]) & (v <= YEAR_RANGE[1])
+                ok, out = in_range, v
+                serial = whole & ~in_range & (v > YEAR_RANGE[1])
+                if serial.any():  # Excel serial dates: read one by one
+                    for r in np.flatnonzero(serial):
+                        try:
+                            out = out.copy() if out is v else out
+                            out[r] = read_value(ind, float(v[r]))
+                            ok[r] = True
+                        except CellError:
+                            pass
+    bad = ~unknown & ~ok
+    return np.where(ok, out, np.nan), ~unknown & ok, bad
+
+
+def _distinct_values(ind: Any, col: pd.Series, unknown: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Read each distinct value once (sheets hold few) and spread the results over the rows."""
+    raw = col.astype(object).to_numpy()
+    codes, uniques = pd.factorize(raw, use_na_sentinel=True)
+    enc = np.full(len(uniques) + 1, np.nan)  # the last slot serves code -1 (NA)
+    good = np.zeros(len(uniques) + 1, dtype=bool)
+    for k, value in enumerate(uniques):
+        if is_unknown(value):
+            continue
+        try:
+            enc[k] = float(encode_value(ind, read_value(ind, _plain(value))))
+            good[k] = True
+        except CellError:
+            pass
+    encoded, ok = enc[codes], good[codes] & ~unknown
+    return encoded, ok, ~unknown & ~ok
+
+
+def _plain(value: Any) -> Any:
+    """numpy scalars as Python values: the vocabulary reads one kind of each."""
+    return value.item() if isinstance(value, np.generic) else value
+

@@ -1,0 +1,71 @@
+"""The layout holds: durable_rules stays in its engine, no import cycles, no private names across modules."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import networkx as nx
+
+import maturity
+
+SRC = Path(maturity.__file__).parent
+
+
+def _modules() -> dict[str, ast.Module]:
+    out = {}
+    for path in sorted(SRC.rglob("*.py")):
+        rel = path.relative_to(SRC.parent).with_suffix("")
+        name = ".".join(rel.parts).removesuffix(".__init__")
+        out[name] = ast.parse(path.read_text(encoding="utf-8"))
+    return out
+
+
+def _imports(name: str, tree: ast.Module, *, top_level_only: bool = False):
+    """(module imported, names imported) for every import in ``tree``; relative imports resolved."""
+    package = name if name.endswith("__init__") else name.rsplit(".", 1)[0]
+    if (SRC.parent / Path(*name.split("."))).is_dir():
+        package = name
+    nodes = tree.body if top_level_only else ast.walk(tree)
+    for node in nodes:
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                yield alias.name, []
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = package.split(".")
+                base = base[: len(base) - node.level + 1]
+                module = ".".join(base + ([node.module] if node.module else []))
+            else:
+                module = node.module or ""
+            yield module, [a.name for a in node.names]
+
+
+def test_only_the_durable_engine_imports_durable_rules():
+    importers = sorted(name for name, tree in _modules().items()
+                       for module, _ in _imports(name, tree)
+                       if module.split(".")[0] in ("durable", "durable_rules_engine"))
+    assert set(importers) == {"maturity.engines.durable_host"}
+
+
+def test_no_module_imports_another_modules_private_names():
+    found = []
+    modules = _modules()
+    for name, tree in modules.items():
+        for module, names in _imports(name, tree):
+            if module.startswith("maturity"):
+                found += [f"{name} imports {module}.{n}" for n in names if n.startswith("_") and not n.startswith("__")]
+    assert found == []
+
+
+def test_module_level_imports_form_no_cycle():
+    modules = _modules()
+    graph = nx.DiGraph()
+    for name, tree in modules.items():
+        for module, names in _imports(name, tree, top_level_only=True):
+            for target in [module, *(f"{module}.{n}" for n in names)]:
+                if target in modules and target != name:
+                    graph.add_edge(name, target)
+    cycles = [c for c in nx.simple_cycles(graph) if not any(m.endswith(("maturity", "__init__")) for m in c)
+              and not all(m.startswith(c[0].rsplit(".", 1)[0]) and modules.get(c[0].rsplit(".", 1)[0]) for m in c)]
+    assert cycles == []
