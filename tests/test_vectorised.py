@@ -73,8 +73,9 @@ def _compare(draw, inds: list[dict[str, Any]], monotone: bool) -> dict[str, Any]
     return {"indicator": ind["id"], op: value}
 
 
-def _condition(draw, inds, depth: int, monotone: bool, factors=None, max_level: int = 0) -> dict[str, Any]:
-    kinds = ["compare"] + (["level"] if factors else []) + (["all", "any", "k_of"] if depth else [])
+def _condition(draw, inds, depth: int, monotone: bool, factors=None, max_level: int = 0,
+               levels_only: bool = False) -> dict[str, Any]:
+    kinds = ([] if levels_only else ["compare"]) + (["level"] if factors else []) + (["all", "any", "k_of"] if depth else [])
     kinds += ["not"] if (depth and not monotone) else []
     kind = draw(st.sampled_from(kinds))
     if kind == "compare":
@@ -82,7 +83,7 @@ def _condition(draw, inds, depth: int, monotone: bool, factors=None, max_level: 
     if kind == "level":
         return {"factor": draw(st.sampled_from(factors)),
                 draw(st.sampled_from(["at_least", "below"])): draw(st.integers(0, max_level))}
-    sub = lambda: _condition(draw, inds, depth - 1, monotone, factors, max_level)  # noqa: E731
+    sub = lambda: _condition(draw, inds, depth - 1, monotone, factors, max_level, levels_only)  # noqa: E731
     if kind == "not":
         return {"not": sub()}
     parts = [sub() for _ in range(draw(st.integers(1, 3)))]

@@ -26,7 +26,7 @@ from .assessment import Assessment
 from .cells import is_unknown, read_value
 from .engines import EngineName, Outcome, get_evaluator
 from .engines.vectorised import compile_vectorised, evaluate
-from .errors import InvalidFileError, MaturityError
+from .errors import InvalidFileError, MaturityError, UsageError
 from .loading import iter_yaml_files, load_core_ruleset, load_profile
 from .aggregate import aggregate
 from .plan import compile_plan
@@ -199,7 +199,7 @@ def benchmark_table(answers: pd.DataFrame, meta: pd.DataFrame, ruleset: Ruleset,
     with ``draws`` ``rank_median``, ``rank_p05``, ``rank_p95``, ``rank_robust``.
     """
     if peers is not None and peers not in meta.columns:
-        raise MaturityError(f"unknown peer column {peers!r}; choose one of: {', '.join(meta.columns)}")
+        raise UsageError(f"unknown peer column {peers!r}; choose one of: {', '.join(meta.columns)}")
     rs = ruleset
     plan = compile_plan(ruleset, seal)
     answers = answers.reset_index(drop=True)

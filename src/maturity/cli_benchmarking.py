@@ -11,7 +11,7 @@ import click
 
 from ._yamlio import write_atomic
 from .benchmarking import Failure, benchmark_table, load_profiles, progress, territory_meta
-from .errors import MaturityError
+from .errors import MaturityError, UsageError
 from .loading import bundled_profiles_dir, bundled_ruleset_path, load_ruleset
 from .seal import bundled_seals_dir, load_seal
 from .spreadsheets import write_table, write_template
@@ -72,7 +72,7 @@ def benchmark_command(paths: tuple[Path, ...], ruleset_path: Optional[Path], sea
                               draws=draws, seed=seed, failures=failures, show_progress=sys.stderr.isatty() and (len(answers) >= 200 or draws >= 50))
     except MaturityError as exc:
         click.echo(str(exc), err=True)
-        sys.exit(2 if "peer column" in str(exc) else 1)
+        sys.exit(2 if isinstance(exc, UsageError) else 1)
     if synthetic_seed is None:
         run.profiles = profiles  # explanations and report pages use the profiles themselves
     table = run.table.sort_values(["rank", "territory"], na_position="last")

@@ -1,5 +1,11 @@
 """Every error maturity raises, and the ``Problem`` record that describes bad input.
 
+The kinds are closed: :class:`InvalidFileError` (bad input, every problem located),
+:class:`UsageError` (a request that names something that does not exist), :class:`EngineError`
+(an evaluator failed) and :class:`ClauseBudgetError` (a condition too complex to compile), all
+:class:`MaturityError`. The command line maps them to exit codes by kind, never by message:
+usage errors exit 2, every other error 1.
+
 A loader never stops at the first problem: it collects every problem of a file
 into ``InvalidFileError.problems``, each with a stable ``code``, the file, the
 line, the field path and a message (with a "did you mean" hint where one fits).
@@ -17,6 +23,7 @@ __all__ = [
     "InvalidFileError",
     "EngineError",
     "ClauseBudgetError",
+    "UsageError",
     "suggest",
 ]
 
@@ -81,6 +88,10 @@ class InvalidFileError(MaturityError):
 
 class EngineError(MaturityError):
     """The rules engine failed while scoring (an action raised, or a session broke)."""
+
+
+class UsageError(MaturityError):
+    """A call or command asked for something that does not exist (an option value, a column); exit code 2."""
 
 
 class ClauseBudgetError(MaturityError):
