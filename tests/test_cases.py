@@ -72,21 +72,46 @@ def test_sedhiou_stays_unknown_instead_of_absent(assess):
     assert all(fd.status == "possible" for fd in a.findings)
 
 
-def test_upala_vertical_coherence_reflects_endorsement_and_misalignment(assess):
-    """Q4 Costa Rica: national endorsement made the transborder model possible, but local
-    initiatives are not aligned with national plans, which keeps vertical coherence low."""
+def test_upala_vertical_coherence_rests_on_endorsement_alone(assess):
+    """Q4 Costa Rica: national endorsement made Upala's transborder model possible. The same
+    passage says local initiatives in Costa Rica are not in line with national plans, but of the
+    country as a whole, not of Upala; and it names no law behind Upala's 'transborder migrant'
+    category. So alignment and legal recognition stay unknown and no lesson is raised as certain."""
     a = assess("cr-upala")
     vertical = a.factor("vertical_coherence")
     assert vertical.level == 1
-    assert vertical.upper_level == 2  # alignment is known to be missing, so 3 and 4 are out of reach
+    assert vertical.upper_level == 4  # alignment with national plans is unknown for Upala, not missing
     # The endorsement is the evidence: declared, or as the governance graph shows it (national level endorses Upala).
     evidence = vertical.reasons[0].evidence[0]
     assert evidence.indicator in ("national_endorsement", "graph_vertical_line")
     assert evidence.indicator == "national_endorsement" or "endorses" in evidence.note
-    assert a.finding("misaligned_with_national_plans").status == "raised"
+    assert not a.factor("legal_mandate").assessed  # a category created with endorsement is not a law
+    assert a.finding("misaligned_with_national_plans").status == "possible"
     assert a.finding("no_national_endorsement") is None
-    with_alignment = a.what_if({"aligned_national_plan": True}).after.factor("vertical_coherence")
-    assert with_alignment.upper_level == 4
+    assert all(f.status != "raised" for f in a.findings)
+    misaligned = a.what_if({"aligned_national_plan": False}).after
+    assert misaligned.factor("vertical_coherence").upper_level == 2
+    assert misaligned.finding("misaligned_with_national_plans").status == "raised"
+
+
+def test_imbabura_takes_no_credit_for_the_patronato_plan(assess):
+    """Q4 Ecuador: the UMH was implanted in Imbabura by restructuring the Patronato, which the
+    source calls a local civil society institution, and the Patronato's annual operational plan;
+    nothing is said of the provincial government's own plans. Replicating Pichincha's model is
+    an exchange with another territory, as for Pichincha."""
+    a = assess("ec-imbabura")
+    assert not a.factor("planning_integration").assessed
+    assert a.factor("capacity_building").level == 1
+    assert a.factor("replication").level == 1
+
+
+def test_pichincha_employment_service_training_counts(assess):
+    """Q4 Ecuador: the UMH's services include labour skills certification and training through
+    the State Employment Service; with its exchange with Imbabura and CONGOPE that makes two
+    kinds of capacity building."""
+    capacity = assess("ec-pichincha").factor("capacity_building")
+    assert capacity.level == 2
+    assert {e.indicator for r in capacity.reasons for e in r.evidence} >= {"training_migrants", "peer_exchange"}
 
 
 def test_help_desk_without_diagnostic_raises_the_finding(core_scorer):
