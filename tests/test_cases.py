@@ -144,8 +144,12 @@ def test_implicit_mainstreaming_caps_planning(core_scorer):
     assert planning.level == 2 and planning.upper_level == 2
     assert {c.id for c in planning.caps} == {"planning_needs_budget", "planning_needs_unit"}
     assert a.finding("implicit_mainstreaming").status == "raised"
-    funded = {**answers, "budget_line": True, "unit_exists": True, "unit_operational": True, "unit_mandate_formal": True}
+    funded = {**answers, "budget_line": True, "unit_exists": True, "unit_operational": True, "unit_mandate_formal": True,
+              "migration_impact_assessment": "every_action"}
     assert core_scorer.score(make_profile(funded), keep_session=False).factor("planning_integration").level == 4
+    # Context, Q1: mainstreamed planning also assesses what migration means for every planned action
+    partly = core_scorer.score(make_profile({**funded, "migration_impact_assessment": "some_actions"}), keep_session=False)
+    assert partly.factor("planning_integration").level == 3
 
 
 def test_cooperation_with_diaspora_only_is_flagged(core_scorer):
@@ -156,8 +160,11 @@ def test_cooperation_with_diaspora_only_is_flagged(core_scorer):
 
 
 def test_what_if_a_diagnostic_lifts_the_services_cap(assess):
+    """Q3: with a diagnostic Pichincha's services rise to established; mainstreamed services also
+    open the authority's general services to migrants (Q1), which Q4 Ecuador does not state."""
     change = assess("ec-pichincha").what_if({"needs_diagnostic": Answer(value="complete", note="planned study")})
     after = change.after.factor("services")
-    assert after.level == 4 and after.caps == ()
-    assert change.factor_changes["services"] == (2, 4)
+    assert after.level == 3 and after.upper_level == 4 and after.caps == ()
+    assert any(m.indicator == "mainstream_services_open" for m in after.next_steps[0].missing)
+    assert change.factor_changes["services"] == (2, 3)
     assert "services_without_diagnostic" in change.findings_removed

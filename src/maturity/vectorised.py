@@ -22,7 +22,7 @@ rows, with no Python per territory:
 >>> table = answers_table([load_profile(bundled_profiles_dir() / "cr-upala.yaml")], rs)
 >>> d = derive_levels(rs, table, engine="vectorised")
 >>> int(d.lower_level.loc["cr-upala", "vertical_coherence"]), int(d.upper_level.loc["cr-upala", "vertical_coherence"])
-(1, 2)
+(1, 4)
 """
 
 from __future__ import annotations
