@@ -74,7 +74,7 @@ def test_sedhiou_stays_unknown_instead_of_absent(assess):
 
 def test_upala_vertical_coherence_rests_on_endorsement_alone(assess):
     """Q4 Costa Rica: national endorsement made Upala's transborder model possible. The same
-    passage says local initiatives in Costa Rica are not in line with national plans, but of the
+    passage says local initiatives do not follow the national plans, but of the
     country as a whole, not of Upala; and it names no law behind Upala's 'transborder migrant'
     category. So alignment and legal recognition stay unknown and no lesson is raised as certain."""
     a = assess("cr-upala")
