@@ -23,7 +23,8 @@ def case_run(core):
 
 def test_content_is_computed_from_the_run(case_run):
     c = benchmark_content(case_run)
-    assert c.territories == 5 and [r["territory"] for r in c.league][:2] == ["ph-legazpi", "ec-pichincha"]
+    # Pichincha and Legazpi tie at 39.2 (the bundled profiles as the sources state them) and share rank 1
+    assert c.territories == 5 and {r["territory"] for r in c.league if r["rank"] == 1} == {"ph-legazpi", "ec-pichincha"}
     assert sum(g["territories"] for g in c.pass_rates) == 5
     assert {g["group"] for g in c.pass_rates} == {"city", "province", "municipality", "region"}
     assert c.binding_gates == {"all_core": 5}  # no case passes: every core factor would need level 2

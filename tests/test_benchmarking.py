@@ -10,7 +10,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from maturity import InvalidFileError, bundled_profiles_dir
+from maturity import InvalidFileError, Profile, bundled_profiles_dir
 from maturity.benchmarking import benchmark, competition_rank, load_profiles, progress
 from maturity.seal import bundled_seals_dir, load_seal, parse_seal
 from maturity.spreadsheets import read_sheet, write_table, write_template
@@ -93,6 +93,36 @@ def test_peer_groups_rank_within_the_group(core):
     assert t.loc["ec-pichincha", "peer_rank"] == 1 and t.loc["ec-imbabura", "peer_rank"] == 2
     assert t.loc["ec-pichincha", "peer_size"] == 2
     assert t.loc["ph-legazpi", "peer_rank"] == 1 and pd.isna(t.loc["sn-sedhiou", "rank"])
+
+
+def test_degree_of_decentralisation_is_context_and_a_peer_column(mini, tmp_path):
+    """Q2 and the conclusion: the degree of decentralisation shapes what an authority can do. It is
+    recorded as context (never scored) and groups peers; a sheet may carry it as a column."""
+    def with_degree(answers, tid, degree):
+        data = make_profile(answers, territory_id=tid).model_dump()
+        data["context"]["decentralisation"] = {"degree": degree} if degree else None
+        return Profile.model_validate(data)
+    strong = {"unit_exists": True, "unit_staff": 5, "diagnostic": "complete", "help_desk": True}
+    weak = {"unit_exists": True, "unit_staff": 0, "diagnostic": "none", "help_desk": False}
+    profiles = [with_degree(strong, "a", "high"), with_degree(weak, "b", "low"), with_degree(weak, "c", None)]
+    t = benchmark(profiles, mini, peers="decentralisation").table.set_index("territory")
+    assert t["decentralisation"].tolist()[:2] == ["high", "low"] and pd.isna(t.loc["c", "decentralisation"])
+    assert t.loc["b", "peer_rank"] == 1 and t.loc["b", "peer_size"] == 1 and t.loc["c", "peer_group"] == "(none)"
+    bare = benchmark([make_profile(strong, territory_id="a")], mini).table
+    assert t.loc["a", "score"] == bare.loc[0, "score"]  # context only: the score is the same without it
+
+    sheet = tmp_path / "d.csv"
+    write_template(sheet, mini, "csv")
+    frame = pd.read_csv(sheet, dtype=str)
+    assert "decentralisation" in frame.columns
+    frame.loc[0] = {c: "" for c in frame.columns}
+    frame.loc[0, ["territory", "name", "country", "level", "decentralisation"]] = ["x-1", "X", "PH", "city", "medium"]
+    frame.loc[1] = {c: "" for c in frame.columns}
+    frame.loc[1, ["territory", "name", "country", "level", "decentralisation"]] = ["x-2", "Y", "PH", "city", "very"]
+    frame.to_csv(sheet, index=False)
+    loaded, errors = read_sheet(sheet, mini)
+    assert [p.context.decentralisation.degree for p in loaded] == ["medium"]
+    assert len(errors) == 1 and f"{sheet}:3" in str(errors[0])
 
 
 def test_robustness_interval_holds_the_median_and_a_clear_leader_is_robust(mini):

@@ -72,21 +72,46 @@ def test_sedhiou_stays_unknown_instead_of_absent(assess):
     assert all(fd.status == "possible" for fd in a.findings)
 
 
-def test_upala_vertical_coherence_reflects_endorsement_and_misalignment(assess):
-    """Q4 Costa Rica: national endorsement made the transborder model possible, but local
-    initiatives are not aligned with national plans, which keeps vertical coherence low."""
+def test_upala_vertical_coherence_rests_on_endorsement_alone(assess):
+    """Q4 Costa Rica: national endorsement made Upala's transborder model possible. The same
+    passage says local initiatives do not follow the national plans, but of the
+    country as a whole, not of Upala; and it names no law behind Upala's 'transborder migrant'
+    category. So alignment and legal recognition stay unknown and no lesson is raised as certain."""
     a = assess("cr-upala")
     vertical = a.factor("vertical_coherence")
     assert vertical.level == 1
-    assert vertical.upper_level == 2  # alignment is known to be missing, so 3 and 4 are out of reach
+    assert vertical.upper_level == 4  # alignment with national plans is unknown for Upala, not missing
     # The endorsement is the evidence: declared, or as the governance graph shows it (national level endorses Upala).
     evidence = vertical.reasons[0].evidence[0]
     assert evidence.indicator in ("national_endorsement", "graph_vertical_line")
     assert evidence.indicator == "national_endorsement" or "endorses" in evidence.note
-    assert a.finding("misaligned_with_national_plans").status == "raised"
+    assert not a.factor("legal_mandate").assessed  # a category created with endorsement is not a law
+    assert a.finding("misaligned_with_national_plans").status == "possible"
     assert a.finding("no_national_endorsement") is None
-    with_alignment = a.what_if({"aligned_national_plan": True}).after.factor("vertical_coherence")
-    assert with_alignment.upper_level == 4
+    assert all(f.status != "raised" for f in a.findings)
+    misaligned = a.what_if({"aligned_national_plan": False}).after
+    assert misaligned.factor("vertical_coherence").upper_level == 2
+    assert misaligned.finding("misaligned_with_national_plans").status == "raised"
+
+
+def test_imbabura_takes_no_credit_for_the_patronato_plan(assess):
+    """Q4 Ecuador: the UMH was implanted in Imbabura by restructuring the Patronato, which the
+    source calls a local civil society institution, and the Patronato's annual operational plan;
+    nothing is said of the provincial government's own plans. Replicating Pichincha's model is
+    an exchange with another territory, as for Pichincha."""
+    a = assess("ec-imbabura")
+    assert not a.factor("planning_integration").assessed
+    assert a.factor("capacity_building").level == 1
+    assert a.factor("replication").level == 1
+
+
+def test_pichincha_employment_service_training_counts(assess):
+    """Q4 Ecuador: the UMH's services include labour skills certification and training through
+    the State Employment Service; with its exchange with Imbabura and CONGOPE that makes two
+    kinds of capacity building."""
+    capacity = assess("ec-pichincha").factor("capacity_building")
+    assert capacity.level == 2
+    assert {e.indicator for r in capacity.reasons for e in r.evidence} >= {"training_migrants", "peer_exchange"}
 
 
 def test_help_desk_without_diagnostic_raises_the_finding(core_scorer):
@@ -119,8 +144,12 @@ def test_implicit_mainstreaming_caps_planning(core_scorer):
     assert planning.level == 2 and planning.upper_level == 2
     assert {c.id for c in planning.caps} == {"planning_needs_budget", "planning_needs_unit"}
     assert a.finding("implicit_mainstreaming").status == "raised"
-    funded = {**answers, "budget_line": True, "unit_exists": True, "unit_operational": True, "unit_mandate_formal": True}
+    funded = {**answers, "budget_line": True, "unit_exists": True, "unit_operational": True, "unit_mandate_formal": True,
+              "migration_impact_assessment": "every_action"}
     assert core_scorer.score(make_profile(funded), keep_session=False).factor("planning_integration").level == 4
+    # Context, Q1: mainstreamed planning also assesses what migration means for every planned action
+    partly = core_scorer.score(make_profile({**funded, "migration_impact_assessment": "some_actions"}), keep_session=False)
+    assert partly.factor("planning_integration").level == 3
 
 
 def test_cooperation_with_diaspora_only_is_flagged(core_scorer):
@@ -131,8 +160,11 @@ def test_cooperation_with_diaspora_only_is_flagged(core_scorer):
 
 
 def test_what_if_a_diagnostic_lifts_the_services_cap(assess):
+    """Q3: with a diagnostic Pichincha's services rise to established; mainstreamed services also
+    open the authority's general services to migrants (Q1), which Q4 Ecuador does not state."""
     change = assess("ec-pichincha").what_if({"needs_diagnostic": Answer(value="complete", note="planned study")})
     after = change.after.factor("services")
-    assert after.level == 4 and after.caps == ()
-    assert change.factor_changes["services"] == (2, 4)
+    assert after.level == 3 and after.upper_level == 4 and after.caps == ()
+    assert any(m.indicator == "mainstream_services_open" for m in after.next_steps[0].missing)
+    assert change.factor_changes["services"] == (2, 3)
     assert "services_without_diagnostic" in change.findings_removed

@@ -95,7 +95,9 @@ def test_next_steps_put_core_factors_first(legazpi):
 
 def test_threshold_is_a_parameter(pichincha):
     c = profile_mode(pichincha, well_developed_level=2)
-    assert {"replication", "dedicated_unit", "legal_mandate", "services", "political_will"} == {a.factor for a in c.well_developed}
+    # capacity building reaches 2 through the employment service's skills training (consolidated-reply Q4 Ecuador)
+    assert {"replication", "dedicated_unit", "legal_mandate", "services", "political_will",
+            "capacity_building"} == {a.factor for a in c.well_developed}
 
 
 def test_to_dict_is_plain_json_without_rank(legazpi):

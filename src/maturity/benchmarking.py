@@ -149,9 +149,10 @@ def territory_meta(profiles: Iterable[Profile]) -> pd.DataFrame:
         rows.append({"territory": t.id, "name": t.name, "country": t.country, "level": t.level,
                      "parent": t.parent, "region": p.context.region, "year": t.assessment_year,
                      "population": p.context.population, "population_band": _band(p.context.population),
+                     "decentralisation": p.context.decentralisation.degree if p.context.decentralisation else None,
                      "synthetic": p.synthetic})
     return pd.DataFrame(rows, columns=["territory", "name", "country", "level", "parent", "region", "year",
-                                       "population", "population_band", "synthetic"])
+                                       "population", "population_band", "decentralisation", "synthetic"])
 
 
 def competition_rank(scores: pd.Series) -> pd.Series:

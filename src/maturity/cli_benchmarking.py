@@ -27,7 +27,7 @@ SHOWN = ["rank", "territory", "name", "score", "lower", "upper", "stage", "seal"
 @click.option("--seal", "seal_path", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
               help="Seal definition (default: the bundled md-sglg seal; 'none' is not a path: use --no-seal).")
 @click.option("--no-seal", is_flag=True, help="Do not apply any seal.")
-@click.option("--peers", default=None, help="Column that defines peer groups: level, country, region, population_band, ...")
+@click.option("--peers", default=None, help="Column that defines peer groups: level, country, region, population_band, decentralisation, ...")
 @click.option("--draws", type=click.IntRange(0, 100_000), default=100, show_default=True,
               help="Monte Carlo draws for rank robustness (weights and unknown answers); 0 to skip.")
 @click.option("--seed", type=int, default=0, show_default=True)

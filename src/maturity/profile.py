@@ -14,7 +14,8 @@ from .cells import is_unknown
 from .citations import Citation, SourceDoc
 from .governance.model import Governance
 
-__all__ = ["Profile", "Territory", "Context", "Decentralisation", "Answer", "UNKNOWN", "ADMIN_LEVELS"]
+__all__ = ["Profile", "Territory", "Context", "Decentralisation", "Answer", "UNKNOWN", "ADMIN_LEVELS",
+           "DECENTRALISATION_DEGREES"]
 
 UNKNOWN = "unknown"
 ADMIN_LEVELS = ("region", "province", "city", "municipality", "district", "county", "state", "other")
@@ -34,7 +35,15 @@ class Territory(_Model):
     assessment_year: int | None = Field(default=None, ge=1900, le=2200)
 
 
+DECENTRALISATION_DEGREES = ("low", "medium", "high")
+
+
 class Decentralisation(_Model):
+    """What can be expected of the authority: context that is never scored (consolidated-reply Q2, Conclusion)."""
+
+    degree: Literal["low", "medium", "high"] | None = Field(
+        default=None, description="the profile author's reading of how far competencies and resources are "
+        "decentralised to the authority; a peer-group column in runs (--peers decentralisation), never scored")
     competencies: list[str] = Field(default_factory=list)
     national_support: str | None = None
     note: str | None = None

@@ -1,7 +1,8 @@
 """Spreadsheets in and out: many territories in one CSV/XLSX sheet, blank questionnaires, result files.
 
 A sheet has a row per territory and these columns: ``territory``, ``name``, ``country``,
-``level`` (required), ``year``, ``region``, ``population`` (optional), one column per
+``level`` (required), ``year``, ``region``, ``population``, ``decentralisation`` (``low``,
+``medium`` or ``high``: context, never scored) (optional), one column per
 indicator (empty or ``unknown`` for unknown) and, optionally, ``<indicator>__source`` with
 the citation of that answer, ``"<source id> <where>"`` as in profiles (``ordinance-12 s.3``); each
 source id cited in a row is declared for that row's profile. Answers without a source cite the
@@ -24,7 +25,7 @@ from .ruleset import Ruleset
 
 __all__ = ["read_sheet", "write_template", "write_table"]
 
-META = ["territory", "name", "country", "level", "year", "region", "population"]
+META = ["territory", "name", "country", "level", "year", "region", "population", "decentralisation"]
 
 
 def _read(path: Path) -> pd.DataFrame:
@@ -97,7 +98,9 @@ def read_sheet(path: str | Path, ruleset: Ruleset) -> tuple[list[Profile], list[
                               "level": row["level"].strip(),
                               "assessment_year": int(row["year"]) if row.get("year", "").strip() else None},
                 "context": {"region": row.get("region", "").strip() or None,
-                            "population": int(row["population"]) if row.get("population", "").strip() else None},
+                            "population": int(row["population"]) if row.get("population", "").strip() else None,
+                            "decentralisation": ({"degree": row["decentralisation"].strip()}
+                                                 if row.get("decentralisation", "").strip() else None)},
                 "sources": [{"id": "sheet", "title": path.name},
                             *({"id": sid, "title": f"{sid} (cited in {path.name})"} for sid in sorted(
                                 {str(a["source"]).split()[0] for a in answers.values()} - {"sheet"}))],

@@ -86,6 +86,7 @@ def philippines_like(ruleset: Ruleset, *, seed: int = 0, unknown_share: float = 
     ids = [f"ph-syn-{lv[:4]}-{i:04d}" for i, lv in enumerate(levels)]
     meta = pd.DataFrame({"territory": ids, "name": [f"Synthetic {lv} {i}" for i, lv in enumerate(levels)],
                          "country": "PH", "level": levels, "parent": None, "region": region, "year": 2026,
-                         "population": None, "population_band": None, "synthetic": True})
+                         "population": None, "population_band": None, "decentralisation": None,
+                         "synthetic": True})
     answers.index = pd.Index(ids, name="territory")
     return answers, meta

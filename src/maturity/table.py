@@ -15,7 +15,7 @@ Scoring splits in two steps so that each can be swapped or repeated on its own:
 >>> table = answers_table([load_profile(bundled_profiles_dir() / "cr-upala.yaml")], rs)
 >>> derived = derive_levels(rs, table)
 >>> int(derived.lower_level.loc["cr-upala", "vertical_coherence"]), int(derived.upper_level.loc["cr-upala", "vertical_coherence"])
-(1, 2)
+(1, 4)
 >>> aggregate_table(rs, derived).overall.loc["cr-upala", "stage"]
 'emerging'
 """
