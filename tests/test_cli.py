@@ -99,3 +99,20 @@ def test_score_every_bundled_profile_in_text_and_json(territory):
     assert data["territory"]["id"] == territory
     assert {"score", "lower", "upper", "stage"} <= set(data["overall"])
     assert len(data["factors"]) == 19 and all({"reasons", "next_steps", "caps"} <= set(f) for f in data["factors"])
+
+
+def test_a_condition_past_the_clause_budget_is_refused_quickly_with_its_line(tmp_path):
+    """5 alternatives of 8 comparisons under 'not' expand to 8**5 = 32,768 clauses: refused, not compiled."""
+    alternative = "{all: [" + ", ".join(["{indicator: unit_staff, at_least: %d}" % k for k in range(1, 9)]) + "]}"
+    text = (ROOT / "tests" / "data" / "mini.yaml").read_text(encoding="utf-8")
+    finding = ("  - id: too_complex\n"
+               f"    when: {{not: {{any: [{', '.join([alternative] * 5)}]}}}}\n"
+               "    message: m\n    sources: [consolidated-reply Q3]\n")
+    text = text.replace("findings:\n", "findings:\n" + finding, 1)
+    path = tmp_path / "complex.yaml"
+    path.write_text(text, encoding="utf-8")
+    line = text.count("\n", 0, text.index("when: {not")) + 1
+    result = run("validate", str(path))
+    assert result.returncode == 1
+    assert f"{path}:{line}:" in result.stderr + result.stdout
+    assert "32,768 clauses" in result.stderr + result.stdout and "Traceback" not in result.stderr

@@ -24,7 +24,7 @@ rows, with no Python per territory:
 >>> out = VectorisedEvaluator().evaluate(prepare(rs, load_profile(bundled_profiles_dir() / "cr-upala.yaml")))
 >>> k = out.plan.factors.index("vertical_coherence")
 >>> int(out.lower[0, k]), int(out.upper[0, k])
-(1, 2)
+(1, 4)
 """
 
 from __future__ import annotations
