@@ -24,7 +24,7 @@ from tqdm import tqdm
 
 from .assessment import Assessment
 from .errors import InvalidFileError, MaturityError
-from .loading import iter_yaml_files, load_core_ruleset, load_profile
+from .loading import iter_input_files, load_core_ruleset, load_profile
 from .plan import compile_plan
 from .profile import Profile
 from .ruleset import BooleanIndicator, CountIndicator, NumberIndicator, OrdinalIndicator, Ruleset
@@ -90,33 +90,39 @@ class BenchmarkRun:
         return Scorer(self.scored_with).score(profile, keep_session=False)
 
 
-SHEETS = (".csv", ".xlsx", ".xlsm")
-
-
 def load_profiles(paths: Sequence[str | Path], ruleset: Ruleset) -> tuple[list[Profile], list[Failure]]:
     """Load every profile under ``paths`` (YAML files, folders, CSV/XLSX sheets).
 
     A bad file, or a bad row of a sheet, is reported as a :class:`Failure` with its file and
     line; everything else still loads.
     """
-    from .spreadsheets import read_sheet  # noqa: PLC0415
+    from .spreadsheets import SHEETS, read_sheet_rows  # noqa: PLC0415
 
-    profiles: list[Profile] = []
+    loaded: list[tuple[str, str, Profile]] = []  # (file, file or file:row, profile)
     failures: list[Failure] = []
-    sheets = [Path(p) for p in paths if Path(p).is_file() and Path(p).suffix.lower() in SHEETS]
-    others = [p for p in paths if Path(p) not in sheets]
-    for sheet in sheets:
+    files = list(iter_input_files(list(paths)))
+    for sheet in (f for f in files if f.suffix.lower() in SHEETS):
         try:
-            loaded, errors = read_sheet(sheet, ruleset)
+            rows, errors = read_sheet_rows(sheet, ruleset)
         except InvalidFileError as exc:
-            loaded, errors = [], [exc]
-        profiles += loaded
+            rows, errors = [], [exc]
+        loaded += [(str(sheet), f"{sheet}:{line}", profile) for line, profile in rows]
         failures += [Failure(str(sheet), str(e)) for e in errors]
-    for file in iter_yaml_files(list(others)) if others else ():
+    for file in (f for f in files if f.suffix.lower() not in SHEETS):
         try:
-            profiles.append(load_profile(file, ruleset))
+            loaded.append((str(file), str(file), load_profile(file, ruleset)))
         except MaturityError as exc:
             failures.append(Failure(str(file), str(exc)))
+    profiles: list[Profile] = []
+    first: dict[tuple[str, Optional[int]], str] = {}
+    for file, where, profile in loaded:  # a territory and year given twice: the first is kept
+        key = (profile.territory.id, profile.territory.assessment_year)
+        if key in first:
+            year = f" in {key[1]}" if key[1] is not None else " (no year)"
+            failures.append(Failure(file, f"{where}: territory '{key[0]}'{year} is already given by {first[key]}; not scored again"))
+            continue
+        first[key] = where
+        profiles.append(profile)
     return profiles, failures
 
 
@@ -151,6 +157,13 @@ def competition_rank(scores: pd.Series) -> pd.Series:
     return scores.rank(method="min", ascending=False).astype("Int64")
 
 
+def _ranks(scores: pd.Series, within: Optional[pd.Series]) -> pd.Series:
+    """:func:`competition_rank`, within each label of ``within`` when given."""
+    if within is None:
+        return competition_rank(scores)
+    return scores.groupby(within.to_numpy()).rank(method="min", ascending=False).astype("Int64")
+
+
 def benchmark(profiles: Sequence[Profile] | Sequence[str | Path] | str | Path, ruleset: Optional[Ruleset] = None, *,
               seal: Optional[Seal] = None, peers: Optional[str] = None, engine: Engine = "vectorised", draws: int = 0,
               seed: int = 0, failures: Sequence[Failure] = ()) -> BenchmarkRun:
@@ -174,7 +187,8 @@ def benchmark(profiles: Sequence[Profile] | Sequence[str | Path] | str | Path, r
 
 def benchmark_table(answers: pd.DataFrame, meta: pd.DataFrame, ruleset: Ruleset, *, seal: Optional[Seal] = None,
                     peers: Optional[str] = None, engine: Engine = "vectorised", draws: int = 0, seed: int = 0,
-                    failures: Sequence[Failure] = (), show_progress: bool = False) -> BenchmarkRun:
+                    failures: Sequence[Failure] = (), show_progress: bool = False,
+                    by_year: Optional[bool] = None) -> BenchmarkRun:
     """A run over an answers table (see :func:`maturity.table.answers_table`) and its territories' meta.
 
     ``run.table`` has one row per territory and year: the ``meta`` columns (``territory``,
@@ -185,6 +199,9 @@ def benchmark_table(answers: pd.DataFrame, meta: pd.DataFrame, ruleset: Ruleset,
     ``rank`` (competition ranking on ``score``: ties share the best rank, no score no rank) and
     ``vs_sample``; with ``peers`` ``peer_group``, ``peer_rank``, ``peer_size``, ``vs_peers``;
     with ``draws`` ``rank_median``, ``rank_p05``, ``rank_p95``, ``rank_robust``.
+
+    Ranks, medians and peer groups are taken within each year when ``by_year`` is true; by
+    default (None) when some territory appears in more than one year.
     """
     if peers is not None and peers not in meta.columns:
         raise MaturityError(f"unknown peer column {peers!r}; choose one of: {', '.join(meta.columns)}")
@@ -213,10 +230,16 @@ def benchmark_table(answers: pd.DataFrame, meta: pd.DataFrame, ruleset: Ruleset,
         for col in sealed.columns:
             table[col] = sealed[col].to_numpy()
         seal_info = {"id": seal.id, "version": seal.version, "year": seal.year, "gates": seal.gate_ids(ruleset)}
-    table["rank"] = competition_rank(table["score"])
-    table["vs_sample"] = table["score"] - table["score"].median()
+    if by_year is None:
+        by_year = bool("year" in meta.columns and meta.groupby("territory")["year"].nunique().gt(1).any())
+    year = table["year"].astype(object).where(table["year"].notna(), "(no year)") if by_year else None
+    table["rank"] = _ranks(table["score"], year)
+    table["vs_sample"] = table["score"] - (table.groupby(year)["score"].transform("median") if by_year
+                                           else table["score"].median())
     if peers is not None:
         group = table[peers].astype(object).where(table[peers].notna(), "(none)")
+        if by_year:
+            group = group.astype(str) + " / " + year.astype(str)
         table["peer_group"] = group
         table["peer_rank"] = table.groupby(group)["score"].rank(method="min", ascending=False).astype("Int64")
         table["peer_size"] = table.groupby(group)["territory"].transform("size")
@@ -225,7 +248,7 @@ def benchmark_table(answers: pd.DataFrame, meta: pd.DataFrame, ruleset: Ruleset,
                        peers, engine, derived, scores, list(failures), answers=answers, scored_with=rs)
     if draws:
         run.robustness = robustness(ruleset, answers, derived, draws=draws, seed=seed, engine=engine, plan=plan, rs=rs,
-                                    show_progress=show_progress)
+                                    show_progress=show_progress, within=year)
         table["rank_median"] = run.robustness["median"]
         table["rank_p05"], table["rank_p95"] = run.robustness["p05"], run.robustness["p95"]
         table["rank_robust"] = run.robustness["robust"]
@@ -322,12 +345,14 @@ def _encoded_filler(ruleset: Ruleset, answers: pd.DataFrame, plan: Any, derived:
 
 def robustness(ruleset: Ruleset, answers: pd.DataFrame, derived: DerivedLevels, *, draws: int = 200, seed: int = 0,
                engine: Engine = "durable", weight_spread: float = 0.5, unknowns: bool = True,
-               plan: Any = None, rs: Optional[Ruleset] = None, show_progress: bool = False) -> pd.DataFrame:
+               plan: Any = None, rs: Optional[Ruleset] = None, show_progress: bool = False,
+               within: Optional[pd.Series] = None) -> pd.DataFrame:
     """Monte Carlo over weights (each weight times U(1-spread, 1+spread)) and over unknown answers.
 
     Returns, per territory, the median rank and its 5th-95th percentile interval; a rank is
     *robust* when that interval spans at most one place or a tenth of the territories,
-    whichever is more.
+    whichever is more. With ``within`` (a label per row, e.g. the year) ranks are taken within
+    each label.
     """
     rng = np.random.default_rng(seed)
     ranks = np.zeros((draws, len(answers)))
@@ -342,9 +367,10 @@ def robustness(ruleset: Ruleset, answers: pd.DataFrame, derived: DerivedLevels, 
         else:
             levels = derive_levels(rs or ruleset, _fill_unknowns(ruleset, answers, rng), engine=engine, plan=plan)
         overall = aggregate_table(ruleset, levels, factor_weights=fw, pillar_weights=pw).overall["score"]
-        ranks[d] = competition_rank(overall).astype(float).fillna(np.nan).to_numpy(dtype=float)
+        ranks[d] = _ranks(overall, within).astype(float).fillna(np.nan).to_numpy(dtype=float)
     p05, med, p95 = (np.nanpercentile(ranks, q, axis=0) if draws else np.full(len(answers), np.nan) for q in (5, 50, 95))
-    width = max(1.0, 0.1 * len(answers))
+    sizes = within.map(within.value_counts()).to_numpy(dtype=float) if within is not None else float(len(answers))
+    width = np.maximum(1.0, 0.1 * sizes)
     return pd.DataFrame({"median": med, "p05": p05, "p95": p95, "robust": (p95 - p05) <= width}, index=answers.index)
 
 
