@@ -234,7 +234,10 @@ def read_whole(raw: Any, *, minimum: Optional[int] = 0, what: str = "a whole num
     """A whole number (``2023.0`` is 2023, ``2.7`` is refused); None when unknown."""
     if is_unknown(raw):
         return None
-    value = _real(raw, whole=True)
+    try:
+        value = _real(raw, whole=True)
+    except CellProblem as exc:
+        raise CellProblem(exc.message, what, exc.allowed, exc.hint) from None
     if isinstance(value, float):
         if value != math.floor(value):
             raise CellProblem(f"{_show(raw)} is not a whole number", what)

@@ -35,8 +35,11 @@ def _umask() -> int:
 
 
 def _check_target(out: Path) -> None:
-    if out.exists() and not out.is_dir():
-        raise OutputError(f"cannot write the results to {out}: it is a file, not a folder")
+    for folder in (out, *out.absolute().parents):
+        if folder.exists():
+            if not folder.is_dir():
+                raise OutputError(f"cannot write the results to {out}/: {folder} is a file, not a folder")
+            break
     if out.is_dir() and any(out.iterdir()) and not (out / MARKER).is_file():
         raise OutputError(f"{out}/ already holds files that are not the output of a run; "
                           "choose a new or empty folder (a run replaces the whole folder)")
@@ -64,7 +67,8 @@ def staged_output(out: str | os.PathLike[str]) -> Iterator[Path]:
         staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.staging-", dir=parent))
         os.chmod(staging, 0o777 & ~_umask())  # mkdtemp makes it private; give it a plain mkdir's mode
     except OSError as exc:
-        raise OutputError(f"cannot write the results to {out}/: {exc.strerror or exc}") from None
+        raise OutputError(f"cannot write the results to {out}/: cannot create a folder in {parent}: "
+                          f"{exc.strerror or exc}") from None
     try:
         yield staging
         old = parent / f".{out.name}.old-{uuid.uuid4().hex[:12]}"

@@ -153,7 +153,7 @@ def read_sheet_rows(path: str | Path, ruleset: Ruleset) -> tuple[list[tuple[int,
             errors.append(InvalidFileError(name, [Problem(
                 "duplicate-territory", f"territory '{key[0]}'{year} is already on row {first_row[key]}; this row is not scored",
                 ("territory",), file=name, line=line, column=column_letter(pos["territory"]),
-                hint="give each year its own year, or remove the repeated row")]))
+                hint="give the row its own year, or remove it")]))
             continue
         cited = sorted({str(a["source"]).split()[0] for a in answers.values()} - {"sheet"})
         data = {"kind": "profile", "format_version": 1, "territory": territory, "context": context,
