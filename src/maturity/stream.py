@@ -7,7 +7,8 @@ territory and the columns ``score, lower, upper, stage, stage_lower, stage_upper
 ``pillar.<pillar>``, ``cap.<cap>`` and ``finding.<finding>``.
 
 Input columns are indicator ids plus an optional ``territory`` column (the row key). In CSV files
-an empty cell or ``unknown`` is unknown, booleans are ``true``/``false``.
+cells are read with the vocabulary of :mod:`maturity.cells` (an empty cell or ``unknown`` is
+unknown; yes/no as ``true``/``yes``/``1`` and ``false``/``no``/``0``; ``12,500``; no ``inf``).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from typing import Any, Iterable, Iterator, Mapping, Optional, Union
 import numpy as np
 import pandas as pd
 
+from .cells import FALSE_WORDS, TRUE_WORDS, UNKNOWN_WORDS, CellProblem, read_cell
 from .plan import Plan, compile_plan
 from .ruleset import BooleanIndicator, CountIndicator, NumberIndicator, Ruleset, YearIndicator
 from .table import aggregate_table
@@ -26,7 +28,6 @@ from .vectorised import derive_table
 __all__ = ["score_frame", "score_stream", "score_file", "score_dask"]
 
 Source = Union[str, Path, Iterable[pd.DataFrame]]
-_TRUE, _FALSE = {"true", "True", "TRUE", "1"}, {"false", "False", "FALSE", "0"}
 
 
 def score_frame(ruleset: Ruleset, table: pd.DataFrame, *, plan: Optional[Plan] = None,
@@ -53,12 +54,19 @@ def _from_text(ruleset: Ruleset, chunk: pd.DataFrame) -> pd.DataFrame:
             out[c] = col  # not an indicator: reported by the checks
             continue
         text = col.astype(object).where(col.notna(), "")
-        missing = text.isin(["", "unknown"]).to_numpy()
+        words = text.astype(str).str.strip().str.lower()
+        missing = words.isin(UNKNOWN_WORDS).to_numpy()
         if isinstance(ind, BooleanIndicator):
-            vals = np.where(text.isin(_TRUE), True, np.where(text.isin(_FALSE), False, text.to_numpy(dtype=object)))
+            vals = np.where(words.isin(TRUE_WORDS), True, np.where(words.isin(FALSE_WORDS), False, text.to_numpy(dtype=object)))
         elif isinstance(ind, (NumberIndicator, CountIndicator, YearIndicator)):
             num = pd.to_numeric(text.where(~missing), errors="coerce").to_numpy(dtype=float)
-            unparsed = ~missing & np.isnan(num)
+            unparsed = ~missing & ~np.isfinite(num)
+            for r in np.flatnonzero(unparsed):  # the rare cells plain numbers miss: read as every sheet cell is
+                try:
+                    num[r] = float(read_cell(ind, text.iat[r]))
+                    unparsed[r] = False
+                except (CellProblem, TypeError):
+                    pass
             whole = not isinstance(ind, NumberIndicator)
             if whole and not unparsed.any() and np.all(np.isnan(num) | (num == np.round(num))):
                 out[c] = pd.array(np.where(missing, None, num), dtype="Int64")
