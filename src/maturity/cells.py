@@ -119,11 +119,10 @@ def is_unknown(raw: Any) -> bool:
         return raw.strip().lower() in UNKNOWN_WORDS
     if isinstance(raw, float):
         return math.isnan(raw)
+    if type(raw).__name__ in ("NAType", "NaTType"):  # pandas' missing values (NaT is a datetime subclass)
+        return True
     if isinstance(raw, (bool, int, dt.date)):
         return False
-    kind = type(raw).__name__
-    if kind in ("NAType", "NaTType"):
-        return True
     if isinstance(raw, numbers.Real) and not isinstance(raw, numbers.Integral):
         try:
             return math.isnan(float(raw))
@@ -133,7 +132,8 @@ def is_unknown(raw: Any) -> bool:
 
 
 def _boolean_like(raw: Any) -> Optional[bool]:
-    if isinstance(raw, bool) or type(raw).__name__ == "bool_":
+    kind = type(raw)
+    if isinstance(raw, bool) or (kind.__module__ == "numpy" and kind.__name__ in ("bool_", "bool")):
         return bool(raw)
     return None
 
@@ -162,7 +162,10 @@ def read_boolean(raw: Any) -> Optional[bool]:
 
 def _from_text(text: str, whole: bool) -> float | int:
     """A number written as text, with the separators documented in the module."""
-    body = text.strip().replace("\u2212", "-")
+    body = text.strip()
+    if body.isdigit() and body.isascii():  # the common case, first
+        return int(body) if whole else float(body)
+    body = body.replace("\u2212", "-")
     sign = ""
     if body[:1] in "+-":
         sign, body = body[:1], body[1:].strip()

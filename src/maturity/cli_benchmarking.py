@@ -123,7 +123,10 @@ def _write_outputs(run: BenchmarkRun, table: pd.DataFrame, out: Path, *, draws: 
     shown = [c for c in SHOWN if c in table.columns]
     if table["year"].notna().any():
         shown.insert(shown.index("territory") + 1, "year")
-    with_names = table[shown].head(25).to_string(index=False, float_format=lambda v: f"{v:.1f}")
+    head = table[shown].head(25).copy()
+    for col in ("territory", "name"):  # long ids and names are shortened on screen (the files keep them whole)
+        head[col] = head[col].astype(str).map(lambda v: v if len(v) <= 40 else v[:39] + "…")
+    with_names = head.to_string(index=False, float_format=lambda v: f"{v:.1f}")
     seal_line = f"seal {run.seal['id']} {run.seal['version']}: " + ", ".join(
         f"{k} {v}" for k, v in table["seal"].value_counts().items()) if run.seal else "no seal"
     years = sorted(int(y) for y in table["year"].dropna().unique())

@@ -116,6 +116,7 @@ def read_sheet_rows(path: str | Path, ruleset: Ruleset) -> tuple[list[tuple[int,
     if frame.empty:
         raise _fail(path, "no-rows", "the sheet has a header but no territory rows", line=2)
     pos = {c: k for k, c in enumerate(frame.columns)}
+    present = [(i, ind) for i, ind in indicators.items() if i in pos]
     name = str(path)
     rows: list[tuple[int, Profile]] = []
     errors: list[InvalidFileError] = []
@@ -140,7 +141,7 @@ def read_sheet_rows(path: str | Path, ruleset: Ruleset) -> tuple[list[tuple[int,
                      "assessment_year": get("year", read_year)}
         context = {"region": get("region", read_text), "population": get("population", read_population)}
         answers: dict[str, dict[str, Any]] = {}
-        for ind_id, ind in indicators.items():
+        for ind_id, ind in present:
             value = get(ind_id, lambda raw, ind=ind: read_cell(ind, raw))
             if value is not None:
                 answers[ind_id] = {"value": value, "source": get(f"{ind_id}__source", read_text) or f"sheet row {line}"}
