@@ -82,7 +82,7 @@ def _columns(path: Path, frame: pd.DataFrame, ids: set[str]) -> None:
     unknown = [c for c in frame.columns if c not in META and c.removesuffix("__source") not in ids]
     for col in unknown[:MAX_LISTED]:
         base = col.removesuffix("__source")
-        problems.append(Problem("unknown-column", f"unknown column '{col}'", ("columns", col), file=str(path), line=1,
+        problems.append(Problem("unknown-column", f"unknown column '{col}'", (col,), file=str(path), line=1,
                                 column=column_letter(list(frame.columns).index(col)), hint=suggest(base, [*ids, *META])))
     if len(unknown) > MAX_LISTED:
         problems.append(Problem("unknown-column", f"and {len(unknown) - MAX_LISTED:,} more unknown columns", ("columns",),
