@@ -249,6 +249,26 @@ def neutralise_formulas(table: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+def _excel_value(value: Any) -> Any:
+    if value is None or value is pd.NA or value is pd.NaT or (isinstance(value, float) and value != value):
+        return None
+    return value.item() if hasattr(value, "item") else value
+
+
+def _xlsx(table: pd.DataFrame) -> bytes:
+    """The table as one worksheet, streamed row by row (openpyxl's write-only mode: large tables fit)."""
+    from openpyxl import Workbook  # noqa: PLC0415
+
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet("results")
+    sheet.append([str(c) for c in table.columns])
+    for row in table.itertuples(index=False, name=None):
+        sheet.append([_excel_value(v) for v in row])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
 def write_table(table: pd.DataFrame, path: str | Path) -> None:
     """Write a result table as CSV, XLSX, JSON or Parquet (by suffix), atomically.
 
@@ -264,9 +284,7 @@ def write_table(table: pd.DataFrame, path: str | Path) -> None:
     elif suffix == ".json":
         write_atomic(path, json.dumps(json.loads(table.to_json(orient="records")), indent=2, ensure_ascii=False))
     elif suffix == ".xlsx":
-        buffer = io.BytesIO()
-        table.to_excel(buffer, index=False, engine="openpyxl")
-        write_atomic(path, buffer.getvalue())
+        write_atomic(path, _xlsx(table))
     elif suffix == ".parquet":
         buffer = io.BytesIO()
         table.to_parquet(buffer, index=False)
