@@ -76,6 +76,9 @@ def benchmark_command(paths: tuple[Path, ...], ruleset_path: Optional[Path], sea
     except MaturityError as exc:
         click.echo(str(exc), err=True)
         sys.exit(2 if "peer column" in str(exc) else 1)
+    except KeyboardInterrupt:
+        click.echo(f"interrupted while scoring: nothing was written; {out_dir}/ is as it was", err=True)
+        sys.exit(130)
     if synthetic_seed is None:
         run.profiles = profiles  # explanations and report pages use the profiles themselves
     table = run.table.sort_values(["year", "rank", "territory"] if by_year(run.table) else ["rank", "territory"],
