@@ -23,12 +23,12 @@ import pandas as pd
 from tqdm import tqdm
 
 from .assessment import Assessment
-from .cells import is_unknown, read_value
+from .aggregate import aggregate
+from .cells import is_unknown, read_cell
 from .engines import EngineName, Outcome, get_evaluator
 from .engines.vectorised import compile_vectorised, evaluate
 from .errors import InvalidFileError, MaturityError, UsageError
-from .loading import iter_yaml_files, load_core_ruleset, load_profile
-from .aggregate import aggregate
+from .loading import iter_input_files, load_core_ruleset, load_profile
 from .plan import compile_plan
 from .prepare import Prepared, prepare
 from .profile import Profile
@@ -86,7 +86,7 @@ class BenchmarkRun:
             return scorer.score(self.profiles[i], keep_session=False)
         row, meta = self.answers.iloc[i], self.table.iloc[i]
         rs = self.scored_with
-        known = {k: {"value": read_value(rs.indicator(k), _plain(v)), "source": "run input"}
+        known = {k: {"value": read_cell(rs.indicator(k), _plain(v)), "source": "run input"}
                  for k, v in row.items() if not is_unknown(v)}
         profile = Profile.model_validate({
             "kind": "profile", "format_version": 1, "synthetic": bool(meta["synthetic"]),
@@ -102,33 +102,39 @@ def _plain(value: Any) -> Any:
     return value.item() if isinstance(value, np.generic) else value
 
 
-SHEETS = (".csv", ".xlsx", ".xlsm")
-
-
 def load_profiles(paths: Sequence[str | Path], ruleset: Ruleset) -> tuple[list[Profile], list[Failure]]:
     """Load every profile under ``paths`` (YAML files, folders, CSV/XLSX sheets).
 
     A bad file, or a bad row of a sheet, is reported as a :class:`Failure` with its file and
     line; everything else still loads.
     """
-    from .spreadsheets import read_sheet  # noqa: PLC0415
+    from .spreadsheets import SHEETS, read_sheet_rows  # noqa: PLC0415
 
-    profiles: list[Profile] = []
+    loaded: list[tuple[str, str, Profile]] = []  # (file, file or file:row, profile)
     failures: list[Failure] = []
-    sheets = [Path(p) for p in paths if Path(p).is_file() and Path(p).suffix.lower() in SHEETS]
-    others = [p for p in paths if Path(p) not in sheets]
-    for sheet in sheets:
+    files = list(iter_input_files(list(paths)))
+    for sheet in (f for f in files if f.suffix.lower() in SHEETS):
         try:
-            loaded, errors = read_sheet(sheet, ruleset)
+            rows, errors = read_sheet_rows(sheet, ruleset)
         except InvalidFileError as exc:
-            loaded, errors = [], [exc]
-        profiles += loaded
+            rows, errors = [], [exc]
+        loaded += [(str(sheet), f"{sheet}:{line}", profile) for line, profile in rows]
         failures += [Failure(str(sheet), str(e)) for e in errors]
-    for file in iter_yaml_files(list(others)) if others else ():
+    for file in (f for f in files if f.suffix.lower() not in SHEETS):
         try:
-            profiles.append(load_profile(file, ruleset))
+            loaded.append((str(file), str(file), load_profile(file, ruleset)))
         except MaturityError as exc:
             failures.append(Failure(str(file), str(exc)))
+    profiles: list[Profile] = []
+    first: dict[tuple[str, Optional[int]], str] = {}
+    for file, where, profile in loaded:  # a territory and year given twice: the first is kept
+        key = (profile.territory.id, profile.territory.assessment_year)
+        if key in first:
+            year = f" in {key[1]}" if key[1] is not None else " (no year)"
+            failures.append(Failure(file, f"{where}: territory '{key[0]}'{year} is already given by {first[key]}; not scored again"))
+            continue
+        first[key] = where
+        profiles.append(profile)
     return profiles, failures
 
 
@@ -164,6 +170,13 @@ def competition_rank(scores: pd.Series) -> pd.Series:
     return scores.rank(method="min", ascending=False).astype("Int64")
 
 
+def _ranks(scores: pd.Series, within: Optional[pd.Series]) -> pd.Series:
+    """:func:`competition_rank`, within each label of ``within`` when given."""
+    if within is None:
+        return competition_rank(scores)
+    return scores.groupby(within.to_numpy()).rank(method="min", ascending=False).astype("Int64")
+
+
 def benchmark(profiles: Sequence[Profile] | Sequence[str | Path] | str | Path, ruleset: Optional[Ruleset] = None, *,
               seal: Optional[Seal] = None, peers: Optional[str] = None, engine: Engine = "vectorised", draws: int = 0,
               seed: int = 0, failures: Sequence[Failure] = ()) -> BenchmarkRun:
@@ -187,7 +200,8 @@ def benchmark(profiles: Sequence[Profile] | Sequence[str | Path] | str | Path, r
 
 def benchmark_table(answers: pd.DataFrame, meta: pd.DataFrame, ruleset: Ruleset, *, seal: Optional[Seal] = None,
                     peers: Optional[str] = None, engine: Engine = "vectorised", draws: int = 0, seed: int = 0,
-                    failures: Sequence[Failure] = (), show_progress: bool = False) -> BenchmarkRun:
+                    failures: Sequence[Failure] = (), show_progress: bool = False,
+                    by_year: Optional[bool] = None) -> BenchmarkRun:
     """A run over an answers table (see :func:`maturity.table.answers_table`) and its territories' meta.
 
     ``run.table`` has one row per territory and year: the ``meta`` columns (``territory``,
@@ -198,6 +212,9 @@ def benchmark_table(answers: pd.DataFrame, meta: pd.DataFrame, ruleset: Ruleset,
     ``rank`` (competition ranking on ``score``: ties share the best rank, no score no rank) and
     ``vs_sample``; with ``peers`` ``peer_group``, ``peer_rank``, ``peer_size``, ``vs_peers``;
     with ``draws`` ``rank_median``, ``rank_p05``, ``rank_p95``, ``rank_robust``.
+
+    Ranks, medians and peer groups are taken within each year when ``by_year`` is true; by
+    default (None) when some territory appears in more than one year.
     """
     if peers is not None and peers not in meta.columns:
         raise UsageError(f"unknown peer column {peers!r}; choose one of: {', '.join(meta.columns)}")
@@ -229,10 +246,16 @@ def benchmark_table(answers: pd.DataFrame, meta: pd.DataFrame, ruleset: Ruleset,
         assert plan.seal is not None
         seal_info = {"id": seal.id, "version": seal.version, "year": seal.year, "gates": seal.gate_ids(ruleset),
                      "digest": plan.seal.digest}
-    table["rank"] = competition_rank(table["score"])
-    table["vs_sample"] = table["score"] - table["score"].median()
+    if by_year is None:
+        by_year = bool("year" in meta.columns and meta.groupby("territory")["year"].nunique().gt(1).any())
+    year = table["year"].astype(object).where(table["year"].notna(), "(no year)") if by_year else None
+    table["rank"] = _ranks(table["score"], year)
+    table["vs_sample"] = table["score"] - (table.groupby(year)["score"].transform("median") if by_year
+                                           else table["score"].median())
     if peers is not None:
         group = table[peers].astype(object).where(table[peers].notna(), "(none)")
+        if by_year:
+            group = group.astype(str) + " / " + year.astype(str)
         table["peer_group"] = group
         table["peer_rank"] = table.groupby(group)["score"].rank(method="min", ascending=False).astype("Int64")
         table["peer_size"] = table.groupby(group)["territory"].transform("size")
@@ -242,7 +265,7 @@ def benchmark_table(answers: pd.DataFrame, meta: pd.DataFrame, ruleset: Ruleset,
                        prepared=prepared)
     if draws:
         run.robustness = robustness(ruleset, prepared, derived, draws=draws, seed=seed, engine=engine,
-                                    show_progress=show_progress)
+                                    show_progress=show_progress, within=year)
         table["rank_median"] = run.robustness["median"]
         table["rank_p05"], table["rank_p95"] = run.robustness["p05"], run.robustness["p95"]
         table["rank_robust"] = run.robustness["robust"]
@@ -302,14 +325,15 @@ def _filler(ruleset: Ruleset, prepared: Prepared):
 
 def robustness(ruleset: Ruleset, prepared: Prepared, derived: DerivedLevels, *, draws: int = 200, seed: int = 0,
                engine: Engine = "vectorised", weight_spread: float = 0.5, unknowns: bool = True,
-               show_progress: bool = False) -> pd.DataFrame:
+               show_progress: bool = False, within: Optional[pd.Series] = None) -> pd.DataFrame:
     """Monte Carlo over weights (each weight times U(1-spread, 1+spread)) and over unknown answers.
 
     Unknown answers are drawn as encoded values and evaluated with the vectorised kernel
     (equal to the durable engine by the parity tests), whichever ``engine`` scored the run.
     Returns, per territory, the median rank and its 5th-95th percentile interval; a rank is
     *robust* when that interval spans at most one place or a tenth of the territories,
-    whichever is more.
+    whichever is more. With ``within`` (a label per row, e.g. the year) ranks are taken within
+    each label.
     """
     del engine  # the draws need levels only, which every evaluator gives equally
     rng = np.random.default_rng(seed)
@@ -326,9 +350,10 @@ def robustness(ruleset: Ruleset, prepared: Prepared, derived: DerivedLevels, *, 
             scores = aggregate(ruleset, lower, upper, everywhere, factor_weights=fw, pillar_weights=pw)
         else:
             scores = aggregate(ruleset, o.lower, o.upper, o.assessed, factor_weights=fw, pillar_weights=pw)
-        ranks[d] = competition_rank(pd.Series(scores.overall)).astype(float).to_numpy(dtype=float, na_value=np.nan)
+        ranks[d] = _ranks(pd.Series(scores.overall), within).astype(float).to_numpy(dtype=float, na_value=np.nan)
     p05, med, p95 = (np.nanpercentile(ranks, q, axis=0) if draws else np.full(n, np.nan) for q in (5, 50, 95))
-    width = max(1.0, 0.1 * n)
+    sizes = within.map(within.value_counts()).to_numpy(dtype=float) if within is not None else float(n)
+    width = np.maximum(1.0, 0.1 * sizes)
     return pd.DataFrame({"median": med, "p05": p05, "p95": p95, "robust": (p95 - p05) <= width}, index=prepared.index)
 
 
@@ -341,7 +366,8 @@ def progress(run: BenchmarkRun) -> pd.DataFrame:
     ``seal`` in ``to_year`` and ``seal_history``: ``first-time`` when the seal is passed for
     the first time, ``repeat`` when it was passed in an earlier year too; ``synthetic``.
     """
-    t = run.table.dropna(subset=["year"]).sort_values(["territory", "year"])
+    t = run.table.dropna(subset=["year"])
+    t = t[t["territory"].duplicated(keep=False)].sort_values(["territory", "year"])  # territories seen in several years
     level_cols = [c for c in t.columns if c.startswith("level.")]
     rows = []
     for territory, g in t.groupby("territory", sort=True):

@@ -10,7 +10,7 @@ from typing import Any, Iterable
 
 import networkx as nx
 
-from .cells import CellError, read_value
+from .cells import CellProblem, read_cell
 from .citations import Citation
 from .conditions import Compare, LevelCheck, atoms, has_not
 from .errors import Problem, suggest
@@ -53,9 +53,9 @@ def _citations(cites: Iterable[Citation], known: set[str], path: tuple[Any, ...]
 def value_problem(ind: Any, value: Any) -> str | None:
     """Why ``value`` is not a valid answer to indicator ``ind`` (None when it is); see :mod:`maturity.cells`."""
     try:
-        read_value(ind, value)
-    except CellError as exc:
-        return str(exc)
+        read_cell(ind, value)
+    except CellProblem as exc:
+        return exc.detail()
     return None
 
 

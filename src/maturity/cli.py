@@ -12,7 +12,7 @@ import click
 from . import __version__
 from ._yamlio import read_yaml
 from .errors import InvalidFileError, MaturityError, Problem
-from .loading import bundled_ruleset_path, iter_yaml_files, load_file, load_profile, load_ruleset
+from .loading import SHEET_SUFFIXES, bundled_ruleset_path, iter_input_files, load_file, load_profile, load_ruleset
 from .profile import Profile
 from .render_text import render_assessment
 from .ruleset import Ruleset
@@ -38,7 +38,42 @@ def _ruleset(path: Optional[Path]) -> Ruleset:
         raise  # unreachable
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _Commands(click.Group):
+    """The command group, with the last word on errors: a one-line message and an exit code, never a traceback.
+
+    Exit codes: 1 for bad input, an unwritable path or an unexpected error, 130 when interrupted.
+    """
+
+    def invoke(self, ctx: click.Context) -> object:
+        try:
+            return super().invoke(ctx)
+        except (click.exceptions.ClickException, click.exceptions.Exit, click.exceptions.Abort):
+            raise
+        except KeyboardInterrupt:
+            click.echo("interrupted", err=True)
+            ctx.exit(130)
+        except MaturityError as exc:
+            click.echo(str(exc), err=True)
+            ctx.exit(1)
+        except OSError as exc:
+            where = f" {exc.filename}" if exc.filename else ""
+            click.echo(f"maturity: cannot use{where}: {exc.strerror or exc}", err=True)
+            ctx.exit(1)
+        except RecursionError:
+            click.echo("maturity: the input is nested too deeply to process", err=True)
+            ctx.exit(1)
+        except MemoryError:
+            click.echo("maturity: out of memory: the input is too large for this machine", err=True)
+            ctx.exit(1)
+        except Exception as exc:  # noqa: BLE001 - the last resort: one line, not a traceback
+            message = " ".join(str(exc).split())[:300]
+            click.echo(f"maturity: unexpected error ({type(exc).__name__}: {message}); please report it with the "
+                       "command and input that caused it", err=True)
+            ctx.exit(1)
+        return None
+
+
+@click.group(cls=_Commands, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="maturity")
 def main() -> None:
     """Score how far local and regional authorities have mainstreamed migration into development planning."""
@@ -56,16 +91,26 @@ def _kind_of(file: Path) -> Optional[str]:
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
 @RULESET_OPTION
 def validate(paths: tuple[Path, ...], ruleset_path: Optional[Path]) -> None:
-    """Check rulesets and profiles (files or folders). Profiles are checked against --ruleset."""
+    """Check rulesets, profiles and seals (YAML) and CSV/XLSX sheets of profiles, every row (files or folders).
+
+    Profiles and sheets are checked against --ruleset.
+    """
     rs: Optional[Ruleset] = None
     ruleset_error: Optional[InvalidFileError] = None
     try:
         rs = load_ruleset(ruleset_path or bundled_ruleset_path())
     except InvalidFileError as exc:
         ruleset_error = exc
-    files = list(iter_yaml_files(list(paths)))
-    bad = 0
+    files = list(iter_input_files(list(paths)))
+    empty = [p for p in paths if p.is_dir() and not any(f.is_relative_to(p) for f in files)]
+    for folder in empty:
+        click.echo(f"{folder}: nothing to check: no .yaml/.yml files (rulesets, profiles, seals) or .csv/.xlsx sheets "
+                   "in this folder", err=True)
+    bad = len(empty)
     for file in files:
+        if file.suffix.lower() in SHEET_SUFFIXES:
+            bad += _validate_sheet(file, rs)
+            continue
         try:
             if _kind_of(file) == "seal":  # seals are checked against the ruleset they name
                 if rs is None:
@@ -91,8 +136,30 @@ def validate(paths: tuple[Path, ...], ruleset_path: Optional[Path]) -> None:
         bad += 1  # the ruleset profiles are checked against is itself invalid: say so once
         for problem in ruleset_error.problems:
             click.echo(str(problem))
-    click.echo(f"{len(files)} file(s) checked: {len(files) - bad} valid, {bad} invalid", err=True)
+    invalid = min(bad, len(files)) if files else 0
+    click.echo(f"{len(files)} file(s) checked: {len(files) - invalid} valid, {invalid} invalid", err=True)
     sys.exit(1 if bad else 0)
+
+
+def _validate_sheet(file: Path, rs: Optional[Ruleset]) -> int:
+    """Check every row of a sheet; 1 when it has a problem (each printed), else 0."""
+    from .spreadsheets import read_sheet_rows  # noqa: PLC0415
+
+    if rs is None:
+        click.echo(f"{file}: cannot check the sheet: the ruleset is invalid")
+        return 1
+    try:
+        rows, errors = read_sheet_rows(file, rs)
+    except InvalidFileError as exc:
+        errors, rows = [exc], []
+    for error in errors:
+        for problem in error.problems:
+            click.echo(str(problem))
+    if errors:
+        click.echo(f"{file}: {len(rows)} row(s) valid, {len(errors)} row(s) with problems", err=True)
+        return 1
+    click.echo(f"{file}: ok (sheet, {len(rows)} row(s))", err=True)
+    return 0
 
 
 @main.command()

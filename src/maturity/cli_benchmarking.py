@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import sys
 from pathlib import Path
 from typing import Optional
 
 import click
+import pandas as pd
 
 from ._yamlio import write_atomic
-from .benchmarking import Failure, benchmark_table, load_profiles, progress, territory_meta
+from .benchmarking import BenchmarkRun, Failure, benchmark_table, load_profiles, progress, territory_meta
 from .errors import MaturityError, UsageError
+from .output import OutputError, staged_output
 from .loading import bundled_profiles_dir, bundled_ruleset_path, load_ruleset
 from .seal import bundled_seals_dir, load_seal
 from .spreadsheets import write_table, write_template
@@ -73,42 +76,74 @@ def benchmark_command(paths: tuple[Path, ...], ruleset_path: Optional[Path], sea
     except MaturityError as exc:
         click.echo(str(exc), err=True)
         sys.exit(2 if isinstance(exc, UsageError) else 1)
+    except KeyboardInterrupt:
+        click.echo(f"interrupted while scoring: nothing was written; {out_dir}/ is as it was", err=True)
+        sys.exit(130)
     if synthetic_seed is None:
         run.profiles = profiles  # explanations and report pages use the profiles themselves
-    table = run.table.sort_values(["rank", "territory"], na_position="last")
-    for name in ("results.csv", "results.json", "results.xlsx"):
-        write_table(table, out_dir / name)
+    table = run.table.sort_values(["year", "rank", "territory"] if by_year(run.table) else ["rank", "territory"],
+                                  na_position="last")
     try:
-        import pyarrow  # noqa: F401, PLC0415
-
-        write_table(table, out_dir / "results.parquet")
-    except ImportError:  # Parquet is optional: pip install maturity[parquet]
-        pass
-    steps = progress(run)
-    if len(steps):
-        write_table(steps, out_dir / "progress.csv")
-    write_atomic(out_dir / "run.json", json.dumps({
-        "ruleset": run.ruleset, "seal": run.seal, "peers": run.peers, "engine": run.engine, "draws": draws,
-        "seed": seed, "territories": len(table), "synthetic": bool(table["synthetic"].any()),
-        "failures": [{"file": f.file, "message": f.message} for f in run.failures]}, indent=2, ensure_ascii=False))
-    shown = [c for c in SHOWN if c in table.columns]
-    with_names = table[shown].head(25).to_string(index=False, float_format=lambda v: f"{v:.1f}")
-    seal_line = f"seal {run.seal['id']} {run.seal['version']}: " + ", ".join(
-        f"{k} {v}" for k, v in table["seal"].value_counts().items()) if run.seal else "no seal"
-    summary = (f"{len(table)} territories scored with ruleset {run.ruleset['id']} {run.ruleset['version']} "
-               f"({run.engine} engine){'; SYNTHETIC data' if table['synthetic'].any() else ''}\n{seal_line}\n"
-               f"{len(run.failures)} input(s) failed\n\n{with_names}\n")
-    write_atomic(out_dir / "summary.txt", summary)
-    if report_pages >= 0:
-        from .report.benchmark_report import write_benchmark_report  # noqa: PLC0415
-
-        write_benchmark_report(run, out_dir, pages=report_pages, group=peers or "level")
+        with staged_output(out_dir) as staging:
+            summary = _write_outputs(run, table, staging, draws=draws, seed=seed, peers=peers, report_pages=report_pages)
+    except OutputError as exc:
+        click.echo(str(exc), err=True)
+        sys.exit(1)
+    except KeyboardInterrupt:
+        click.echo(f"interrupted: nothing was written; {out_dir}/ is as it was", err=True)
+        sys.exit(130)
     click.echo(summary)
     for f in run.failures:
         click.echo(f.message, err=True)
     click.echo(f"results written to {out_dir}/", err=True)
     if run.failures:
         sys.exit(1)
+
+
+def by_year(table: pd.DataFrame) -> bool:
+    """Whether some territory has rows in several years (ranks are then within each year)."""
+    return bool("year" in table.columns and table.groupby("territory")["year"].nunique().gt(1).any())
+
+
+def _write_outputs(run: BenchmarkRun, table: pd.DataFrame, out: Path, *, draws: int, seed: int, peers: Optional[str],
+                   report_pages: int) -> str:
+    """Every file of a run into ``out``; returns the summary text."""
+    notes = []
+    for name in ("results.csv", "results.json", "results.xlsx"):
+        write_table(table, out / name)
+    if importlib.util.find_spec("pyarrow") is not None:
+        write_table(table, out / "results.parquet")
+    else:
+        notes.append("results.parquet not written: it needs pyarrow (pip install 'maturity[parquet]')")
+    steps = progress(run)
+    if len(steps):
+        write_table(steps, out / "progress.csv")
+    yearly = by_year(table)
+    write_atomic(out / "run.json", json.dumps({
+        "ruleset": run.ruleset, "seal": run.seal, "peers": run.peers, "engine": run.engine, "draws": draws,
+        "seed": seed, "territories": len(table), "ranked_within_year": yearly, "synthetic": bool(table["synthetic"].any()),
+        "failures": [{"file": f.file, "message": f.message} for f in run.failures]}, indent=2, ensure_ascii=False))
+    shown = [c for c in SHOWN if c in table.columns]
+    if table["year"].notna().any():
+        shown.insert(shown.index("territory") + 1, "year")
+    head = table[shown].head(25).copy()
+    for col in ("territory", "name"):  # long ids and names are shortened on screen (the files keep them whole)
+        head[col] = head[col].astype(str).map(lambda v: v if len(v) <= 40 else v[:39] + "…")
+    with_names = head.to_string(index=False, float_format=lambda v: f"{v:.1f}")
+    seal_line = f"seal {run.seal['id']} {run.seal['version']}: " + ", ".join(
+        f"{k} {v}" for k, v in table["seal"].value_counts().items()) if run.seal else "no seal"
+    years = sorted(int(y) for y in table["year"].dropna().unique())
+    year_line = (f"years {', '.join(map(str, years))}; ranked within each year\n" if yearly else
+                 f"year {years[0]}\n" if len(years) == 1 else "")
+    summary = (f"{len(table)} territories scored with ruleset {run.ruleset['id']} {run.ruleset['version']} "
+               f"({run.engine} engine){'; SYNTHETIC data' if table['synthetic'].any() else ''}\n{year_line}{seal_line}\n"
+               f"{len(run.failures)} input(s) failed\n" + "".join(f"{n}\n" for n in notes) + f"\n{with_names}\n")
+    write_atomic(out / "summary.txt", summary)
+    if report_pages >= 0:
+        from .report.benchmark_report import write_benchmark_report  # noqa: PLC0415
+
+        write_benchmark_report(run, out, pages=report_pages, group=peers or "level")
+    return summary
 
 
 @click.command("template")

@@ -41,6 +41,7 @@ class Problem:
     file: str | None = None
     line: int | None = None
     hint: str | None = None
+    column: str | None = None  # a sheet's column letter, for problems in a cell
 
     @property
     def field(self) -> str:
@@ -52,7 +53,8 @@ class Problem:
 
     def __str__(self) -> str:
         where = f"{self.file or '<input>'}:{self.line if self.line is not None else '?'}"
-        text = f"{where}: {self.field}: {self.message}"
+        text = (f"{where}:{self.column} ({self.field}): {self.message}" if self.column
+                else f"{where}: {self.field}: {self.message}")
         return f"{text} ({self.hint})" if self.hint else text
 
     def to_dict(self) -> dict[str, object]:
@@ -60,6 +62,7 @@ class Problem:
             "code": self.code,
             "file": self.file,
             "line": self.line,
+            "column": self.column,
             "field": self.field,
             "message": self.message,
             "hint": self.hint,

@@ -224,6 +224,19 @@ def iter_yaml_files(paths: list[PathLike]) -> Iterator[Path]:
             yield p
 
 
+SHEET_SUFFIXES = (".csv", ".xlsx", ".xlsm")
+
+
+def iter_input_files(paths: list[PathLike]) -> Iterator[Path]:
+    """The YAML files and CSV/XLSX sheets named by ``paths`` (files, or folders searched recursively), sorted."""
+    for p in map(Path, paths):
+        if p.is_dir():
+            yield from sorted(x for x in p.rglob("*") if x.suffix.lower() in (".yaml", ".yml", *SHEET_SUFFIXES)
+                              and x.is_file() and not x.name.startswith((".", "~$")))
+        else:
+            yield p
+
+
 def dump_model(obj: Ruleset | Profile) -> str:
     """Serialise a ruleset or profile back to YAML that loads to an equal object."""
     from ._yamlio import dump_yaml

@@ -6,7 +6,7 @@ answers everywhere:
 
 - governance-derived answers are applied to profiles (:func:`maturity.governance.apply_governance`);
 - what is unknown is decided once (:func:`maturity.cells.is_unknown`);
-- every value is read once, with one vocabulary (:func:`maturity.cells.read_value`);
+- every value is read once, with one vocabulary (:func:`maturity.cells.read_cell`);
 - every problem is reported with its place (row and indicator), and the row is marked invalid.
 
 The result, :class:`Prepared`, holds encoded values (ordinal ranks, booleans as 0/1) for the
@@ -17,7 +17,7 @@ row answers, and which factors the known answers can assess.
 >>> rs = load_core_ruleset()
 >>> p = prepare(rs, [load_profile(bundled_profiles_dir() / "ph-legazpi.yaml")])
 >>> int(p.answered[0]), p.total
-(17, 88)
+(19, 98)
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ import numpy as np
 import pandas as pd
 from pandas.api import types as ptypes
 
-from .cells import CellError, YEAR_RANGE, expected, is_unknown, read_value
+from .cells import EXACT, MAX_YEAR, MIN_YEAR, CellProblem, is_unknown, read_cell
 from .errors import InvalidFileError, Problem, suggest
 from .plan import Plan, compile_plan, encode_value
 from .profile import Profile
@@ -173,10 +173,10 @@ def _prepare_profiles(ruleset: Ruleset, plan: Plan, profiles: list[Profile], fil
                 continue
             ind = ruleset.indicator(key)
             try:
-                value = read_value(ind, answer.value)
-            except CellError as exc:
+                value = read_cell(ind, answer.value)
+            except CellProblem as exc:
                 path = ("answers", key, "value") if answer.source or answer.note else ("answers", key)
-                problems.append(Problem("bad-value", str(exc), path, file=file))
+                problems.append(Problem("bad-value", exc.detail(), path, file=file))
                 invalid[r] = True
                 continue
             answered[r] += 1
@@ -214,12 +214,11 @@ def _prepare_frame(ruleset: Ruleset, plan: Plan, table: pd.DataFrame, file: Opti
         ind = ruleset.indicator(c)
         encoded, ok, bad = _read_column(ind, table[c])
         for r in np.flatnonzero(bad):
-            raw = table[c].iloc[r]
             try:
-                read_value(ind, raw)
-                why = f"expected {expected(ind)}, got {raw!r}"
-            except CellError as exc:
-                why = str(exc)
+                read_cell(ind, _plain(table[c].iloc[r]))
+                why = f"cannot read {table[c].iloc[r]!r}"  # the column-wise reading refused what the cell reader accepts
+            except CellProblem as exc:
+                why = exc.detail()
             problems.append(Problem("bad-value", why, (str(keys[r]), str(c)), file=file))
         invalid |= bad
         answered += ok
@@ -257,7 +256,7 @@ def _read_column(ind: Any, col: pd.Series) -> tuple[np.ndarray, np.ndarray, np.n
 
 
 def _numeric_column(ind: Any, v: np.ndarray, unknown: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The column-wise twin of :func:`maturity.cells.read_value` for numbers (tested equal to it)."""
+    """The column-wise twin of :func:`maturity.cells.read_cell` for numbers (tested equal to it)."""
     with np.errstate(invalid="ignore"):
         finite = np.isfinite(v)
         if isinstance(ind, NumberIndicator):
@@ -268,21 +267,18 @@ def _numeric_column(ind: Any, v: np.ndarray, unknown: np.ndarray) -> tuple[np.nd
                 ok &= v <= ind.maximum
             out = v
         else:
-            whole = finite & (np.floor(v) == v)
+            whole = finite & (np.floor(v) == v) & (np.abs(v) < EXACT)
             if isinstance(ind, CountIndicator):
                 ok, out = whole & (v >= 0), v
             else:
-                in_range = whole & (v >= YEAR_RANGE[0]) & (v <= YEAR_RANGE[1])
-                ok, out = in_range, v
-                serial = whole & ~in_range & (v > YEAR_RANGE[1])
-                if serial.any():  # Excel serial dates: read one by one
-                    for r in np.flatnonzero(serial):
-                        try:
-                            out = out.copy() if out is v else out
-                            out[r] = read_value(ind, float(v[r]))
-                            ok[r] = True
-                        except CellError:
-                            pass
+                in_range = whole & (v >= MIN_YEAR) & (v <= MAX_YEAR)
+                ok, out = in_range, v.copy()
+                for r in np.flatnonzero(whole & ~in_range):  # Excel serial dates: read one by one
+                    try:
+                        out[r] = read_cell(ind, float(v[r]))
+                        ok[r] = True
+                    except CellProblem:
+                        pass
     bad = ~unknown & ~ok
     return np.where(ok, out, np.nan), ~unknown & ok, bad
 
@@ -297,10 +293,12 @@ def _distinct_values(ind: Any, col: pd.Series, unknown: np.ndarray) -> tuple[np.
         if is_unknown(value):
             continue
         try:
-            enc[k] = float(encode_value(ind, read_value(ind, _plain(value))))
+            answer = read_cell(ind, _plain(value))
+        except CellProblem:
+            continue
+        if answer is not None:
+            enc[k] = float(encode_value(ind, answer))
             good[k] = True
-        except CellError:
-            pass
     encoded, ok = enc[codes], good[codes] & ~unknown
     return encoded, ok, ~unknown & ~ok
 

@@ -10,7 +10,7 @@ from typing import Annotated, Any, Literal, Union
 
 from pydantic import BaseModel, ConfigDict, Field, model_serializer, model_validator
 
-from .cells import is_unknown
+from .cells import ADMIN_LEVELS, is_unknown
 from .citations import Citation, SourceDoc
 from .governance.model import Governance
 
@@ -18,7 +18,6 @@ __all__ = ["Profile", "Territory", "Context", "Decentralisation", "Answer", "UNK
            "DECENTRALISATION_DEGREES"]
 
 UNKNOWN = "unknown"
-ADMIN_LEVELS = ("region", "province", "city", "municipality", "district", "county", "state", "other")
 Value = Union[bool, int, float, str]
 
 

@@ -17,7 +17,9 @@ A tailored ruleset names its parent and then says what changes::
     sources: [...]; indicators: [...]; pillars: [...]; factors: [...]; caps: [...]; findings: [...]   # added
     aggregation: {...}                                 # replaces the parent's, if given
 
-Parents are looked up in the folder of the file, then in the bundled rulesets folder.
+Parents are looked up in the folder of the file, then in the bundled rulesets folder, by an index
+of the ``*.yaml`` files there that declare ``kind: ruleset`` and their ``id`` at the top level of
+their first 64 KB (:func:`ruleset_index`); other files are never parsed.
 Resolution happens before validation, so every later check (references, monotonicity, cap
 cycles) runs on the resolved ruleset; problems are reported at the line of the tailoring
 that caused them, or in the parent file when they come from it.
@@ -32,13 +34,14 @@ from __future__ import annotations
 
 import copy
 import os
+import re
 from pathlib import Path
 from typing import Any, Iterable, Union
 
 from ._yamlio import Document, read_yaml
 from .errors import InvalidFileError, Problem, suggest
 
-__all__ = ["resolve_document", "find_parent", "lineage", "load_tailored", "TAILORING_KEYS", "ResolvedDocument"]
+__all__ = ["resolve_document", "find_parent", "ruleset_index", "lineage", "load_tailored", "TAILORING_KEYS", "ResolvedDocument"]
 
 PathLike = Union[str, os.PathLike]
 TAILORING_KEYS = ("extends", "select", "deselect", "refine")
@@ -107,22 +110,46 @@ def _parse_ref(doc: Document) -> tuple[str, str | None]:
     return rid, (version or None)
 
 
-def _candidates(folders: Iterable[Path]) -> Iterable[tuple[Path, Document]]:
+HEADER_BYTES = 64 * 1024
+_KIND_LINE = re.compile(r"""^kind:[ \t]*["']?ruleset["']?[ \t]*(#.*)?$""", re.M)
+_ID_LINE = re.compile(r"""^id:[ \t]*["']?([^"'#\s]+)["']?[ \t]*(#.*)?$""", re.M)
+
+
+def ruleset_index(folders: Iterable[Path]) -> dict[str, list[Path]]:
+    """Ruleset files by id, found by reading the first ``HEADER_BYTES`` of each ``*.yaml`` file.
+
+    Only files whose top level declares ``kind: ruleset`` (and an ``id:``) within that header are
+    listed; nothing is parsed, so a large or hostile file beside a ruleset costs one short read.
+    """
+    index: dict[str, list[Path]] = {}
     seen: set[Path] = set()
     for folder in folders:
         if not folder.is_dir():
             continue
         for p in sorted(folder.glob("*.yaml")):
             rp = p.resolve()
-            if rp in seen:
+            if rp in seen or not p.is_file():
                 continue
             seen.add(rp)
             try:
-                d = read_yaml(p)
-            except InvalidFileError:
+                with open(p, "rb") as fh:
+                    head = fh.read(HEADER_BYTES).decode("utf-8", errors="replace")
+            except OSError:
                 continue
-            if isinstance(d.data, dict) and d.data.get("kind") == "ruleset":
-                yield p, d
+            found = _ID_LINE.search(head)
+            if _KIND_LINE.search(head) and found:
+                index.setdefault(found.group(1), []).append(p)
+    return index
+
+
+def _candidates(folders: Iterable[Path], rid: str) -> list[tuple[Path, Document]]:
+    """The parsed rulesets with id ``rid`` in ``folders`` (a parent that does not parse is reported as such)."""
+    out = []
+    for p in ruleset_index(folders).get(rid, []):
+        d = read_yaml(p)
+        if isinstance(d.data, dict) and d.data.get("kind") == "ruleset" and str(d.data.get("id")) == rid:
+            out.append((p, d))
+    return out
 
 
 def _search_folders(doc: Document) -> list[Path]:
@@ -135,11 +162,11 @@ def _search_folders(doc: Document) -> list[Path]:
 def find_parent(doc: Document) -> tuple[Path, Document]:
     """The file of the ruleset ``doc`` extends: same folder first, then the bundled rulesets."""
     rid, version = _parse_ref(doc)
-    found: list[tuple[Path, Document]] = [(p, d) for p, d in _candidates(_search_folders(doc)) if d.data.get("id") == rid]
+    found = _candidates(_search_folders(doc), rid)
     if not found:
-        ids = {d.data.get("id") for _, d in _candidates(_search_folders(doc))}
+        ids = ruleset_index(_search_folders(doc))
         raise _fail(doc, "unknown-parent", f"extends '{rid}', but no ruleset with that id is in "
-                    f"{' or '.join(map(str, _search_folders(doc)))}", ("extends",), hint=suggest(rid, [i for i in ids if i]))
+                    f"{' or '.join(map(str, _search_folders(doc)))}", ("extends",), hint=suggest(rid, list(ids)))
     if version is None:
         raise _fail(doc, "bad-extends", f"extends '{rid}' without a version; write '{rid}@{found[0][1].data.get('version')}'",
                     ("extends",))

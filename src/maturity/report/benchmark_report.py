@@ -14,6 +14,7 @@ figures are embedded as PNG data URIs, and nothing is loaded from the network.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Optional
@@ -25,9 +26,9 @@ from matplotlib.figure import Figure
 from .._yamlio import write_atomic
 from .figures import _new_figure, figure_data_uri, heatmap_figure, levels_frame, stage_distribution_figure
 
-__all__ = ["BenchmarkContent", "benchmark_content", "robustness_figure", "render_benchmark_html", "write_benchmark_report"]
+__all__ = ["page_key", "BenchmarkContent", "benchmark_content", "robustness_figure", "render_benchmark_html", "write_benchmark_report"]
 
-LEAGUE_COLUMNS = ["rank", "territory", "name", "level", "country", "score", "lower", "upper", "stage", "completeness",
+LEAGUE_COLUMNS = ["rank", "territory", "year", "name", "level", "country", "score", "lower", "upper", "stage", "completeness",
                   "seal", "seal_binding_gate", "rank_median", "rank_p05", "rank_p95", "rank_robust", "peer_group", "peer_rank"]
 
 
@@ -48,11 +49,33 @@ class BenchmarkContent:
     robust_share: Optional[float] = None
     progress: list[dict[str, Any]] = field(default_factory=list)
     failures: list[dict[str, str]] = field(default_factory=list)
-    pages: dict[str, str] = field(default_factory=dict)  # territory id -> relative link of its profile page
+    pages: dict[str, str] = field(default_factory=dict)  # page key (see page_key) -> relative link of its profile page
     governance_gaps: dict[str, int] = field(default_factory=dict)  # gap kind -> count, over the territories with pages
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+
+MAX_STEM = 100  # characters of a page's file name before ".html"
+
+
+def page_key(territory: str, year: Optional[int]) -> str:
+    """The stem of a territory's page: its id, with ``.<year>`` when the row has a year.
+
+    Ids are lower-case letters, digits, ``-`` and ``_``, so the dot cannot be part of an id.
+    Stems longer than ``MAX_STEM`` keep their start and end with a hash of the whole, so that
+    they stay unique on every file system.
+
+    >>> page_key("ph-legazpi", 2023), page_key("x", None)
+    ('ph-legazpi.2023', 'x')
+    >>> len(page_key("a" * 300, 2023)) == MAX_STEM
+    True
+    """
+    stem = territory if year is None else f"{territory}.{int(year)}"
+    if len(stem) <= MAX_STEM:
+        return stem
+    digest = hashlib.sha256(stem.encode("utf-8")).hexdigest()[:16]
+    return f"{stem[:MAX_STEM - 17]}-{digest}"
 
 
 def _plain(v: Any) -> Any:
@@ -67,6 +90,9 @@ def benchmark_content(run: Any, *, group: str = "level", title: str = "Benchmark
 
     t = run.table.sort_values(["rank", "territory"], na_position="last")
     league = [{c: _plain(row.get(c)) for c in LEAGUE_COLUMNS if c in t.columns} for _, row in t.iterrows()]
+    for row in league:
+        row["year"] = int(row["year"]) if row.get("year") is not None else None
+        row["key"] = page_key(row["territory"], row["year"])
     rates = []
     if "seal" in t.columns:
         for name, g in t.groupby(t[group].astype(object).where(t[group].notna(), "(none)")):
@@ -123,11 +149,12 @@ def write_benchmark_report(run: Any, out_dir: str | Path, *, pages: int = 50, gr
     links, gaps = {}, {}
     groups = run.table[group].astype(object).where(run.table[group].notna(), "(none)")
     for row in content.league[:pages]:
-        tid = row["territory"]
-        matches = run.table.index[run.table["territory"] == tid]
+        tid, year = row["territory"], row["year"]
+        same_year = run.table["year"] == year if year is not None else run.table["year"].isna()
+        matches = run.table.index[(run.table["territory"] == tid) & same_year]
         if len(matches) != 1:
             continue
-        assessment = run.explain(tid)
+        assessment = run.explain(tid, year)
         peers = groups == groups[matches[0]]
         average = run.scores.factor_score[peers.to_numpy()].mean(skipna=True).dropna().to_dict()
         radar = figure_data_uri(radar_figure(assessment, peer_average=average,
@@ -140,9 +167,9 @@ def write_benchmark_report(run: Any, out_dir: str | Path, *, pages: int = 50, gr
 
             graph = build_graph(profile)
             drawing = figure_data_uri(draw_governance(graph, find_gaps(graph)))
-        name = f"territories/{tid}.html"
+        name = f"territories/{row['key']}.html"
         write_atomic(out_dir / name, render_profile_html(assessment, radar_uri=radar, governance_uri=drawing))
-        links[tid] = name
+        links[row["key"]] = name
         for g in assessment.governance_gaps:
             gaps[g["kind"]] = gaps.get(g["kind"], 0) + 1
     content = BenchmarkContent(**{**content.__dict__, "pages": links, "governance_gaps": gaps})
