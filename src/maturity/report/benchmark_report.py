@@ -102,14 +102,14 @@ def robustness_figure(table: pd.DataFrame, *, limit: int = 40) -> Figure:
 
 def render_benchmark_html(content: BenchmarkContent, run: Any) -> str:
     """The report page (self-contained HTML) for ``content`` computed from ``run``."""
-    from .html import _css, _environment  # noqa: PLC0415
+    from .templating import environment, stylesheet  # noqa: PLC0415
 
     figures = {"heatmap": figure_data_uri(heatmap_figure(levels_frame(run.table.head(60)))),
                "stages": figure_data_uri(stage_distribution_figure(run.table))}
     if "rank_median" in run.table.columns:
         figures["robustness"] = figure_data_uri(robustness_figure(run.table))
-    template = _environment().get_template("benchmark.html.j2")
-    return template.render(c=content, css=_css(), figures=figures)
+    template = environment().get_template("benchmark.html.j2")
+    return template.render(c=content, css=stylesheet(), figures=figures)
 
 
 def write_benchmark_report(run: Any, out_dir: str | Path, *, pages: int = 50, group: str = "level") -> Path:

@@ -15,35 +15,17 @@ True
 
 from __future__ import annotations
 
-from functools import lru_cache
-from importlib import resources
 from pathlib import Path
 from typing import Optional, Union
-
-import jinja2
 
 from .._yamlio import write_atomic
 from ..assessment import Assessment
 from .content import ProfileContent
 from .figures import figure_data_uri, radar_figure
 from .profile_mode import profile_mode
+from .templating import environment, stylesheet
 
 __all__ = ["render_profile_html", "write_profile_html"]
-
-
-@lru_cache(maxsize=1)
-def _environment() -> jinja2.Environment:
-    return jinja2.Environment(
-        loader=jinja2.PackageLoader("maturity.report", "templates"),
-        autoescape=True,  # every template, whatever its suffix
-        undefined=jinja2.StrictUndefined,
-        trim_blocks=False,
-        keep_trailing_newline=True,
-    )
-
-
-def _css() -> str:
-    return resources.files("maturity.report").joinpath("templates/report.css").read_text(encoding="utf-8")
 
 
 def _num(x: Optional[float]) -> str:
@@ -67,8 +49,8 @@ def render_profile_html(content: Union[ProfileContent, Assessment], *, radar_uri
         raise ValueError("the radar must be embedded as a data:image/... URI (the page loads nothing from elsewhere)")
     if governance_uri is not None and not governance_uri.startswith("data:image/"):
         raise ValueError("the governance drawing must be embedded as a data:image/... URI")
-    template = _environment().get_template("profile.html.j2")
-    return template.render(c=content, css=_css(), radar_uri=radar_uri, governance_uri=governance_uri, num=_num,
+    template = environment().get_template("profile.html.j2")
+    return template.render(c=content, css=stylesheet(), radar_uri=radar_uri, governance_uri=governance_uri, num=_num,
                            version=__version__)
 
 
