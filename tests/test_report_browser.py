@@ -68,8 +68,9 @@ def test_hostile_page_renders_as_text(chromium, tmp_path):
 @pytest.fixture(scope="module")
 def bundled_report(tmp_path_factory) -> Path:
     rs = load_core_ruleset()
-    run = benchmark([bundled_profiles_dir()], rs, seal=load_seal(bundled_seals_dir() / "md-sglg.yaml", rs), draws=20)
-    return write_benchmark_report(run, tmp_path_factory.mktemp("bundled"), pages=5)
+    seal = load_seal(bundled_seals_dir() / "md-sglg.yaml", rs)
+    run = benchmark([bundled_profiles_dir()], rs, seal=seal, draws=20)
+    return write_benchmark_report(run, tmp_path_factory.mktemp("bundled"), pages=5, seal=seal, draws=20)
 
 
 def test_benchmark_report_looks_right(chromium, bundled_report):
@@ -85,11 +86,19 @@ def test_synthetic_report_reads_at_scale(chromium, tmp_path):
 
     rs = load_core_ruleset()
     answers, meta = philippines_like(rs, seed=1)
-    run = benchmark_table(answers, meta, rs, seal=load_seal(bundled_seals_dir() / "md-sglg.yaml", rs), draws=10)
-    report = write_benchmark_report(run, tmp_path, pages=2)
+    seal = load_seal(bundled_seals_dir() / "md-sglg.yaml", rs)
+    run = benchmark_table(answers, meta, rs, seal=seal, draws=10)
+    report = write_benchmark_report(run, tmp_path, pages=2, seal=seal, draws=10)
     seen = look(chromium, report, width=1280, screenshot="benchmark-synthetic-1280.png")
     assert_reads_well(seen)
     narrow = look(chromium, report, width=400, screenshot="benchmark-synthetic-400.png")
     assert_reads_well(narrow)
     top = seen["positions"]
-    assert top["seal"] < top["holds-back"] < top["league"]
+    assert top["seal"] < top["holds-back"] < top["league"] < top["figures"]
+    assert "8 of 1,716 (0.5%)" in seen["text"]  # the passers, never a rounded 0%
+    assert "A dedicated migration and development unit" in seen["text"]  # what holds back, in words
+    assert len(seen["images"]) == 3
+    page = next((tmp_path / "territories").glob("*.html"))
+    box = look(chromium, page, width=400, screenshot="benchmark-synthetic-page-400.png")
+    assert_reads_well(box)
+    assert box["positions"]["seal"] < box["positions"]["summary"]  # the seal box leads the page

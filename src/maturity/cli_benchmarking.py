@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Optional
 
 import click
+from tqdm import tqdm
 
 from ._yamlio import write_atomic
 from .benchmarking import Failure, benchmark_table, load_profiles, progress, territory_meta
@@ -16,6 +17,28 @@ from .loading import bundled_profiles_dir, bundled_ruleset_path, load_ruleset
 from .seal import bundled_seals_dir, load_seal
 from .spreadsheets import write_table, write_template
 from .table import answers_table
+
+class StepReporter:
+    """Says what a long piece of work is doing, on stderr: a progress bar on a terminal, one line per step otherwise."""
+
+    def __init__(self, total: int, what: str) -> None:
+        self.what = what
+        self.bar = tqdm(total=total, desc=what, unit="step", file=sys.stderr, leave=False) if sys.stderr.isatty() else None
+
+    def __call__(self, message: str) -> None:
+        if self.bar is not None:
+            self.bar.set_postfix_str(message[:60], refresh=False)
+            self.bar.update(1)
+        else:
+            click.echo(f"{self.what}: {message}", err=True)
+
+    def __enter__(self) -> "StepReporter":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.bar is not None:
+            self.bar.close()
+
 
 SHOWN = ["rank", "territory", "name", "score", "lower", "upper", "stage", "seal", "seal_binding_gate", "rank_p05", "rank_p95"]
 
@@ -102,7 +125,10 @@ def benchmark_command(paths: tuple[Path, ...], ruleset_path: Optional[Path], sea
     if report_pages >= 0:
         from .report.benchmark_report import write_benchmark_report  # noqa: PLC0415
 
-        write_benchmark_report(run, out_dir, pages=report_pages, group=peers or "level")
+        steps = min(report_pages, len(table)) + 4  # pages, three figures, the report itself
+        with StepReporter(steps, "report") as say:
+            write_benchmark_report(run, out_dir, pages=report_pages, group=peers or "level", seal=seal,
+                                   draws=draws, say=say)
     click.echo(summary)
     for f in run.failures:
         click.echo(f.message, err=True)
