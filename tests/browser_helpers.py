@@ -22,7 +22,7 @@ ARTEFACTS = Path(__file__).parent / "artefacts"
 #: A4 portrait at 96 px per inch, less 1 cm margins each side: the width print layout gets.
 PRINT_WIDTH = 718
 
-MEASURE = """() => {
+MEASURE = r"""() => {
   const style = (sel, prop) => { const el = document.querySelector(sel); return el ? getComputedStyle(el)[prop] : null; };
   const doc = document.documentElement;
   const wide = [];
@@ -30,10 +30,27 @@ MEASURE = """() => {
     const r = el.getBoundingClientRect();
     if (r.width > 0 && r.right > doc.clientWidth + 1) wide.push(el.tagName.toLowerCase() + (el.id ? '#' + el.id : '') + (el.className && typeof el.className === 'string' ? '.' + el.className.split(' ').join('.') : ''));
   }
+  const broken = [];
+  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+    const head = node.parentElement && node.parentElement.closest('thead');
+    if (head && head.getBoundingClientRect().width <= 1) continue;  // visually hidden: read by screen readers only
+    const re = /[^\s\u2013\u2014\-]+/g;  // runs between spaces and dashes (where lines may break)
+    for (let m = re.exec(node.data); m; m = re.exec(node.data)) {
+      if (m[0].length < 2 || m[0].length > 24) continue;  // only words short enough that a line can hold them
+      const range = document.createRange();
+      range.setStart(node, m.index); range.setEnd(node, m.index + m[0].length);
+      const tops = new Set([...range.getClientRects()].filter(r => r.width > 0).map(r => Math.round(r.top)));
+      if (tops.size > 1) broken.push(m[0]);
+    }
+  }
   return {
-    styleText: [...document.querySelectorAll('style')].map(s => s.textContent).join('\\n'),
+    brokenWords: broken.slice(0, 20),
+    styleText: [...document.querySelectorAll('style')].map(s => s.textContent).join('\n'),
     bodyFont: style('body', 'fontFamily'),
     h2Border: style('h2', 'borderBottomColor'),
+    h2BreakAfter: style('h2', 'breakAfter'),
+    rowBreakInside: style('tr', 'breakInside'),
     goodBar: style('tr.good > th', 'borderLeftColor'),
     goodBarWidth: style('tr.good > th', 'borderLeftWidth'),
     potentialBar: style('tr.potential > th', 'borderLeftColor'),
@@ -120,6 +137,9 @@ def assert_reads_well(seen: Look) -> None:
         f"page {seen['scrollWidth']} px wide in a {seen['innerWidth']} px window ({seen.media}); too wide: {seen['tooWide']}")
     assert not seen["tooWide"], f"elements past the right edge at {seen.width} px ({seen.media}): {seen['tooWide']}"
     assert not seen["blocked"], f"the page asked for {seen['blocked']}"
+    if seen.media == "print":  # no heading alone at the bottom of a page, no row split across pages
+        assert seen["h2BreakAfter"] == "avoid" and seen["rowBreakInside"] == "avoid"
+    assert not seen["brokenWords"], f"words broken across lines at {seen.width} px ({seen.media}): {seen['brokenWords']}"
     for img in seen["images"]:
         assert img["complete"] and img["naturalWidth"] > 0, f"an image did not load: {img}"
         assert len(img["alt"]) > 20, f"alt text too thin: {img['alt']!r}"

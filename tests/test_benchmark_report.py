@@ -106,5 +106,9 @@ def test_cli_benchmark_writes_the_report(tmp_path):
     result = run("benchmark", "--out", str(out), "--draws", "5", "--report-pages", "1")
     assert result.returncode == 0, result.stderr
     assert (out / "report.html").exists() and len(list((out / "territories").glob("*.html"))) == 1
+    # Not a terminal: one line per step on stderr, so a log shows what the long work is doing.
+    steps = [line for line in result.stderr.splitlines() if line.startswith("report: ")]
+    assert steps[0] == "report: page 1 of 1: ph-legazpi"
+    assert "report: drawing the heat map of the top territories" in steps and steps[-1] == "report: writing report.html"
 
 
