@@ -10,6 +10,8 @@ autoescaping, figures are embedded as PNG data URIs, and nothing is loaded from 
 The rank measure is named in the content (``measure``) so that runs ranked on another measure
 say so on every output.
 
+Examples
+--------
 >>> from maturity import bundled_profiles_dir, load_core_ruleset
 >>> from maturity.benchmarking import benchmark
 >>> run = benchmark([bundled_profiles_dir()], load_core_ruleset())

@@ -4,6 +4,8 @@ Single-territory figures take an :class:`~maturity.Assessment` or a
 :class:`~maturity.report.content.ProfileContent`; the many-territory figures take plain
 pandas tables so that benchmarking reports can reuse them.
 
+Examples
+--------
 >>> import pandas as pd
 >>> fig = stage_distribution_figure(pd.DataFrame({"stage": ["emerging", "emerging", "exploring"]}),
 ...                                 order=["exploring", "emerging", "consolidating"])

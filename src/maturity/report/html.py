@@ -5,6 +5,8 @@ loads nothing from the network (its Content-Security-Policy forbids it). Every t
 through jinja2 with autoescaping on, so territory names and notes written by users are
 shown, never interpreted.
 
+Examples
+--------
 >>> from maturity import load_profile, score
 >>> from maturity.loading import bundled_profiles_dir
 >>> from maturity.report import profile_mode

@@ -12,6 +12,8 @@ With the ruleset at hand (given, or the bundled one when the assessment was scor
 conditions read as the ruleset's questions; with the profile, every part of every way is
 marked met, unmet or unknown.
 
+Examples
+--------
 >>> from maturity import load_profile, score
 >>> from maturity.loading import bundled_profiles_dir
 >>> content = profile_mode(score(load_profile(bundled_profiles_dir() / "ec-pichincha.yaml")))

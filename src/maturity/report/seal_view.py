@@ -7,6 +7,8 @@ factor it names, the level the known answers establish, the level needed and the
 
 Counts are shown with their shares and never round a few territories away:
 
+Examples
+--------
 >>> count_text(7, 1486)
 '7 of 1,486 (0.5%)'
 >>> count_text(1, 20000), count_text(0, 12), count_text(1485, 1486)

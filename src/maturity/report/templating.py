@@ -5,6 +5,8 @@ never interpreted. The stylesheet is the package's own file, not data, so it is 
 and inserted as written; escaping it would turn ``"Segoe UI"`` into ``&#34;Segoe UI&#34;``
 and ``tr.good > th`` into ``tr.good &gt; th``, and browsers would drop those rules.
 
+Examples
+--------
 >>> "&#34;" in stylesheet() or "&gt;" in stylesheet()
 False
 >>> environment().from_string("<style>{{ css }}</style>{{ name }}").render(css=stylesheet(), name="<b>")[-9:]
