@@ -12,7 +12,7 @@ Examples
 >>> count_text(7, 1486)
 '7 of 1,486 (0.5%)'
 >>> count_text(1, 20000), count_text(0, 12), count_text(1485, 1486)
-('1 of 20,000 (<0.1%)', '0 of 12 (0%)', '1,485 of 1,486 (99.9%)')
+('1 of 20,000 (<0.1%)', '0 of 12 (0%)', '1,485 of 1,486 (>99.9%)')
 """
 
 from __future__ import annotations
