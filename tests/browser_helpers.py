@@ -28,7 +28,8 @@ MEASURE = r"""() => {
   const wide = [];
   for (const el of document.body.querySelectorAll('*')) {
     const r = el.getBoundingClientRect();
-    if (r.width > 0 && r.right > doc.clientWidth + 1) wide.push(el.tagName.toLowerCase() + (el.id ? '#' + el.id : '') + (el.className && typeof el.className === 'string' ? '.' + el.className.split(' ').join('.') : ''));
+    const cls = el.className && typeof el.className === 'string' ? '.' + el.className.split(' ').join('.') : '';
+    if (r.width > 0 && r.right > doc.clientWidth + 1) wide.push(el.tagName.toLowerCase() + (el.id ? '#' + el.id : '') + cls);
   }
   const broken = [];
   const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);

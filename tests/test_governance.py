@@ -313,7 +313,7 @@ def test_drawing_is_readable_and_leaves_no_global_state():
     fig = draw_governance(G, gaps)
     ax = fig.axes[0]
     texts = [t.get_text() for t in ax.texts]
-    for n, d in G.nodes(data=True):  # every full name is drawn (wrapped, never cut)
+    for _, d in G.nodes(data=True):  # every full name is drawn (wrapped, never cut)
         assert any(t.replace("\n", " ") == d["name"] for t in texts), d["name"]
     legend = [t.get_text() for t in ax.get_legend().get_texts()]
     drawn = {str(t) for _, _, t in G.edges(data="relation")}

@@ -39,7 +39,7 @@ GROUPS: dict[str, tuple[frozenset[str], str]] = {
 }
 GAP_COLOUR = "#d62728"
 #: relation type -> (colour, line style); none uses the gap red.
-RELATION_STYLES: dict[str, tuple[str, str]] = {
+RELATION_STYLES: dict[str, tuple[str, Any]] = {
     "member_of": ("#2171b5", "solid"),
     "coordinates_with": ("#238b45", "solid"),
     "reports_to": ("#6a51a3", "solid"),

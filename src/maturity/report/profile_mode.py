@@ -30,7 +30,7 @@ from typing import Any, Optional
 from ..assessment import Assessment, FactorResult
 from ..plan import Plan, compile_plan, encode_value
 from ..profile import Profile
-from ..ruleset import BooleanIndicator, Ruleset
+from ..ruleset import Ruleset
 from .content import (
     WELL_DEVELOPED_LEVEL,
     AreaItem,
@@ -141,7 +141,7 @@ def _step(f: FactorResult, words: _Words) -> Optional[StepItem]:
         return None
     s = f.next_steps[0]
     missing = tuple(MissingItem(m.condition, m.indicator, m.status, m.question) for m in s.missing)
-    held = tuple(text for c, text in zip(f.caps, words.caps(f)) if c.max_level < s.target_level)
+    held = tuple(text for c, text in zip(f.caps, words.caps(f), strict=True) if c.max_level < s.target_level)
     return StepItem(f.id, f.title, f.core, s.target_level, s.target_name, missing, s.alternatives, tuple(s.sources),
                     _ways(f, s.target_level, words), held)
 
@@ -249,8 +249,8 @@ def render_profile_text(content: ProfileContent, *, scores: bool = False) -> str
         f"({content.completeness['share']:.0%})",
     ]
     if scores:
-        lines.append(f"overall score {_num(o['score'])}  bounds [{o['lower']:.1f}, {o['upper']:.1f}]  stage {o['stage_name'] or 'n/a'}"
-                     + ("" if o["stage_settled"] else f" (could be {o['stage_lower']} to {o['stage_upper']})"))
+        lines.append(f"overall score {_num(o['score'])}  bounds [{o['lower']:.1f}, {o['upper']:.1f}]  "
+                     f"stage {o['stage_name'] or 'n/a'}" + ("" if o["stage_settled"] else f" (could be {o['stage_lower']} to {o['stage_upper']})"))
     if not content.enough_information:
         lines.append("NOT ENOUGH INFORMATION: no area can be assessed on the known answers")
     for p in content.pillars:
@@ -275,8 +275,8 @@ def render_profile_text(content: ProfileContent, *, scores: bool = False) -> str
             lines.append(f"    held by: {h}")
         if s.ways:
             for i, w in enumerate(s.ways, 1):
-                parts = "; ".join(f"{p.question} {p.needs}" + (f" ({p.status})" if p.status else "") for p in w.parts)
-                lines.append(f"    way {i}{' (closest)' if w.closest else ''}: {parts}")
+                way = "; ".join(f"{p.question} {p.needs}" + (f" ({p.status})" if p.status else "") for p in w.parts)
+                lines.append(f"    way {i}{' (closest)' if w.closest else ''}: {way}")
         else:
             parts = [f"{m.condition} ({m.status})" for m in s.missing] or ["lift the caps on it"]
             lines.append("    needs " + ", ".join(parts))

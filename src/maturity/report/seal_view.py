@@ -30,8 +30,6 @@ from ..seal import Seal
 __all__ = ["count_text", "share_text", "GroupRate", "GateSummary", "FactorShortfall", "SealSummary", "GatePart",
            "GateStatus", "SealBox", "seal_summary", "seal_box", "seal_box_from_run", "parts_text"]
 
-STATUSES = ("passed", "possible", "failed")
-
 
 def share_text(n: int, of: int) -> str:
     """``n`` of ``of`` as a percentage that is 0% only when ``n`` is 0 and 100% only when ``n`` is ``of``."""
@@ -159,6 +157,12 @@ def _names(seal: Seal, ruleset: Ruleset) -> dict[str, str]:
     return names
 
 
+def _counts(statuses: pd.Series) -> tuple[int, int, int]:
+    """How many passed, possible, failed."""
+    c = statuses.value_counts()
+    return int(c.get("passed", 0)), int(c.get("possible", 0)), int(c.get("failed", 0))
+
+
 def _group_key(table: pd.DataFrame, group: str) -> pd.Series:
     return table[group].astype(object).where(table[group].notna(), "(none)").astype(str)
 
@@ -168,17 +172,16 @@ def seal_summary(run: Any, seal: Seal, *, group: str = "level") -> SealSummary:
     ruleset: Ruleset = run.scored_with
     t = run.table
     n = len(t)
-    counts = t["seal"].value_counts()
     groups = []
     for name, g in t.groupby(_group_key(t, group), sort=True):
-        c = g["seal"].value_counts()
-        groups.append(GroupRate(str(name), len(g), *(int(c.get(s, 0)) for s in STATUSES)))
+        passed, possible, failed = _counts(g["seal"])
+        groups.append(GroupRate(str(name), len(g), passed, possible, failed))
     names = _names(seal, ruleset)
     binding = t["seal_binding_gate"].value_counts()
     gates = []
     for gid in seal.gate_ids(ruleset):
-        c = t[f"gate.{gid}"].value_counts()
-        gates.append(GateSummary(gid, names[gid], *(int(c.get(s, 0)) for s in STATUSES), int(binding.get(gid, 0))))
+        passed, possible, failed = _counts(t[f"gate.{gid}"])
+        gates.append(GateSummary(gid, names[gid], passed, possible, failed, int(binding.get(gid, 0))))
     titles = {f.id: f.title for f in ruleset.factors}
     lower, upper = run.derived.lower_level, run.derived.upper_level
     shortfalls = []
@@ -186,10 +189,12 @@ def seal_summary(run: Any, seal: Seal, *, group: str = "level") -> SealSummary:
         for check in _gate_checks(gate.when):
             lo = lower[check.factor].fillna(0).to_numpy(dtype=float)
             hi = upper[check.factor].fillna(0).to_numpy(dtype=float)
-            shortfalls.append(FactorShortfall(gate.id, names[gate.id], check.factor, titles.get(check.factor, check.factor), check.value,
+            shortfalls.append(FactorShortfall(gate.id, names[gate.id], check.factor,
+                                              titles.get(check.factor, check.factor), check.value,
                                               int((lo < check.value).sum()), int((hi < check.value).sum()), n))
     shortfalls.sort(key=lambda s: (-s.below, s.title))
-    return SealSummary(seal.id, seal.version, seal.title, n, *(int(counts.get(s, 0)) for s in STATUSES),
+    passed, possible, failed = _counts(t["seal"])
+    return SealSummary(seal.id, seal.version, seal.title, n, passed, possible, failed,
                        tuple(groups), group, tuple(gates), tuple(shortfalls))
 
 
@@ -237,6 +242,7 @@ def parts_text(parts: Sequence[GatePart]) -> list[str]:
     out = []
     for p in parts:
         best = f", {p.upper} at best" if p.upper != p.lower else ""
-        tail = "met" if p.status == "met" else f"{p.short_by} short" + (" unless the unknown answers raise it" if p.status == "possible" else "")
+        unless = " unless the unknown answers raise it" if p.status == "possible" else ""
+        tail = "met" if p.status == "met" else f"{p.short_by} short{unless}"
         out.append(f"{p.title}: level {p.lower}{best}, needs {p.needed} ({tail})")
     return out
