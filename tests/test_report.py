@@ -349,6 +349,16 @@ def test_cli_html_out(tmp_path):
     assert os.listdir(tmp_path) == ["legazpi.html"]
 
 
+def test_cli_html_says_not_enough_information(tmp_path):
+    out = tmp_path / "sedhiou.html"
+    result = _run("profiles/sn-sedhiou.yaml", "--format", "html", "--out", str(out))
+    assert result.returncode == 0, result.stderr
+    page = out.read_text(encoding="utf-8")
+    summary = page[page.index('id="summary"'):page.index('id="figures"')]
+    assert "Not enough information." in summary and 'class="chip"' not in summary  # no area "with potential"
+    assert "Overall score" not in page
+
+
 def test_cli_hostile_profile(tmp_path):
     path = write_hostile_profile(tmp_path / "hostile.yaml")
     result = _run(str(path), "--format", "html")
