@@ -373,3 +373,27 @@ def test_cli_errors(tmp_path):
     assert invalid.returncode == 1 and "bad.yaml" in invalid.stderr
     usage = _run("profiles/ec-pichincha.yaml", "--format", "pdf")
     assert usage.returncode == 2
+
+
+def test_ways_agree_with_the_engine_on_synthetic_territories(core):
+    """Each part's met/unmet/unknown mark is computed from the answers; the closest way's missing parts are
+    exactly the engine's next step, for every factor of a sample of synthetic territories."""
+    from maturity.benchmarking import benchmark_table
+    from maturity.synthetic import philippines_like
+
+    answers, meta = philippines_like(core, seed=3)
+    run = benchmark_table(answers.head(12), meta.head(12), core)
+    checked = 0
+    for tid in run.table["territory"]:
+        profile = run.profile(tid)
+        c = profile_mode(run.explain(tid), ruleset=core, profile=profile)
+        for a in c.factors:
+            s = a.next_step
+            if s is None or not s.ways:
+                continue
+            assert len(s.ways) == s.alternatives
+            closest = [(p.indicator, p.status) for p in s.ways[0].parts if p.status != "met"]
+            engine = [(m.indicator, m.status) for m in s.missing if m.indicator is not None]
+            assert sorted(closest) == sorted(engine), (tid, a.factor, closest, engine)
+            checked += 1
+    assert checked > 50

@@ -70,24 +70,29 @@ class BenchmarkRun:
         """
         from .scoring import Scorer  # noqa: PLC0415
 
+        if self.scored_with is None:
+            raise MaturityError("this run keeps no ruleset to explain with")
+        return Scorer(self.scored_with).score(self.profile(territory, year), keep_session=False)
+
+    def profile(self, territory: str, year: Any = None) -> Profile:
+        """The profile one territory of the run was scored from (rebuilt from its answers for sheets)."""
         rows = self.table.index[(self.table["territory"] == territory)
                                 & ((self.table["year"] == year) if year is not None else True)]
         if len(rows) != 1 or self.answers is None or self.scored_with is None:
             raise MaturityError(f"no single territory {territory!r}{f' in {year}' if year else ''} in this run")
         i = rows[0]
         if self.profiles is not None:  # the profile itself: its own sources, notes and governance section
-            return Scorer(self.scored_with).score(self.profiles[self.table.index.get_loc(i)], keep_session=False)
+            return self.profiles[self.table.index.get_loc(i)]
         row, meta = self.answers.loc[i], self.table.loc[i]
         known = {k: {"value": (v.item() if hasattr(v, "item") else v), "source": "run input"}
                  for k, v in row.items() if not (v is None or v is pd.NA or (isinstance(v, float) and np.isnan(v))
                                                  or (isinstance(v, str) and v == "unknown"))}
-        profile = Profile.model_validate({
+        return Profile.model_validate({
             "kind": "profile", "format_version": 1, "synthetic": bool(meta["synthetic"]),
             "territory": {"id": meta["territory"], "name": meta["name"], "country": meta["country"], "level": meta["level"],
                           "assessment_year": None if pd.isna(meta["year"]) else int(meta["year"])},
             "sources": [{"id": "run", "title": "the answers this benchmarking run scored"}],
             "answers": known})
-        return Scorer(self.scored_with).score(profile, keep_session=False)
 
 
 SHEETS = (".csv", ".xlsx", ".xlsm")

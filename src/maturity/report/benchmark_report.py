@@ -190,13 +190,13 @@ def _pages(run: Any, content: BenchmarkContent, out_dir: Path, pages: int, group
         if len(matches) != 1:
             continue
         say(f"page {i} of {len(chosen)}: {tid}")
-        assessment = run.explain(tid)
+        assessment = run.explain(tid)  # the reference engine's explanation of the run's answers
         peers = (groups == groups[matches[0]]).to_numpy()
         levels = run.table.loc[peers, [f"level.{f.id}" for f in run.scored_with.factors]].astype("Float64")
         average = {c.removeprefix("level."): float(v) for c, v in levels.mean(skipna=True).dropna().items()}
         bars = factor_bars_figure(assessment, peer_average=average,
                                   peer_label=f"average of its peers ({group}: {groups[matches[0]]})")
-        profile = run.profiles[run.table.index.get_loc(matches[0])] if run.profiles is not None else None
+        profile = run.profile(tid)
         box = None
         if seal is not None and "seal" in run.table.columns:
             box = seal_box_from_run(run, seal, matches[0], {p.id: (p.lower, p.upper) for p in assessment.pillars})
