@@ -28,14 +28,14 @@ from .model import LEVELS, MIGRANT_ORGS, PLANS
 
 __all__ = ["draw_governance", "close_drawing", "GROUPS", "RELATION_STYLES", "GAP_COLOUR"]
 
-# actor group -> (types, colour)
+# actor group -> (types, colour): ColorBrewer Pastel1, one hue per group, none near the gap red
 GROUPS: dict[str, tuple[frozenset[str], str]] = {
-    "authority": (frozenset({"local_government", "department", "md_unit"}), "#c6dbef"),
-    "planning bodies": (frozenset({"planning_council", "working_group"}), "#c7e9c0"),
-    "higher levels": (frozenset({"regional_body", "national_agency", "partner_authority"}), "#dadaeb"),
-    "plans": (PLANS, "#e0e0e0"),
-    "migrants": (MIGRANT_ORGS, "#fdd0a2"),
-    "other stakeholders": (frozenset(), "#f2f0c4"),
+    "authority": (frozenset({"local_government", "department", "md_unit"}), "#b3cde3"),
+    "planning bodies": (frozenset({"planning_council", "working_group"}), "#ccebc5"),
+    "higher levels": (frozenset({"regional_body", "national_agency", "partner_authority"}), "#decbe4"),
+    "plans": (PLANS, "#e5d8bd"),
+    "migrants": (MIGRANT_ORGS, "#fed9a6"),
+    "other stakeholders": (frozenset(), "#ffffcc"),
 }
 GAP_COLOUR = "#d62728"
 #: relation type -> (colour, line style); none uses the gap red.
