@@ -76,25 +76,29 @@ class BenchmarkRun:
         """
         from .scoring import Scorer  # noqa: PLC0415
 
+        if self.scored_with is None:
+            raise MaturityError("this run keeps no ruleset to explain with")
+        return Scorer(self.scored_with).score(self.profile(territory, year), keep_session=False)
+
+    def profile(self, territory: str, year: Any = None) -> Profile:
+        """The profile one territory of the run was scored from (rebuilt from its answers for sheets)."""
         rows = self.table.index[(self.table["territory"] == territory)
                                 & ((self.table["year"] == year) if year is not None else True)]
         if len(rows) != 1 or self.answers is None or self.scored_with is None:
             raise MaturityError(f"no single territory {territory!r}{f' in {year}' if year else ''} in this run")
         i = self.table.index.get_loc(rows[0])
-        scorer = Scorer(self.scored_with)
         if self.profiles is not None:  # the profile itself: its own sources, notes and governance section
-            return scorer.score(self.profiles[i], keep_session=False)
+            return self.profiles[i]
         row, meta = self.answers.iloc[i], self.table.iloc[i]
         rs = self.scored_with
         known = {k: {"value": read_cell(rs.indicator(k), _plain(v)), "source": "run input"}
                  for k, v in row.items() if not is_unknown(v)}
-        profile = Profile.model_validate({
+        return Profile.model_validate({
             "kind": "profile", "format_version": 1, "synthetic": bool(meta["synthetic"]),
             "territory": {"id": meta["territory"], "name": meta["name"], "country": meta["country"], "level": meta["level"],
                           "assessment_year": None if pd.isna(meta["year"]) else int(meta["year"])},
             "sources": [{"id": "run", "title": "the answers this benchmarking run scored"}],
             "answers": known})
-        return scorer.score(profile, keep_session=False)
 
 
 

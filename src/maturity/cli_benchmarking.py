@@ -10,15 +10,38 @@ from typing import Optional
 
 import click
 import pandas as pd
+from tqdm import tqdm
 
 from ._yamlio import write_atomic
 from .benchmarking import BenchmarkRun, Failure, benchmark_table, load_profiles, progress, territory_meta
 from .errors import MaturityError, UsageError
 from .output import OutputError, staged_output
 from .loading import bundled_profiles_dir, bundled_ruleset_path, load_ruleset
-from .seal import bundled_seals_dir, load_seal
+from .seal import Seal, bundled_seals_dir, load_seal
 from .spreadsheets import write_table, write_template
 from .table import answers_table
+
+class StepReporter:
+    """Says what a long piece of work is doing, on stderr: a progress bar on a terminal, one line per step otherwise."""
+
+    def __init__(self, total: int, what: str) -> None:
+        self.what = what
+        self.bar = tqdm(total=total, desc=what, unit="step", file=sys.stderr, leave=False) if sys.stderr.isatty() else None
+
+    def __call__(self, message: str) -> None:
+        if self.bar is not None:
+            self.bar.set_postfix_str(message[:60], refresh=False)
+            self.bar.update(1)
+        else:
+            click.echo(f"{self.what}: {message}", err=True)
+
+    def __enter__(self) -> "StepReporter":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.bar is not None:
+            self.bar.close()
+
 
 SHOWN = ["rank", "territory", "name", "score", "lower", "upper", "stage", "seal", "seal_binding_gate", "rank_p05", "rank_p95"]
 
@@ -85,7 +108,8 @@ def benchmark_command(paths: tuple[Path, ...], ruleset_path: Optional[Path], sea
                                   na_position="last")
     try:
         with staged_output(out_dir) as staging:
-            summary = _write_outputs(run, table, staging, draws=draws, seed=seed, peers=peers, report_pages=report_pages)
+            summary = _write_outputs(run, table, staging, draws=draws, seed=seed, peers=peers, report_pages=report_pages,
+                                     seal=seal)
     except OutputError as exc:
         click.echo(str(exc), err=True)
         sys.exit(1)
@@ -106,7 +130,7 @@ def by_year(table: pd.DataFrame) -> bool:
 
 
 def _write_outputs(run: BenchmarkRun, table: pd.DataFrame, out: Path, *, draws: int, seed: int, peers: Optional[str],
-                   report_pages: int) -> str:
+                   report_pages: int, seal: Optional[Seal]) -> str:
     """Every file of a run into ``out``; returns the summary text."""
     notes = []
     for name in ("results.csv", "results.json", "results.xlsx"):
@@ -142,7 +166,10 @@ def _write_outputs(run: BenchmarkRun, table: pd.DataFrame, out: Path, *, draws: 
     if report_pages >= 0:
         from .report.benchmark_report import write_benchmark_report  # noqa: PLC0415
 
-        write_benchmark_report(run, out, pages=report_pages, group=peers or "level")
+        steps = min(report_pages, len(table)) + 4  # pages, three figures, the report itself
+        with StepReporter(steps, "report") as say:
+            write_benchmark_report(run, out, pages=report_pages, group=peers or "level", seal=seal,
+                                   draws=draws, say=say)
     return summary
 
 

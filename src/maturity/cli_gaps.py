@@ -40,10 +40,11 @@ def gaps(profile_path: Path, fmt: str, draw_path: Optional[Path], max_hops: int)
     findings = find_gaps(G, max_hops=max_hops) + declared_vs_graph(profile, G)
     derived = derived_answers(G) if profile.governance is not None else {}
     if draw_path is not None:
-        from .governance.draw import draw_governance  # noqa: PLC0415 (matplotlib only when drawing)
+        from .governance.draw import close_drawing, draw_governance  # noqa: PLC0415 (matplotlib only when drawing)
 
         fig = draw_governance(G, findings)
         fig.savefig(draw_path, bbox_inches="tight")
+        close_drawing(fig)
     if fmt == "json":
         click.echo(json.dumps({
             "territory": profile.territory.id,

@@ -156,26 +156,25 @@ class Scorer:
             return ()
         f = self.plan.factors.index(factor.id)
         options: list[list[Missing]] = []
-        if o.raw_lower[0, f] >= target:
-            options.append([])
-        else:
-            for clause in self.plan.clauses_for(factor.id, target):
-                missing = []
-                for a in clause.atoms:
-                    if o.atom_holds(0, a, "lower"):
-                        continue
-                    atom = self.plan.atoms[a]
-                    known = profile.answer(atom.indicator).known
-                    missing.append(Missing(atom.text, atom.indicator, "unmet" if known else "unknown",
-                                           self.ruleset.indicator(atom.indicator).question))
-                options.append(missing)
+        for clause in self.plan.clauses_for(factor.id, target):
+            missing = []
+            for a in clause.atoms:
+                if o.atom_holds(0, a, "lower"):
+                    continue
+                atom = self.plan.atoms[a]
+                known = profile.answer(atom.indicator).known
+                missing.append(Missing(atom.text, atom.indicator, "unmet" if known else "unknown",
+                                       self.ruleset.indicator(atom.indicator).question))
+            options.append(missing)
+        if o.raw_lower[0, f] >= target:  # the factor's own conditions hold: only a cap keeps it down
+            options.insert(0, [])
         best = min(options, key=len)
         for cap in self.plan.caps_on(factor.id):
             g = self.plan.factors.index(cap.requires_factor)
             if cap.max_level < target and o.lower[0, g] < cap.requires_level:
                 best = [*best, Missing(f"level of {cap.requires_factor} at least {cap.requires_level} (cap {cap.id})",
                                        None, "unmet")]
-        return (NextStep(target, self._names[target], tuple(best), len(options),
+        return (NextStep(target, self._names[target], tuple(best), len(self.plan.clauses_for(factor.id, target)),
                          tuple(map(str, factor.levels[target].sources))),)
 
     def _factor(self, profile: Profile, o: Outcome, k: int, factor: Any) -> FactorResult:
