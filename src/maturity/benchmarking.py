@@ -30,9 +30,9 @@ from .engines.vectorised import compile_vectorised, evaluate
 from .errors import InvalidFileError, MaturityError, UsageError
 from .loading import iter_input_files, load_core_ruleset, load_profile
 from .plan import compile_plan
-from .prepare import Prepared, prepare
+from .prepare import Prepared, domain, prepare
 from .profile import Profile
-from .ruleset import BooleanIndicator, CountIndicator, NumberIndicator, OrdinalIndicator, Ruleset
+from .ruleset import CountIndicator, NumberIndicator, Ruleset, YearIndicator
 from .seal import Seal, seal_results
 from .table import DerivedLevels, TableScores, aggregate_table, answers_table
 
@@ -292,36 +292,40 @@ def _evaluate(prepared: Prepared, engine: Engine, show_progress: bool) -> Outcom
 
 
 def _filler(ruleset: Ruleset, prepared: Prepared):
-    """Draws of the unknown answers, directly as encoded values, evaluated with the vectorised kernel."""
+    """Draws of what the answers leave open -- every unknown answer over its indicator's values, every
+    range answer within its range -- as encoded values, evaluated with the vectorised kernel."""
     plan = prepared.plan
     cp = compile_vectorised(plan)
-    values, known = prepared.values, prepared.known
-    domains = []
+    low, high, known = prepared.low, prepared.high, prepared.known
+    bounds, whole = [], []
     for j, ind_id in enumerate(plan.indicators):
         ind = ruleset.indicator(ind_id)
-        if isinstance(ind, BooleanIndicator):
-            domains.append(("int", 0, 1))
-        elif isinstance(ind, OrdinalIndicator):
-            domains.append(("int", 0, len(ind.scale) - 1))
-        elif isinstance(ind, CountIndicator):
-            seen = values[known[:, j], j]
-            domains.append(("int", 0, int(max(seen.max() if seen.size else 0, 10))))
+        lo, hi = domain(ind)
+        if isinstance(ind, CountIndicator):  # no upper end: draw up to the largest count seen, at least 10
+            ends = np.where(known[:, j], np.where(np.isfinite(high[:, j]), high[:, j], low[:, j]), np.nan)
+            hi = float(max(np.nanmax(ends) if np.isfinite(ends).any() else 0, 10))
         elif isinstance(ind, NumberIndicator):
-            domains.append(("float", ind.minimum if ind.minimum is not None else 0.0,
-                            ind.maximum if ind.maximum is not None else 100.0))
-        else:
-            domains.append(("int", 1990, 2030))
+            lo, hi = (lo if np.isfinite(lo) else 0.0), (hi if np.isfinite(hi) else 100.0)
+        elif isinstance(ind, YearIndicator):
+            lo, hi = 1990.0, 2030.0
+        bounds.append((lo, hi))
+        whole.append(not isinstance(ind, NumberIndicator))
+    dom_lo = np.array([b[0] for b in bounds], dtype=float)
+    dom_hi = np.array([b[1] for b in bounds], dtype=float)
+    open_cells = ~known | (low < high)  # unknown answers and ranges
+    rows, cols = np.nonzero(open_cells)
+    cell_lo = np.where(known[rows, cols], np.maximum(low[rows, cols], dom_lo[cols]), dom_lo[cols])
+    cell_hi = np.where(known[rows, cols], np.minimum(high[rows, cols], np.maximum(dom_hi[cols], low[rows, cols])),
+                       dom_hi[cols])
+    kinds = np.array(whole, dtype=bool)[cols]
+    span = cell_hi - cell_lo
+    filled = low.copy()
     everything = np.ones_like(known)
-    rows, cols = np.nonzero(~known)  # every unknown cell, drawn at once below
-    kinds = np.array([d[0] == "int" for d in domains], dtype=bool)[cols]
-    low = np.array([d[1] for d in domains], dtype=float)[cols]
-    span = np.array([d[2] - d[1] for d in domains], dtype=float)[cols]
-    filled = values.copy()
 
     def fill(rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
         u = rng.random(len(rows))
-        filled[rows, cols] = np.where(kinds, low + np.floor(u * (span + 1)), low + u * span)
-        ev = evaluate(cp, filled, everything, findings=False)
+        filled[rows, cols] = np.where(kinds, cell_lo + np.floor(u * (span + 1)), cell_lo + u * span)
+        ev = evaluate(cp, filled, filled, everything, findings=False)
         return ev["lv_lo"], ev["lv_hi"]
 
     return fill

@@ -33,12 +33,14 @@ import math
 import numbers
 import re
 from dataclasses import dataclass
-from typing import Any, Optional, Sequence
+from typing import Any, Optional, Sequence, Union
+
+from pydantic import BaseModel, ConfigDict, model_serializer, model_validator
 
 from .errors import MaturityError, Problem, suggest
 from .ruleset import BooleanIndicator, CountIndicator, NumberIndicator, OrdinalIndicator, YearIndicator
 
-__all__ = ["ADMIN_LEVELS", "CellProblem", "TRUE_WORDS", "FALSE_WORDS", "UNKNOWN_WORDS", "is_unknown", "read_cell", "read_boolean",
+__all__ = ["ADMIN_LEVELS", "RANGE_KEYS", "Range", "CellProblem", "TRUE_WORDS", "FALSE_WORDS", "UNKNOWN_WORDS", "is_unknown", "read_cell", "read_boolean",
            "read_whole", "read_number", "read_year", "read_population", "read_level", "read_country",
            "read_territory", "read_name", "read_text", "column_letter", "cell_problem"]
 
@@ -81,6 +83,91 @@ class CellProblem(MaturityError):
         if self.allowed:
             text += f" ({', '.join(self.allowed)})"
         return f"{text}; {self.hint}" if self.hint else text
+
+
+class Range(BaseModel):
+    """An answer known only as a range: ``{at_least: 5}``, ``{at_most: 8}`` or ``{between: [5, 8]}``.
+
+    For counts, numbers, years and ordinal answers (scale values). In sheets: ``>=5``, ``<=8``,
+    ``5-8`` (``≥`` and ``≤`` too). A comparison on a range is certain when the whole range
+    decides it, possible when part of it does.
+
+    >>> Range.model_validate({"between": [5, 8]}), Range.model_validate({"at_least": 5}).model_dump()
+    (Range(at_least=5, at_most=8), {'at_least': 5})
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    at_least: Optional[Union[int, float, str]] = None
+    at_most: Optional[Union[int, float, str]] = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _between(cls, data: Any) -> Any:
+        if isinstance(data, dict) and "between" in data:
+            ends = data["between"]
+            if not isinstance(ends, (list, tuple)) or len(ends) != 2:
+                raise ValueError("between takes two values, the lower end first: between: [5, 8]")
+            rest = {k: v for k, v in data.items() if k != "between"}
+            if rest:
+                raise ValueError("write a range as one of at_least, at_most or between")
+            return {"at_least": ends[0], "at_most": ends[1]}
+        return data
+
+    @model_validator(mode="after")
+    def _one_end_at_least(self) -> "Range":
+        if self.at_least is None and self.at_most is None:
+            raise ValueError("a range needs at_least, at_most or between")
+        return self
+
+    @model_serializer
+    def _dump(self) -> dict[str, Any]:
+        if self.at_least is not None and self.at_most is not None:
+            return {"between": [self.at_least, self.at_most]}
+        return {"at_least": self.at_least} if self.at_least is not None else {"at_most": self.at_most}
+
+    def __str__(self) -> str:
+        if self.at_least is not None and self.at_most is not None:
+            return f"{self.at_least} to {self.at_most}"
+        return f"at least {self.at_least}" if self.at_least is not None else f"at most {self.at_most}"
+
+
+RANGE_KEYS = ("at_least", "at_most", "between")
+_RANGE_TEXT = re.compile(r"\s*(>=|≥|<=|≤)\s*(\S.*?)\s*")
+_SPAN_TEXT = re.compile(r"\s*(\d[\d.,' ]*?)\s*[-–]\s*(\d[\d.,' ]*?)\s*")
+
+
+def _range_of(raw: Any) -> Optional[Range]:
+    """The range ``raw`` writes, if it writes one: a Range, a mapping, or ``>=5``, ``<=5``, ``5-8`` text."""
+    if isinstance(raw, Range):
+        return raw
+    if isinstance(raw, dict) and raw and set(raw) <= set(RANGE_KEYS):
+        try:
+            return Range.model_validate(raw)
+        except ValueError as exc:
+            raise CellProblem(f"{raw!r} is not a range", "at_least, at_most or between: [low, high]",
+                              hint=str(exc).splitlines()[-1].strip()) from None
+    if isinstance(raw, str):
+        if m := _RANGE_TEXT.fullmatch(raw):
+            return Range(at_least=m[2]) if m[1] in (">=", "≥") else Range(at_most=m[2])
+        if m := _SPAN_TEXT.fullmatch(raw):
+            return Range(at_least=m[1], at_most=m[2])
+    return None
+
+
+def _read_range(indicator: Any, span: Range, raw: Any) -> Any:
+    """Both ends read as the indicator's values; an exact answer when they meet."""
+    if isinstance(indicator, BooleanIndicator):
+        raise CellProblem(f"{_show(raw)} is a range; a yes/no answer cannot be one", "yes or no")
+    low = read_cell(indicator, span.at_least) if span.at_least is not None else None
+    high = read_cell(indicator, span.at_most) if span.at_most is not None else None
+    if low is not None and high is not None:
+        order = indicator.scale.index if isinstance(indicator, OrdinalIndicator) else (lambda v: v)
+        if order(low) > order(high):
+            raise CellProblem(f"{_show(raw)} has its ends the wrong way round", "the lower end first, e.g. 5-8")
+        if low == high:
+            return low
+    return Range(at_least=low, at_most=high)
 
 
 def column_letter(index: int) -> str:
@@ -356,8 +443,13 @@ def read_name(raw: Any) -> str:
 def read_cell(indicator: Any, raw: Any) -> Any:
     """The answer ``raw`` gives to ``indicator`` (any indicator of a ruleset); None when unknown.
 
-    Raises :class:`CellProblem` (and nothing else) when the cell cannot be read.
+    A range (:class:`Range`, a mapping, or ``>=5``, ``<=5``, ``5-8`` text) gives a :class:`Range`
+    whose ends are read as the indicator's values. Raises :class:`CellProblem` (and nothing
+    else) when the cell cannot be read.
     """
+    span = _range_of(raw)
+    if span is not None:
+        return _read_range(indicator, span, raw)
     if isinstance(indicator, BooleanIndicator):
         return read_boolean(raw)
     if isinstance(indicator, OrdinalIndicator):

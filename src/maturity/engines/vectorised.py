@@ -4,9 +4,10 @@ The plan (see :mod:`maturity.plan`) is compiled once more, into index arrays and
 matrices (:class:`CompiledPlan`, cached per plan digest). Evaluation then runs in blocks of
 rows, with no Python per territory:
 
-- atoms: one comparison per atom over a column of encoded values (ordinal ranks, booleans as
-  0/1). World ``lo`` holds where the answer is known and the comparison holds, world ``hi``
-  where the answer is unknown or the comparison holds -- exactly as the durable rules do;
+- atoms: one comparison per atom over the ends of each encoded answer (ordinal ranks, booleans
+  as 0/1; both ends equal for an exact answer, apart for a range). World ``lo`` holds where the
+  answer is known and every value of its range passes, world ``hi`` where the answer is unknown
+  or some value of its range passes -- exactly as the durable rules do;
 - level clauses: a clause holds when all its atoms hold (a count of atoms, by matrix product);
   a level is reached through any of its clauses; raw levels are cumulative;
 - caps, in the dependency order of the factors: a cap lowers its factor to ``max_level`` in a
@@ -35,6 +36,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from ..conditions import COMPARE_OPS
 from ..errors import EngineError
 from ..plan import Plan
 from .outcome import Outcome, certainty
@@ -45,10 +47,6 @@ if TYPE_CHECKING:
 __all__ = ["CompiledPlan", "compile_vectorised", "evaluate", "VectorisedEvaluator"]
 
 BLOCK = 8192  # rows evaluated together: bounds the working memory whatever the table's length
-_CMP = {
-    "is": np.equal, "is_not": np.not_equal, "at_least": np.greater_equal,
-    "above": np.greater, "at_most": np.less_equal, "below": np.less,
-}
 
 
 @dataclass(frozen=True)
@@ -116,7 +114,7 @@ def _compile(plan: Plan) -> CompiledPlan:
     atom_col = np.array([col[a.indicator] for a in atoms], dtype=np.intp)
     atom_val = np.array([float(a.value) for a in atoms], dtype=np.float64)
     op_groups = tuple((op, np.array([k for k, a in enumerate(atoms) if a.op == op], dtype=np.intp))
-                      for op in _CMP if any(a.op == op for a in atoms))
+                      for op in COMPARE_OPS if any(a.op == op for a in atoms))
     factors = list(plan.factors)
     fix = {f: k for k, f in enumerate(factors)}
     F, L = len(factors), plan.max_level
@@ -228,16 +226,17 @@ def _any_of_clauses(rows: np.ndarray, groups, runs, n_clauses: int, n_targets: i
 # -- evaluation on encoded matrices ------------------------------------------------------------
 
 
-def evaluate(cp: CompiledPlan, values: np.ndarray, known: np.ndarray, *, atoms: bool = False,
+def evaluate(cp: CompiledPlan, low: np.ndarray, high: np.ndarray, known: np.ndarray, *, atoms: bool = False,
              findings: bool = True) -> dict[str, np.ndarray]:
     """Levels, caps, findings and gates for encoded answers.
 
-    ``values`` (float, rows x ``cp.indicators``) holds encoded answers, ``known`` (bool, same
-    shape) which are known. Returns, per world (suffix ``_lo`` or ``_hi``): ``raw`` and final
-    levels ``lv`` (int64, rows x factors), ``cap``, ``find`` and ``gate`` (bool); with ``atoms``
-    also ``atom`` (rows x atoms). ``findings=False`` skips findings and gates.
+    ``low`` and ``high`` (float, rows x ``cp.indicators``) hold the ends of each encoded answer
+    (equal when exact), ``known`` (bool, same shape) which are known. Returns, per world (suffix
+    ``_lo`` or ``_hi``): ``raw`` and final levels ``lv`` (int64, rows x factors), ``cap``, ``find``
+    and ``gate`` (bool); with ``atoms`` also ``atom`` (rows x atoms). ``findings=False`` skips
+    findings and gates.
     """
-    n = values.shape[0]
+    n = low.shape[0]
     shapes = {"raw": cp.n_factors, "lv": cp.n_factors, "cap": len(cp.cap_ids)}
     if findings:
         shapes |= {"find": len(cp.finding_ids), "gate": len(cp.gate_ids)}
@@ -247,23 +246,46 @@ def evaluate(cp: CompiledPlan, values: np.ndarray, known: np.ndarray, *, atoms: 
            for k, m in shapes.items() for w in ("lo", "hi")}
     for start in range(0, n, BLOCK):
         stop = min(n, start + BLOCK)
-        block = _evaluate_block(cp, values[start:stop], known[start:stop], atoms, findings)
+        block = _evaluate_block(cp, low[start:stop], high[start:stop], known[start:stop], atoms, findings)
         for key, arr in block.items():
             out[key][start:stop] = arr
     return out
 
 
-def _evaluate_block(cp: CompiledPlan, values: np.ndarray, known: np.ndarray, atoms: bool,
-                    findings: bool) -> dict[str, np.ndarray]:
-    n = values.shape[0]
-    vt, kt = np.ascontiguousarray(values.T), np.ascontiguousarray(known.T)  # one row per indicator
-    V, K = vt[cp.atom_col], kt[cp.atom_col]
-    cmp = np.zeros(V.shape, dtype=bool)
+def _atoms_both_worlds(cp: CompiledPlan, low: np.ndarray, high: np.ndarray, known: np.ndarray) -> np.ndarray:
+    """(atoms, 2n) bool: columns [0, n) world "lo", [n, 2n) world "hi".
+
+    In world lo an atom holds when its answer is known and every value of the answer's range
+    passes the comparison; in world hi when the answer is unknown or some value passes.
+    """
+    L = np.ascontiguousarray(low.T)[cp.atom_col]  # one row per atom
+    H = np.ascontiguousarray(high.T)[cp.atom_col]
+    K = np.ascontiguousarray(known.T)[cp.atom_col]
+    certain = np.zeros(L.shape, dtype=bool)
+    some = np.zeros(L.shape, dtype=bool)
     with np.errstate(invalid="ignore"):
         for op, idx in cp.op_groups:
-            cmp[idx] = _CMP[op](V[idx], cp.atom_val[idx, None])
-    # one row per atom; columns [0, n) are world "lo", [n, 2n) world "hi"
-    X = np.concatenate([K & cmp, ~K | cmp], axis=1)
+            v = cp.atom_val[idx, None]
+            lo_end, hi_end = L[idx], H[idx]
+            if op == "at_least":
+                certain[idx], some[idx] = lo_end >= v, hi_end >= v
+            elif op == "above":
+                certain[idx], some[idx] = lo_end > v, hi_end > v
+            elif op == "at_most":
+                certain[idx], some[idx] = hi_end <= v, lo_end <= v
+            elif op == "below":
+                certain[idx], some[idx] = hi_end < v, lo_end < v
+            elif op == "is":
+                certain[idx], some[idx] = (lo_end == v) & (hi_end == v), (lo_end <= v) & (v <= hi_end)
+            else:  # is_not
+                certain[idx], some[idx] = (v < lo_end) | (v > hi_end), ~((lo_end == v) & (hi_end == v))
+    return np.concatenate([K & certain, ~K | some], axis=1)
+
+
+def _evaluate_block(cp: CompiledPlan, low: np.ndarray, high: np.ndarray, known: np.ndarray, atoms: bool,
+                    findings: bool) -> dict[str, np.ndarray]:
+    n = low.shape[0]
+    X = _atoms_both_worlds(cp, low, high, known)
 
     F, L = cp.n_factors, cp.max_level
     raw = np.zeros((F, 2 * n), dtype=np.int64)
@@ -304,7 +326,7 @@ class VectorisedEvaluator:
 
     def evaluate(self, prepared: "Prepared", *, explain: bool = False) -> Outcome:
         cp = compile_vectorised(prepared.plan)
-        ev = evaluate(cp, prepared.values, prepared.known, atoms=explain)
+        ev = evaluate(cp, prepared.low, prepared.high, prepared.known, atoms=explain)
         return Outcome(
             plan=prepared.plan, index=prepared.index, lower=ev["lv_lo"], upper=ev["lv_hi"],
             raw_lower=ev["raw_lo"], raw_upper=ev["raw_hi"],
