@@ -90,3 +90,121 @@ def test_translations_follow_the_glossary(lang):
         assert "ni aval national" in texts["findings.no_national_endorsement.message"]
         assert "ressources propres" in texts["caps.evaluation_needs_funds.reason"]
         assert "migrants de retour" in texts["indicators.returnee_links.question"]
+
+
+# -- everything a reader meets is translatable (format_version 2) -----------------------------
+def run(*args: str, env: dict | None = None, cwd: Path = ROOT) -> "subprocess.CompletedProcess[str]":
+    import os
+    import subprocess
+    import sys
+
+    base = {k: v for k, v in os.environ.items() if k not in ("LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG")}
+    return subprocess.run([sys.executable, "-m", "maturity", *args], capture_output=True, text=True, cwd=cwd,
+                          env={**base, "PYTHONIOENCODING": "utf-8", **(env or {})}, timeout=600)
+
+
+MINI_TRANSLATION = """kind: translation
+format_version: 2
+ruleset: mini
+lang: es
+title: "Un conjunto de reglas pequeño"
+levels: {0: {name: "ausente", meaning: "nada"}, 1: {name: "inicial", meaning: "un comienzo"}, 2: {name: "establecido", meaning: "funciona"}}
+scales:
+  diagnostic: {none: "ninguno", partial: "parcial"}
+notes:
+  unit: {2: "Dos personas es una calibración."}
+"""
+
+
+@pytest.fixture()
+def mini_dir(tmp_path):
+    text = (ROOT / "tests" / "data" / "mini.yaml").read_text(encoding="utf-8")
+    text = text.replace("title: A small ruleset for tests", "title: A small ruleset for tests\ndescription: Four questions.")
+    text = text.replace("{indicator: help_desk, is: true}]}]}, sources: [consolidated-reply Q3]}",
+                        "{indicator: help_desk, is: true}]}]}, sources: [consolidated-reply Q3], note: Two staff is a calibration.}")
+    (tmp_path / "mini.yaml").write_text(text, encoding="utf-8")
+    (tmp_path / "translations").mkdir()
+    (tmp_path / "translations" / "mini.es.yaml").write_text(MINI_TRANSLATION, encoding="utf-8")
+    return tmp_path
+
+
+def test_scales_and_notes_translate_and_missing_ones_are_listed(mini_dir):
+    from maturity import load_ruleset
+    from maturity.i18n import missing_translations, translate
+    from maturity.plan import compile_plan
+
+    rs = load_ruleset(mini_dir / "mini.yaml")
+    es = translate(rs, "es", mini_dir / "mini.yaml")
+    assert es.indicator("diagnostic").label("partial") == "parcial"
+    assert es.indicator("diagnostic").label("complete") == "complete"  # untranslated: the value in words
+    assert es.factor("unit").levels[2].note == "Dos personas es una calibración."
+    assert es.title == "Un conjunto de reglas pequeño" and compile_plan(es).digest == compile_plan(rs).digest
+    missing = missing_translations(rs, "es", mini_dir / "mini.yaml")
+    assert "title" not in missing and "description" in missing
+    assert "scales.diagnostic.complete" in missing and "scales.diagnostic.partial" not in missing
+    assert "notes.unit.2" not in missing
+
+
+def test_translations_strict_covers_title_description_notes_and_scales(mini_dir):
+    path = mini_dir / "translations" / "mini.es.yaml"
+    path.write_text(MINI_TRANSLATION.replace('title: "Un conjunto de reglas pequeño"\n', "")
+                    .replace('  unit: {2: "Dos personas es una calibración."}\n', "  unit: {}\n"), encoding="utf-8")
+    result = run("translations", str(mini_dir / "mini.yaml"), "--lang", "es", "--strict")
+    assert result.returncode == 1, result.stdout + result.stderr
+    listed = result.stdout.split()
+    for key in ("title", "description", "notes.unit.2", "scales.diagnostic.complete"):
+        assert key in listed, result.stdout
+    assert "scales.diagnostic.partial" not in listed
+
+
+def test_translation_format_errors_are_located(mini_dir):
+    path = mini_dir / "translations" / "mini.es.yaml"
+    path.write_text(MINI_TRANSLATION.replace("format_version: 2", "format_version: 1"), encoding="utf-8")
+    result = run("validate", str(path), "--ruleset", str(mini_dir / "mini.yaml"))
+    assert result.returncode == 1
+    assert f"{path}:7: scales: scales need format_version: 2" in result.stdout, result.stdout
+    path.write_text(MINI_TRANSLATION.replace('partial: "parcial"', 'parital: "parcial"')
+                    .replace('unit: {2:', 'unit: {1:').replace("  diagnostic: {", '  diagnostic: {parital: "x"}\n  unit_staff: {none: x}\n  diagnostik: {'),
+                    encoding="utf-8")
+    out = run("validate", str(path), "--ruleset", str(mini_dir / "mini.yaml")).stdout
+    assert f"{path}:8: scales.diagnostic.parital: 'parital' is not on the scale of 'diagnostic' (none, partial, complete)" \
+        " (did you mean 'partial'?)" in out, out
+    assert f"{path}:9: scales.unit_staff: 'unit_staff' is not an ordinal indicator" in out, out
+    assert f"{path}:10: scales.diagnostik: ruleset 'mini' has no indicator 'diagnostik' (did you mean 'diagnostic'?)" in out
+    assert f"{path}:12: notes.unit.1: '1' is not a level of 'unit' with a note (2)" in out
+
+
+def test_seal_translations(tmp_path):
+    import shutil
+
+    from maturity import load_core_ruleset
+    from maturity.i18n import missing_seal_translations, translate_seal
+    from maturity.seal import load_seal
+
+    rs = load_core_ruleset()
+    shutil.copy(ROOT / "seals" / "md-sglg.yaml", tmp_path / "my.yaml")
+    text = (tmp_path / "my.yaml").read_text(encoding="utf-8").replace("id: md-sglg", "id: my-seal")
+    text += "gates:\n  - {id: budget, name: A dedicated budget, when: {factor: dedicated_budget, at_least: 2}}\n"
+    (tmp_path / "my.yaml").write_text(text, encoding="utf-8")
+    seal = load_seal(tmp_path / "my.yaml", rs)
+    assert missing_seal_translations(seal, "fr", tmp_path / "my.yaml") == ["title", "gates.budget.name"]
+    (tmp_path / "translations").mkdir()
+    (tmp_path / "translations" / "my-seal.fr.yaml").write_text(
+        'kind: translation\nformat_version: 2\nseal: my-seal\nlang: fr\ntitle: "Mon label"\n'
+        'gates: {budget: {name: "Un budget dédié"}}\n', encoding="utf-8")
+    fr = translate_seal(seal, "fr", tmp_path / "my.yaml")
+    assert fr.title == "Mon label" and fr.gates[0].name == "Un budget dédié"
+    assert missing_seal_translations(seal, "fr", tmp_path / "my.yaml") == []
+    result = run("translations", "--lang", "fr", "--seal", str(tmp_path / "my.yaml"), "--strict")
+    assert result.returncode == 0, result.stdout
+    (tmp_path / "translations" / "my-seal.fr.yaml").write_text(
+        'kind: translation\nformat_version: 2\nseal: my-seal\nlang: fr\ngates: {budgt: {name: "x"}}\n', encoding="utf-8")
+    result = run("translations", "--lang", "fr", "--seal", str(tmp_path / "my.yaml"), "--strict")
+    assert result.returncode == 1
+    assert "my-seal.fr.yaml:5: gates.budgt: seal 'my-seal' declares no gate 'budgt' (did you mean 'budget'?)" in result.stderr
+
+
+def test_bundled_translations_are_complete():
+    result = run("translations", "--strict")
+    assert result.returncode == 0, result.stdout
+    assert "es: 0 missing" in result.stdout and "fr: 0 missing" in result.stdout

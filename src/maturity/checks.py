@@ -160,6 +160,10 @@ def check_ruleset(rs: Ruleset) -> list[Problem]:
             out.append(Problem("bad-scale", f"ordinal scale of '{ind.id}' repeats a value", ("indicators", i, "scale")))
         if isinstance(ind, OrdinalIndicator) and "unknown" in ind.scale:
             out.append(Problem("bad-scale", "'unknown' is reserved for unanswered questions", ("indicators", i, "scale")))
+        for value in (ind.labels or {}) if isinstance(ind, OrdinalIndicator) else ():
+            if value not in ind.scale:
+                out.append(Problem("unknown-value", f"'{value}' is not on the scale of '{ind.id}'", ("indicators", i, "labels", value),
+                                   hint=suggest(value, ind.scale)))
 
     pillars = {p.id for p in rs.pillars}
     used_pillars = {f.pillar for f in rs.factors}
