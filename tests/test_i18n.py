@@ -208,3 +208,173 @@ def test_bundled_translations_are_complete():
     result = run("translations", "--strict")
     assert result.returncode == 0, result.stdout
     assert "es: 0 missing" in result.stdout and "fr: 0 missing" in result.stdout
+
+
+# -- the program's own text (gettext catalogues) ---------------------------------------------
+LOCALE = ROOT / "src" / "maturity" / "locale"
+PLACEHOLDER = r"%\(\w+\)[sdr]"
+
+
+def _extracted() -> dict[Any, set]:
+    """Every message the source marks (Python and templates), as Babel extracts it with babel.cfg."""
+    from babel.messages.extract import extract_from_dir
+    from babel.messages.frontend import parse_mapping_cfg
+
+    with (ROOT / "babel.cfg").open(encoding="utf-8") as fh:
+        method_map, options_map = parse_mapping_cfg(fh)
+    out: dict[Any, set] = {}
+    for filename, _lineno, message, _comments, _context in extract_from_dir(str(ROOT), method_map, options_map):
+        out.setdefault(message, set()).add(filename)
+    return out
+
+
+def _catalogue(lang: str):
+    from babel.messages.pofile import read_po
+
+    with (LOCALE / lang / "LC_MESSAGES" / "maturity.po").open("rb") as fh:
+        return read_po(fh, locale=lang)
+
+
+@pytest.mark.parametrize("lang", ["es", "fr"])
+def test_catalogue_is_complete_and_not_fuzzy(lang):
+    """The CI check: every message the source uses is in the catalogue, translated, not fuzzy, with the
+    same placeholders; the catalogue holds nothing the source no longer uses."""
+    import re
+
+    extracted = _extracted()
+    assert len(extracted) > 250
+    catalogue = _catalogue(lang)
+    entries = {m.id: m for m in catalogue if m.id}
+    key = lambda mid: mid[0] if isinstance(mid, tuple) else mid  # noqa: E731
+    by_key = {key(k): m for k, m in entries.items()}
+    problems = []
+    for mid, files in sorted(extracted.items(), key=lambda x: str(x[0])):
+        m = by_key.get(key(mid))
+        strings = [] if m is None else (list(m.string) if isinstance(m.string, (tuple, list)) else [m.string])
+        if m is None:
+            problems.append(f"missing: {mid!r} ({', '.join(sorted(files))})")
+        elif m.fuzzy:
+            problems.append(f"fuzzy: {mid!r}")
+        elif not strings or not all(strings):
+            problems.append(f"untranslated: {mid!r}")
+        else:
+            wanted = set(re.findall(PLACEHOLDER, key(mid)))
+            for s in strings:
+                if set(re.findall(PLACEHOLDER, s)) != wanted:
+                    problems.append(f"placeholders differ: {mid!r} -> {s!r}")
+    obsolete = set(by_key) - {key(k) for k in extracted}
+    problems += [f"not used by the source: {k!r}" for k in sorted(obsolete)]
+    assert not problems, "\n".join(problems)
+    assert not list(catalogue.check()), list(catalogue.check())
+
+
+def test_language_comes_from_option_then_environment():
+    from maturity.messages import language_from_environment, normalise_language
+
+    assert language_from_environment({"LANG": "es_EC.UTF-8"}) == "es"
+    assert language_from_environment({"LANGUAGE": "de:fr_SN", "LANG": "es_EC.UTF-8"}) == "fr"
+    assert language_from_environment({"LC_ALL": "C.UTF-8", "LANG": "fr_FR.UTF-8"}) is None
+    assert language_from_environment({}) is None and normalise_language("en_GB") is None
+    fr = run("score", "profiles/sn-sedhiou.yaml", env={"LANG": "fr_SN.UTF-8"})
+    assert fr.returncode == 0 and "PROCHAINES ÉTAPES" in fr.stdout, fr.stderr
+    es = run("score", "profiles/sn-sedhiou.yaml", "--lang", "es", env={"LANG": "fr_SN.UTF-8"})
+    assert "PRÓXIMOS PASOS" in es.stdout and "PROCHAINES" not in es.stdout
+    en = run("score", "profiles/sn-sedhiou.yaml")
+    assert "REASONS AND NEXT STEPS" in en.stdout
+
+
+def _english_fragments(lang: str) -> set[str]:
+    """Pieces of English a reader must not meet in ``lang``: the catalogue's messages cut at placeholders
+    and markup, and the core ruleset's texts, wherever the translation differs from the English."""
+    import re
+
+    from maturity import load_core_ruleset
+    from maturity.i18n import translate
+    from maturity.loading import bundled_ruleset_path
+
+    out: set[str] = set()
+    for m in _catalogue(lang):
+        if not m.id:
+            continue
+        ids = m.id if isinstance(m.id, tuple) else (m.id,)
+        strings = " ".join(m.string) if isinstance(m.string, (tuple, list)) else m.string
+        for mid in ids:
+            for piece in re.split(PLACEHOLDER + r"|<[^>]+>|[()\[\];:,.=*]|\s-\s", mid):
+                piece = " ".join(piece.split())
+                words = piece.split()
+                if (len(words) >= 2 or (piece.isupper() and len(piece) >= 6)) and piece not in strings:
+                    out.add(piece)
+    en, tr = load_core_ruleset(), translate(load_core_ruleset(), lang, bundled_ruleset_path())
+    pairs = [(en.title, tr.title)] + [(a.name, b.name) for a, b in zip(en.aggregation.stages, tr.aggregation.stages)]
+    pairs += [(a.title, b.title) for a, b in zip(en.factors, tr.factors)] + [(a.title, b.title) for a, b in zip(en.pillars, tr.pillars)]
+    pairs += [(a.question, b.question) for a, b in zip(en.indicators, tr.indicators)]
+    pairs += [(a.message, b.message) for a, b in zip(en.findings, tr.findings)]
+    pairs += [(a.action, b.action) for a, b in zip(en.findings, tr.findings) if a.action]
+    pairs += [(a.reason, b.reason) for a, b in zip(en.caps, tr.caps)]
+    out |= {" ".join(a.split()) for a, b in pairs if a != b and len(a.split()) >= 2}
+    return out
+
+
+def _user_texts() -> list[str]:
+    """Every text the bundled profiles hold (names, notes, actors): the users' words, left as written."""
+    def strings(x: Any) -> list[str]:
+        if isinstance(x, dict):
+            return [s for v in x.values() for s in strings(v)]
+        if isinstance(x, list):
+            return [s for v in x for s in strings(v)]
+        return [x] if isinstance(x, str) and len(x) > 3 else []
+
+    texts = [s for p in (ROOT / "profiles").glob("*.yaml") for s in strings(read_yaml(p).data)]
+    return sorted(set(texts), key=len, reverse=True)
+
+
+def _reader_text(text: str, html: bool) -> str:
+    """What a reader reads: without figures' bytes, code (ids), and the users' own words."""
+    import html as htmllib
+    import re
+
+    if html:
+        text = re.sub(r"<style>.*?</style>", " ", text, flags=re.S)
+        text = re.sub(r'src="data:[^"]*"', " ", text)
+        text = re.sub(r"<code>.*?</code>|<bdi[^>]*>.*?</bdi>", " ", text, flags=re.S)
+        text = re.sub(r'<(td|span) class="src">.*?</(td|span)>', " ", text, flags=re.S)  # citations: ids
+        text = re.sub(r'<[^>]*?(alt|title)="([^"]*)"[^>]*>', r" \2 ", text)
+        text = htmllib.unescape(re.sub(r"<[^>]+>", " ", text))
+    text = re.sub(r"[\[(]governance graph[\])]", " ", text)  # the graph's citation (an id, like consolidated-reply Q1)
+    for s in _user_texts():
+        text = text.replace(" ".join(s.split()), " ").replace(s, " ")
+    return " ".join(text.split())
+
+
+@pytest.mark.parametrize("lang", ["es", "fr"])
+def test_score_profile_and_benchmark_meet_no_english(lang, tmp_path):
+    """maturity score, profile --format html and benchmark in es and fr: no message is asked for that the
+    catalogue lacks (strict mode reports it), and no English message or ruleset text shows."""
+    strict = {"MATURITY_STRICT_MESSAGES": "1"}
+    outputs: list[tuple[str, str, bool]] = []
+    score = run("score", "profiles/ph-legazpi.yaml", "--lang", lang, env=strict)
+    assert score.returncode == 0, score.stderr
+    outputs.append(("score", score.stdout + score.stderr, False))
+    for profile in ("ec-pichincha", "cr-upala"):
+        page = tmp_path / f"{profile}.html"
+        res = run("profile", f"profiles/{profile}.yaml", "--format", "html", "--lang", lang, "--out", str(page), env=strict)
+        assert res.returncode == 0, res.stderr
+        outputs += [(f"profile {profile} (messages)", res.stderr, False), (f"profile {profile}", page.read_text(encoding="utf-8"), True)]
+    text = run("profile", "profiles/cr-upala.yaml", "--lang", lang, env=strict)
+    outputs.append(("profile text", text.stdout + text.stderr, False))
+    bench = run("benchmark", "--lang", lang, "--draws", "10", "--report-pages", "5", "--out", str(tmp_path / "b"), env=strict)
+    assert bench.returncode == 0, bench.stderr
+    outputs.append(("benchmark", bench.stdout + bench.stderr, False))
+    for page in sorted((tmp_path / "b").rglob("*.html")):
+        outputs.append((str(page.relative_to(tmp_path)), page.read_text(encoding="utf-8"), True))
+    assert f'<html lang="{lang}">' in outputs[2][1]
+    untranslated = [f"{where}: {line}" for where, out, _html in outputs for line in out.splitlines()
+                    if "untranslated message" in line]
+    assert not untranslated, "\n".join(untranslated)
+    fragments = _english_fragments(lang)
+    assert {"REASONS AND NEXT STEPS", "Pillar summary", "League table", "Give the mainstreaming a budget line and a unit responsible for it."} <= fragments
+    met = []
+    for where, out, html in outputs:
+        reader = _reader_text(out, html)
+        met += [f"{where}: {f!r}" for f in sorted(fragments) if f in reader]
+    assert not met, "\n".join(met)

@@ -13,6 +13,7 @@ import networkx as nx
 from .citations import Citation
 from .conditions import Compare, LevelCheck, atoms, has_not
 from .errors import Problem, suggest
+from .messages import _
 from .profile import Profile
 from .ruleset import (
     BooleanIndicator,
@@ -52,25 +53,25 @@ def _citations(cites: Iterable[Citation], known: set[str], path: tuple[Any, ...]
 def value_problem(ind: Any, value: Any) -> str | None:
     """Why ``value`` is not a valid answer to indicator ``ind`` (None when it is)."""
     if isinstance(ind, BooleanIndicator):
-        return None if isinstance(value, bool) else f"expected true or false, got {value!r}"
+        return None if isinstance(value, bool) else _("expected true or false, got %(value)r") % {"value": value}
     if isinstance(ind, OrdinalIndicator):
         if value in ind.scale:
             return None
         hint = suggest(str(value), ind.scale)
-        return f"expected one of {', '.join(ind.scale)}, got {value!r}" + (f"; {hint}" if hint else "")
+        return _("expected one of %(values)s, got %(value)r") % {"values": ", ".join(ind.scale), "value": value} + (f"; {hint}" if hint else "")
     if isinstance(ind, (CountIndicator, YearIndicator)):
         if isinstance(value, bool) or not isinstance(value, int):
-            return f"expected a whole number, got {value!r}"
+            return _("expected a whole number, got %(value)r") % {"value": value}
         if isinstance(ind, CountIndicator) and value < 0:
-            return f"a count cannot be negative, got {value}"
+            return _("a count cannot be negative, got %(value)s") % {"value": value}
         return None
     if isinstance(ind, NumberIndicator):
         if isinstance(value, bool) or not isinstance(value, (int, float)):
-            return f"expected a number ({ind.unit}), got {value!r}"
+            return _("expected a number (%(unit)s), got %(value)r") % {"unit": ind.unit, "value": value}
         if ind.minimum is not None and value < ind.minimum:
-            return f"{value} is below the minimum {ind.minimum}"
+            return _("%(value)s is below the minimum %(minimum)s") % {"value": value, "minimum": ind.minimum}
         if ind.maximum is not None and value > ind.maximum:
-            return f"{value} is above the maximum {ind.maximum}"
+            return _("%(value)s is above the maximum %(maximum)s") % {"value": value, "maximum": ind.maximum}
         return None
     return f"unsupported indicator type {type(ind).__name__}"
 
@@ -249,24 +250,26 @@ def check_profile(profile: Profile) -> list[Problem]:
     for key, ans in profile.answers.items():
         path = ("answers", key)
         if ans.known and ans.source is None:
-            out.append(Problem("missing-source", "a known answer needs a source (document and section)", path,
-                               hint="write the source, or state the answer as unknown"))
+            out.append(Problem("missing-source", _("a known answer needs a source (document and section)"), path,
+                               hint=_("write the source, or state the answer as unknown")))
         if ans.source is not None:
             out += [
-                Problem("unknown-source", f"cites source '{ans.source.source}', which the profile does not declare under sources",
+                Problem("unknown-source", _("cites source '%(source)s', which the profile does not declare under sources") % {
+                    "source": ans.source.source},
                         (*path, "source"), hint=suggest(ans.source.source, known))
             ] if ans.source.source not in known else []
     for key in ("decentralisation",):
         dec = profile.context.decentralisation
         if dec is not None and dec.source is not None and dec.source.source not in known:
-            out.append(Problem("unknown-source", f"cites undeclared source '{dec.source.source}'", ("context", key, "source")))
+            out.append(Problem("unknown-source", _("cites undeclared source '%(source)s'") % {"source": dec.source.source},
+                               ("context", key, "source")))
     from .governance.derive import DERIVED_INDICATORS  # noqa: PLC0415
     from .governance.model import check_governance  # noqa: PLC0415
 
     out += check_governance(profile)
     if profile.governance is not None:
-        out += [Problem("derived-answer", f"'{key}' is derived from the governance section; the profile cannot also answer it",
-                        ("answers", key), hint="remove the answer, or state it as unknown")
+        out += [Problem("derived-answer", _("'%(indicator)s' is derived from the governance section; the profile cannot also answer it")
+                        % {"indicator": key}, ("answers", key), hint=_("remove the answer, or state it as unknown"))
                 for key, ans in profile.answers.items() if key in DERIVED_INDICATORS and ans.known]
     return out
 
@@ -278,7 +281,8 @@ def check_answers(profile: Profile, rs: Ruleset) -> list[Problem]:
     for key, ans in profile.answers.items():
         path = ("answers", key)
         if key not in ids:
-            out.append(Problem("unknown-indicator", f"ruleset '{rs.id}' has no indicator '{key}'", path, hint=suggest(key, ids)))
+            out.append(Problem("unknown-indicator", _("ruleset '%(ruleset)s' has no indicator '%(indicator)s'") % {
+                "ruleset": rs.id, "indicator": key}, path, hint=suggest(key, ids)))
             continue
         if ans.known:
             why = value_problem(rs.indicator(key), ans.value)

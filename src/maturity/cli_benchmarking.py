@@ -11,11 +11,14 @@ import click
 
 from ._yamlio import write_atomic
 from .benchmarking import Failure, benchmark_table, load_profiles, progress, territory_meta
+from .cli_lang import lang_option, reader_language
 from .errors import MaturityError
 from .loading import bundled_profiles_dir, bundled_ruleset_path, load_ruleset
 from .seal import bundled_seals_dir, load_seal
 from .spreadsheets import write_table, write_template
 from .table import answers_table
+from .messages import _
+from .wording import term
 
 SHOWN = ["rank", "territory", "name", "score", "lower", "upper", "stage", "seal", "seal_binding_gate", "rank_p05", "rank_p95"]
 
@@ -39,6 +42,7 @@ SHOWN = ["rank", "territory", "name", "score", "lower", "upper", "stage", "seal"
               show_default=True)
 @click.option("--report-pages", "report_pages", type=click.IntRange(-1, None), default=50, show_default=True,
               help="Write report.html with a profile page for up to this many territories (best ranks first); -1: no report.")
+@lang_option
 def benchmark_command(paths: tuple[Path, ...], ruleset_path: Optional[Path], seal_path: Optional[Path], no_seal: bool,
                       peers: Optional[str], draws: int, seed: int, engine: str, synthetic_seed: Optional[int],
                       out_dir: Path, report_pages: int) -> None:
@@ -51,6 +55,12 @@ def benchmark_command(paths: tuple[Path, ...], ruleset_path: Optional[Path], sea
     try:
         rs = load_ruleset(ruleset_path or bundled_ruleset_path())
         seal = None if no_seal else load_seal(seal_path or bundled_seals_dir() / "md-sglg.yaml", rs)
+        if reader_language():  # the ruleset's and the seal's texts in the reader's language (same plan)
+            from .i18n import translate, translate_seal  # noqa: PLC0415
+
+            rs = translate(rs, reader_language(), ruleset_path or bundled_ruleset_path())
+            if seal is not None:
+                seal = translate_seal(seal, reader_language(), seal_path or bundled_seals_dir() / "md-sglg.yaml")
     except MaturityError as exc:
         click.echo(str(exc), err=True)
         sys.exit(1)
@@ -64,7 +74,7 @@ def benchmark_command(paths: tuple[Path, ...], ruleset_path: Optional[Path], sea
         if not profiles:
             for f in failures:
                 click.echo(f.message, err=True)
-            click.echo("no profile could be loaded", err=True)
+            click.echo(_("no profile could be loaded"), err=True)
             sys.exit(1)
         answers, meta = answers_table(profiles, rs), territory_meta(profiles)
     try:
@@ -91,22 +101,27 @@ def benchmark_command(paths: tuple[Path, ...], ruleset_path: Optional[Path], sea
         "ruleset": run.ruleset, "seal": run.seal, "peers": run.peers, "engine": run.engine, "draws": draws,
         "seed": seed, "territories": len(table), "synthetic": bool(table["synthetic"].any()),
         "failures": [{"file": f.file, "message": f.message} for f in run.failures]}, indent=2, ensure_ascii=False))
-    shown = [c for c in SHOWN if c in table.columns]
-    with_names = table[shown].head(25).to_string(index=False, float_format=lambda v: f"{v:.1f}")
-    seal_line = f"seal {run.seal['id']} {run.seal['version']}: " + ", ".join(
-        f"{k} {v}" for k, v in table["seal"].value_counts().items()) if run.seal else "no seal"
-    summary = (f"{len(table)} territories scored with ruleset {run.ruleset['id']} {run.ruleset['version']} "
-               f"({run.engine} engine){'; SYNTHETIC data' if table['synthetic'].any() else ''}\n{seal_line}\n"
-               f"{len(run.failures)} input(s) failed\n\n{with_names}\n")
+    shown = table[[c for c in SHOWN if c in table.columns]].head(25).copy()
+    stage_names = {s.id: s.name for s in rs.aggregation.stages}  # words for readers; the files keep the ids
+    shown["stage"] = shown["stage"].map(lambda s: stage_names.get(s, s) if isinstance(s, str) else s)
+    if "seal" in shown.columns:
+        shown["seal"] = shown["seal"].map(lambda s: term(s) if isinstance(s, str) else s)
+    with_names = shown.to_string(index=False, float_format=lambda v: f"{v:.1f}")
+    seal_line = _("seal %(id)s %(version)s: %(counts)s") % {"id": run.seal["id"], "version": run.seal["version"], "counts": ", ".join(
+        f"{term(str(k))} {v}" for k, v in table["seal"].value_counts().items())} if run.seal else _("no seal")
+    summary = (_("%(n)s territories scored with ruleset %(id)s %(version)s (%(engine)s engine)") % {
+        "n": len(table), "id": run.ruleset["id"], "version": run.ruleset["version"], "engine": run.engine}
+        + (_("; SYNTHETIC data") if table["synthetic"].any() else "") + f"\n{seal_line}\n"
+        + _("%(n)s input(s) failed") % {"n": len(run.failures)} + f"\n\n{with_names}\n")
     write_atomic(out_dir / "summary.txt", summary)
     if report_pages >= 0:
         from .report.benchmark_report import write_benchmark_report  # noqa: PLC0415
 
-        write_benchmark_report(run, out_dir, pages=report_pages, group=peers or "level")
+        write_benchmark_report(run, out_dir, pages=report_pages, group=peers or "level", seal=seal)
     click.echo(summary)
     for f in run.failures:
         click.echo(f.message, err=True)
-    click.echo(f"results written to {out_dir}/", err=True)
+    click.echo(_("results written to %(dir)s/") % {"dir": out_dir}, err=True)
     if run.failures:
         sys.exit(1)
 
@@ -123,4 +138,4 @@ def template_command(ruleset_path: Optional[Path], fmt: str, out_path: Path) -> 
         click.echo(str(exc), err=True)
         sys.exit(1)
     write_template(out_path, rs, fmt)
-    click.echo(f"wrote {out_path}", err=True)
+    click.echo(_("wrote %(file)s") % {"file": out_path}, err=True)

@@ -12,6 +12,7 @@ from typing import Optional
 import click
 
 from ._yamlio import write_atomic
+from .cli_lang import lang_option, reader_language
 from .errors import MaturityError
 from .loading import bundled_ruleset_path, load_profile, load_ruleset
 
@@ -25,6 +26,7 @@ __all__ = ["profile_command"]
 @click.option("--format", "fmt", type=click.Choice(["text", "json", "html"]), default="text", show_default=True)
 @click.option("--out", "out_path", type=click.Path(dir_okay=False, writable=True, path_type=Path), default=None,
               help="Write to this file (atomically) instead of standard output.")
+@lang_option
 def profile_command(profile_path: Path, ruleset_path: Optional[Path], fmt: str, out_path: Optional[Path]) -> None:
     """Profile mode for one territory: well-developed areas, areas with potential, next steps, findings.
 
@@ -37,11 +39,15 @@ def profile_command(profile_path: Path, ruleset_path: Optional[Path], fmt: str, 
 
     try:
         ruleset = load_ruleset(ruleset_path or bundled_ruleset_path())
+        if reader_language():
+            from .i18n import translate  # noqa: PLC0415
+
+            ruleset = translate(ruleset, reader_language(), ruleset_path or bundled_ruleset_path())
         assessment = Scorer(ruleset).score(load_profile(profile_path, ruleset), keep_session=False)
     except MaturityError as exc:
         click.echo(str(exc), err=True)
         sys.exit(1)
-    content = profile_mode(assessment)
+    content = profile_mode(assessment, ruleset=ruleset)
     if fmt == "json":
         output = content.to_json() + "\n"
     elif fmt == "html":
@@ -54,4 +60,7 @@ def profile_command(profile_path: Path, ruleset_path: Optional[Path], fmt: str, 
         click.echo(output, nl=False)
         return
     write_atomic(out_path, output)
-    click.echo(f"{out_path}: {fmt} profile of {assessment.territory['id']} written", err=True)
+    from .messages import _  # noqa: PLC0415
+
+    click.echo(_("%(file)s: %(format)s profile of %(territory)s written") % {
+        "file": out_path, "format": fmt, "territory": assessment.territory["id"]}, err=True)

@@ -35,6 +35,7 @@ from .governance.derive import apply_governance, governance_gaps
 from .plan import compile_plan, encode_value
 from .profile import UNKNOWN, Answer, Profile
 from .ruleset import Ruleset
+from .wording import cap_requirement_words, condition_words, level_condition_words
 
 __all__ = ["Scorer", "score"]
 
@@ -132,7 +133,7 @@ class Scorer:
             atoms = [self.plan.atoms[a] for a in clause.atoms]
             reasons.append(Reason(
                 level=n, level_name=self._names[n], rule=rule,
-                conditions=tuple(a.text for a in atoms),
+                conditions=tuple(condition_words(a, self.ruleset) for a in atoms),
                 evidence=self._evidence(profile, [a.indicator for a in atoms]),
                 sources=tuple(str(c) for c in factor.levels[n].sources),
             ))
@@ -146,7 +147,7 @@ class Scorer:
             for world, status in (("lo", "applied"), ("hi", "possible")):
                 if d.cap_applied(cap.id, world):
                     out.append(CapResult(cap.id, status, cap.max_level,  # type: ignore[arg-type]
-                                         f"{cap.unless.factor} at least {cap.unless.value}", cap.reason,
+                                         cap_requirement_words(cap.unless.factor, cap.unless.value), cap.reason,
                                          tuple(map(str, cap.sources)), f"cap:{cap.id}:{world}"))
                     break
         return tuple(out)
@@ -166,13 +167,13 @@ class Scorer:
                         continue
                     atom = self.plan.atoms[a]
                     known = profile.answer(atom.indicator).known
-                    missing.append(Missing(atom.text, atom.indicator, "unmet" if known else "unknown",
+                    missing.append(Missing(condition_words(atom, self.ruleset), atom.indicator, "unmet" if known else "unknown",
                                            self.ruleset.indicator(atom.indicator).question))
                 options.append(missing)
         best = min(options, key=len)
         for cap in self.plan.caps_on(factor.id):
             if cap.max_level < target and d.level(cap.requires_factor, "lo") < cap.requires_level:
-                best = [*best, Missing(f"level of {cap.requires_factor} at least {cap.requires_level} (cap {cap.id})",
+                best = [*best, Missing(cap_requirement_words(cap.requires_factor, cap.requires_level, cap.id),
                                        None, "unmet")]
         return (NextStep(target, self._names[target], tuple(best), len(options),
                          tuple(map(str, factor.levels[target].sources))),)
@@ -215,7 +216,7 @@ class Scorer:
                            key=lambda r: self._finding_clauses[r].clause)
                 clause = self._finding_clauses[rule]
                 atoms = [self.plan.atoms[a] for a in clause.atoms]
-                texts = [a.text for a in atoms] + [self.plan.level_literals[x].text for x in clause.levels]
+                texts = [condition_words(a, self.ruleset) for a in atoms] + [level_condition_words(self.plan.level_literals[x]) for x in clause.levels]
                 out.append(FindingResult(fd.id, fd.severity, status, fd.message, fd.action, rule,  # type: ignore[arg-type]
                                          tuple(texts), self._evidence(profile, [a.indicator for a in atoms]),
                                          tuple(map(str, fd.sources))))

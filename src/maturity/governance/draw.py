@@ -16,6 +16,7 @@ import networkx as nx  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.lines import Line2D  # noqa: E402
 
+from ..messages import N_, _  # noqa: E402
 from .detectors import GapFinding  # noqa: E402
 from .model import LEVELS, MIGRANT_ORGS, PLANS  # noqa: E402
 
@@ -34,8 +35,17 @@ _EDGE_STYLE = {"aligned_with": ("#7f7f7f", "dashed"), "reports_to": ("#9467bd", 
                "accountable_to": ("#8c564b", "solid"), "partners_with": ("#d62728", "dotted")}
 
 
+_WORDS = {"authority": N_("authority"), "planning bodies": N_("planning bodies"), "higher levels": N_("higher levels"),
+          "plans": N_("plans"), "migrants": N_("migrants"), "other stakeholders": N_("other stakeholders"),
+          "local": N_("local"), "regional": N_("regional"), "national": N_("national"), "international": N_("international")}
+
+
+def _words(key: str) -> str:
+    return _(_WORDS[key]) if key in _WORDS else key
+
+
 def _group(node_type: str) -> str:
-    for group, (types, _, _) in GROUPS.items():
+    for group, (types, _colour, _marker) in GROUPS.items():
         if node_type in types:
             return group
     return "other stakeholders"
@@ -79,34 +89,35 @@ def draw_governance(G: nx.MultiDiGraph, gaps: Iterable[GapFinding] | None = None
     pos = _positions(G)
     for y, level in enumerate(LEVELS):
         ax.axhspan(y - 0.45, y + 0.45, color="#f2f2f2" if y % 2 == 0 else "#e6e6e6", zorder=0)
-        ax.text(-0.02, y, level, ha="right", va="center", fontsize=10, fontweight="bold")
+        ax.text(-0.02, y, _words(level), ha="right", va="center", fontsize=10, fontweight="bold")
     simple = nx.DiGraph()
     simple.add_nodes_from(G)
     for u, v, k, t in G.edges(keys=True, data="relation"):
         simple.add_edge(u, v, type=t or k)
-    for rtype in sorted({d["type"] for _, _, d in simple.edges(data=True)}):
+    for rtype in sorted({d["type"] for _u, _v, d in simple.edges(data=True)}):
         colour, style = _EDGE_STYLE.get(rtype, ("#bbbbbb", "solid"))
         nx.draw_networkx_edges(simple, pos, ax=ax, edgelist=[(u, v) for u, v, d in simple.edges(data=True) if d["type"] == rtype],
                                edge_color=colour, style=style, arrows=True, arrowsize=10, width=1.0, node_size=300)
     flagged = {a for gap in (gaps or ()) for a in gap.actors if a in G}
     handles = []
-    for group, (_, colour, marker) in GROUPS.items():
+    for group, (_types, colour, marker) in GROUPS.items():
         nodes = [n for n in G if _group(G.nodes[n].get("type", "")) == group]
         if not nodes:
             continue
         nx.draw_networkx_nodes(G, pos, nodelist=nodes, node_color=colour, node_shape=marker, node_size=300, ax=ax,
                                edgecolors=["#d62728" if n in flagged else "white" for n in nodes],
                                linewidths=[2.5 if n in flagged else 0.5 for n in nodes])
-        handles.append(Line2D([], [], marker=marker, color="w", markerfacecolor=colour, markersize=10, label=group))
+        handles.append(Line2D([], [], marker=marker, color="w", markerfacecolor=colour, markersize=10, label=_words(group)))
     if flagged:
         handles.append(Line2D([], [], marker="o", color="w", markerfacecolor="w", markeredgecolor="#d62728",
-                              markeredgewidth=2, markersize=10, label="in a gap"))
+                              markeredgewidth=2, markersize=10, label=_("in a gap")))
     if labels and G.number_of_nodes() <= 200:
         nx.draw_networkx_labels(G, pos, labels={n: G.nodes[n].get("name", str(n))[:28] for n in G}, font_size=6, ax=ax,
                                 verticalalignment="bottom")
     ax.set_xlim(-0.15, 1.05)
     ax.set_ylim(-0.6, len(LEVELS) - 0.4)
     ax.set_axis_off()
-    ax.set_title("Governance graph" + (f": {G.graph['territory']}" if G.graph.get("territory") else ""))
+    ax.set_title(_("Governance graph: %(territory)s") % {"territory": G.graph["territory"]} if G.graph.get("territory")
+                 else _("Governance graph"))
     ax.legend(handles=handles, loc="upper right", fontsize=8, frameon=False)
     return fig

@@ -23,9 +23,10 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from .._yamlio import write_atomic
+from ..messages import _
 from .figures import _new_figure, figure_data_uri, heatmap_figure, levels_frame, stage_distribution_figure
 
-__all__ = ["BenchmarkContent", "benchmark_content", "robustness_figure", "render_benchmark_html", "write_benchmark_report"]
+__all__ = ["BenchmarkContent", "benchmark_content", "gate_names", "robustness_figure", "render_benchmark_html", "write_benchmark_report"]
 
 LEAGUE_COLUMNS = ["rank", "territory", "name", "level", "country", "score", "lower", "upper", "stage", "completeness",
                   "seal", "seal_binding_gate", "rank_median", "rank_p05", "rank_p95", "rank_robust", "peer_group", "peer_rank"]
@@ -44,6 +45,8 @@ class BenchmarkContent:
     league: list[dict[str, Any]]
     pass_rates: list[dict[str, Any]] = field(default_factory=list)  # per group: territories, passed, possible, failed
     binding_gates: dict[str, int] = field(default_factory=dict)
+    gate_names: dict[str, str] = field(default_factory=dict)  # gate id -> its name, in the reader's language
+    stage_names: dict[str, str] = field(default_factory=dict)  # stage id -> its name, in the reader's language
     stages: dict[str, int] = field(default_factory=dict)
     robust_share: Optional[float] = None
     progress: list[dict[str, Any]] = field(default_factory=list)
@@ -61,12 +64,24 @@ def _plain(v: Any) -> Any:
     return v.item() if hasattr(v, "item") else v
 
 
-def benchmark_content(run: Any, *, group: str = "level", title: str = "Benchmarking run") -> BenchmarkContent:
-    """The report's content from a run: league table, seal pass rates by ``group``, stages, robustness."""
+def gate_names(seal: Any, ruleset: Any) -> dict[str, str]:
+    """Every gate of ``seal`` by id: its name (rule gates) or its threshold in words (pillar gates)."""
+    names = {g.id: g.name for g in seal.all_gates(ruleset)}
+    titles = {p.id: p.title for p in ruleset.pillars}
+    for t in seal.pillars:
+        names[f"pillar_{t.pillar}"] = _("%(pillar)s scores at least %(score)s") % {
+            "pillar": titles.get(t.pillar, t.pillar), "score": f"{t.min_score:g}"}
+    return names
+
+
+def benchmark_content(run: Any, *, group: str = "level", title: Optional[str] = None, seal: Any = None) -> BenchmarkContent:
+    """The report's content from a run: league table, seal pass rates by ``group``, stages, robustness.
+
+    ``seal``: the seal the run applied (for its title and gate names in the reader's language)."""
     from ..benchmarking import progress  # noqa: PLC0415
 
     t = run.table.sort_values(["rank", "territory"], na_position="last")
-    league = [{c: _plain(row.get(c)) for c in LEAGUE_COLUMNS if c in t.columns} for _, row in t.iterrows()]
+    league = [{c: _plain(row.get(c)) for c in LEAGUE_COLUMNS if c in t.columns} for _i, row in t.iterrows()]
     rates = []
     if "seal" in t.columns:
         for name, g in t.groupby(t[group].astype(object).where(t[group].notna(), "(none)")):
@@ -78,8 +93,14 @@ def benchmark_content(run: Any, *, group: str = "level", title: str = "Benchmark
     stages = {str(k): int(v) for k, v in t["stage"].dropna().value_counts().items()}
     robust = float(t["rank_robust"].mean()) if "rank_robust" in t.columns else None
     steps = progress(run)
+    rs = run.scored_with
+    names = {s.id: s.name for s in rs.aggregation.stages} if rs is not None else {}
+    seal_info = dict(run.seal) if run.seal else None
+    if seal_info is not None and seal is not None:
+        seal_info["title"] = seal.title
     return BenchmarkContent(
-        title=title, ruleset=dict(run.ruleset), seal=run.seal, engine=run.engine, territories=int(len(t)),
+        title=title if title is not None else _("Benchmarking run"), ruleset=dict(run.ruleset), seal=seal_info,
+        gate_names=gate_names(seal, rs) if seal is not None and rs is not None else {}, stage_names=names, engine=run.engine, territories=int(len(t)),
         synthetic=bool(t["synthetic"].any()), league=league, pass_rates=rates, binding_gates=gates, stages=stages,
         robust_share=robust, progress=[{k: _plain(v) for k, v in r.items()} for r in steps.to_dict("records")],
         failures=[{"file": f.file, "message": f.message} for f in run.failures])
@@ -95,31 +116,39 @@ def robustness_figure(table: pd.DataFrame, *, limit: int = 40) -> Figure:
                 fmt="o", color="#1f5f8b", ecolor="#9bbbd4", capsize=2)
     ax.set_yticks(y, [str(n)[:40] for n in t["name"]])
     ax.invert_yaxis()
-    ax.set_xlabel("rank (median and 5th-95th percentile over the draws)")
-    ax.set_title("Rank robustness")
+    ax.set_xlabel(_("rank (median and 5th-95th percentile over the draws)"))
+    ax.set_title(_("Rank robustness"))
     return fig
 
 
 def render_benchmark_html(content: BenchmarkContent, run: Any) -> str:
     """The report page (self-contained HTML) for ``content`` computed from ``run``."""
-    from .html import _css, _environment  # noqa: PLC0415
+    from .html import _css, _environment, page_language  # noqa: PLC0415
 
-    figures = {"heatmap": figure_data_uri(heatmap_figure(levels_frame(run.table.head(60)))),
-               "stages": figure_data_uri(stage_distribution_figure(run.table))}
+    levels = levels_frame(run.table.head(60))
+    if run.scored_with is not None:  # factors by title, stages by name, in the reader's language
+        titles = {f.id: f.title for f in run.scored_with.factors}
+        levels.index = [titles.get(i, i) for i in levels.index]
+    order = [s.id for s in run.scored_with.aggregation.stages] if run.scored_with is not None else None
+    figures = {"heatmap": figure_data_uri(heatmap_figure(levels)),
+               "stages": figure_data_uri(stage_distribution_figure(run.table, order=order, names=content.stage_names))}
     if "rank_median" in run.table.columns:
         figures["robustness"] = figure_data_uri(robustness_figure(run.table))
     template = _environment().get_template("benchmark.html.j2")
-    return template.render(c=content, css=_css(), figures=figures)
+    return template.render(c=content, css=_css(), figures=figures, lang=page_language(),
+                           stage=lambda s: content.stage_names.get(s, s) if s else _("not scored"),
+                           gate=lambda g: content.gate_names.get(g, g) if g else "")
 
 
-def write_benchmark_report(run: Any, out_dir: str | Path, *, pages: int = 50, group: str = "level") -> Path:
-    """Write ``report.html`` and, for up to ``pages`` territories, a profile page each (atomically)."""
+def write_benchmark_report(run: Any, out_dir: str | Path, *, pages: int = 50, group: str = "level", seal: Any = None) -> Path:
+    """Write ``report.html`` and, for up to ``pages`` territories, a profile page each (atomically), in the
+    current language (the run's ruleset and ``seal`` give the translated texts)."""
     from .html import render_profile_html  # noqa: PLC0415
 
     from .figures import figure_data_uri, radar_figure  # noqa: PLC0415
 
     out_dir = Path(out_dir)
-    content = benchmark_content(run, group=group)
+    content = benchmark_content(run, group=group, seal=seal)
     links, gaps = {}, {}
     groups = run.table[group].astype(object).where(run.table[group].notna(), "(none)")
     for row in content.league[:pages]:
@@ -131,7 +160,8 @@ def write_benchmark_report(run: Any, out_dir: str | Path, *, pages: int = 50, gr
         peers = groups == groups[matches[0]]
         average = run.scores.factor_score[peers.to_numpy()].mean(skipna=True).dropna().to_dict()
         radar = figure_data_uri(radar_figure(assessment, peer_average=average,
-                                             peer_label=f"average of its peers ({group}: {groups[matches[0]]})"))
+                                             peer_label=_("average of its peers (%(group)s: %(value)s)") % {
+                                                 "group": group, "value": groups[matches[0]]}))
         drawing = None
         profile = run.profiles[run.table.index.get_loc(matches[0])] if run.profiles is not None else None
         if profile is not None and profile.governance is not None:
@@ -141,7 +171,8 @@ def write_benchmark_report(run: Any, out_dir: str | Path, *, pages: int = 50, gr
             graph = build_graph(profile)
             drawing = figure_data_uri(draw_governance(graph, find_gaps(graph)))
         name = f"territories/{tid}.html"
-        write_atomic(out_dir / name, render_profile_html(assessment, radar_uri=radar, governance_uri=drawing))
+        write_atomic(out_dir / name, render_profile_html(assessment, radar_uri=radar, governance_uri=drawing,
+                                                         ruleset=run.scored_with))
         links[tid] = name
         for g in assessment.governance_gaps:
             gaps[g["kind"]] = gaps.get(g["kind"], 0) + 1

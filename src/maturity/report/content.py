@@ -151,6 +151,10 @@ class ProfileContent:
     well_developed_level: int
 
     @property
+    def pillar_titles(self) -> dict[str, str]:
+        return {p.id: p.title for p in self.pillars}
+
+    @property
     def well_developed(self) -> tuple[AreaItem, ...]:
         return tuple(a for a in self.factors if a.well_developed)
 

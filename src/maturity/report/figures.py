@@ -16,6 +16,7 @@ from __future__ import annotations
 import base64
 import io
 import math
+import textwrap
 from typing import Mapping, Any, Optional, Sequence, Union
 
 import numpy as np
@@ -25,6 +26,7 @@ from matplotlib.colors import ListedColormap
 from matplotlib.figure import Figure
 
 from ..assessment import Assessment
+from ..messages import _
 from .content import ProfileContent
 
 __all__ = [
@@ -66,7 +68,7 @@ def _name(scored: Scored, limit: int = 60) -> str:
 
 
 def radar_figure(scored: Scored, peers: Optional[Sequence[Scored]] = None, *, title: Optional[str] = None,
-                 peer_average: Optional[Mapping[str, float]] = None, peer_label: str = "peer average") -> Figure:
+                 peer_average: Optional[Mapping[str, float]] = None, peer_label: Optional[str] = None) -> Figure:
     """A radar of the factor scores (0-100), the band between lower and upper bounds shaded.
 
     Unassessed factors have no score: the score line breaks there, the band still shows their
@@ -87,19 +89,19 @@ def radar_figure(scored: Scored, peers: Optional[Sequence[Scored]] = None, *, ti
     ax = fig.add_subplot(projection="polar")
     ax.plot(closed, loop([r["score"] for r in rows]), color="#08519c", linewidth=2, marker="o", label=_name(scored))
     ax.fill_between(closed, loop([r["lower"] for r in rows]), loop([r["upper"] for r in rows]),
-                    color="#6baed6", alpha=0.25, label="bounds (unknowns at worst / best)")
+                    color="#6baed6", alpha=0.25, label=_("bounds (unknowns at worst / best)"))
     for peer in peers or ():
         peer_rows = {r["id"]: r["score"] for r in _rows(peer)}
         ax.plot(closed, loop([peer_rows.get(r["id"]) for r in rows]), linewidth=1, linestyle="--", label=_name(peer))
     if peer_average:
         ax.plot(closed, loop([peer_average.get(r["id"]) for r in rows]), color="#d94801", linewidth=1.5,
-                linestyle=":", label=peer_label)
+                linestyle=":", label=peer_label if peer_label is not None else _("peer average"))
     ax.set_xticks(angles)
-    ax.set_xticklabels([r["id"].replace("_", " ") for r in rows], fontsize=7)
+    ax.set_xticklabels([textwrap.fill(r["title"], 24) for r in rows], fontsize=6)
     ax.set_ylim(0, 100)
     ax.set_yticks([25, 50, 75, 100])
     ax.set_yticklabels(["25", "50", "75", "100"], fontsize=6)
-    ax.set_title(title if title is not None else f"{_name(scored)}: factor scores with bounds", fontsize=10)
+    ax.set_title(title if title is not None else _("%(name)s: factor scores with bounds") % {"name": _name(scored)}, fontsize=10)
     ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.06), ncol=2, fontsize=7, frameon=False)
     return fig
 
@@ -121,15 +123,15 @@ def factor_bars_figure(scored: Scored, *, max_level: int = 4, title: Optional[st
     for bar, r in zip(bars, rows):
         if r["level"] is None:
             bar.set_hatch("//")
-            ax.text(0.05, bar.get_y() + bar.get_height() / 2, "unknown", va="center", fontsize=6, color="#555555")
+            ax.text(0.05, bar.get_y() + bar.get_height() / 2, _("unknown"), va="center", fontsize=6, color="#555555")
     ax.hlines(y, [r["lower_level"] for r in rows], [r["upper_level"] for r in rows], color="#222222", linewidth=1.2)
     ax.plot([r["upper_level"] for r in rows], y, "|", color="#222222", markersize=8)
     ax.set_yticks(y)
     ax.set_yticklabels([r["title"] for r in rows], fontsize=7)
     ax.set_xlim(0, max_level + 0.2)
     ax.set_xticks(range(max_level + 1))
-    ax.set_xlabel("level (line: bounds with the unknown answers)")
-    ax.set_title(title if title is not None else f"{_name(scored)}: factor levels", fontsize=10)
+    ax.set_xlabel(_("level (line: bounds with the unknown answers)"))
+    ax.set_title(title if title is not None else _("%(name)s: factor levels") % {"name": _name(scored)}, fontsize=10)
     return fig
 
 
@@ -145,7 +147,7 @@ def levels_frame(table: pd.DataFrame, *, prefix: str = "level.", id_column: str 
     return out.T.apply(pd.to_numeric, errors="coerce")
 
 
-def heatmap_figure(levels_df: pd.DataFrame, *, max_level: int = 4, title: str = "Factor levels by territory") -> Figure:
+def heatmap_figure(levels_df: pd.DataFrame, *, max_level: int = 4, title: Optional[str] = None) -> Figure:
     """A heat map of factor levels: rows are factors (the index), columns territories.
 
     Values are levels (0 to ``max_level``); missing values (unassessed) are drawn grey and
@@ -166,32 +168,33 @@ def heatmap_figure(levels_df: pd.DataFrame, *, max_level: int = 4, title: str = 
     ax.set_xticklabels([str(c) for c in levels_df.columns], rotation=45, ha="right", fontsize=7)
     ax.set_yticks(range(rows))
     ax.set_yticklabels([str(i) for i in levels_df.index], fontsize=7)
-    fig.colorbar(image, ax=ax, ticks=range(max_level + 1), label="level")
-    ax.set_title(title, fontsize=10)
+    fig.colorbar(image, ax=ax, ticks=range(max_level + 1), label=_("level"))
+    ax.set_title(title if title is not None else _("Factor levels by territory"), fontsize=10)
     return fig
 
 
 def stage_distribution_figure(df: pd.DataFrame, *, column: str = "stage", order: Optional[Sequence[str]] = None,
-                              title: str = "Territories by stage") -> Figure:
+                              title: Optional[str] = None, names: Optional[Mapping[str, str]] = None) -> Figure:
     """Bars counting territories per stage (``column``), in ``order`` (stages of the ruleset).
 
     Without ``order`` the stages appear in the order first met. Rows without a stage (no
-    score) are counted in a last ``no score`` bar when there are any.
+    score) are counted in a last ``no score`` bar when there are any. ``names`` maps stage ids
+    to the names shown (the ruleset's, in the reader's language).
     """
     stages = df[column]
     labels = list(order) if order is not None else list(dict.fromkeys(stages.dropna().astype(str)))
     counts = [int((stages.astype("string") == s).sum()) for s in labels]
     missing = int(stages.isna().sum())
     if missing:
-        labels, counts = [*labels, "no score"], [*counts, missing]
+        labels, counts = [*labels, _("no score")], [*counts, missing]
     fig = _new_figure(6, 3.5)
     ax = fig.add_subplot()
     ax.bar(range(len(labels)), counts, color="#4575b4")
     ax.set_xticks(range(len(labels)))
-    ax.set_xticklabels(labels, fontsize=8)
-    ax.set_ylabel("territories")
+    ax.set_xticklabels([(names or {}).get(x, x) for x in labels], fontsize=8)
+    ax.set_ylabel(_("territories"))
     ax.yaxis.get_major_locator().set_params(integer=True)
-    ax.set_title(title, fontsize=10)
+    ax.set_title(title if title is not None else _("Territories by stage"), fontsize=10)
     return fig
 
 

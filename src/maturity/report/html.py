@@ -24,6 +24,9 @@ import jinja2
 
 from .._yamlio import write_atomic
 from ..assessment import Assessment
+from ..messages import _, current_language, ngettext
+from ..ruleset import Ruleset
+from ..wording import gap_kind, term, territory_level
 from .content import ProfileContent
 from .figures import figure_data_uri, radar_figure
 from .profile_mode import profile_mode
@@ -33,13 +36,24 @@ __all__ = ["render_profile_html", "write_profile_html"]
 
 @lru_cache(maxsize=1)
 def _environment() -> jinja2.Environment:
-    return jinja2.Environment(
+    env = jinja2.Environment(
         loader=jinja2.PackageLoader("maturity.report", "templates"),
         autoescape=True,  # every template, whatever its suffix
         undefined=jinja2.StrictUndefined,
         trim_blocks=False,
         keep_trailing_newline=True,
+        extensions=["jinja2.ext.i18n"],
     )
+    # the messages of the current language, looked up when a page is rendered
+    env.install_gettext_callables(gettext=lambda m: _(m), ngettext=lambda s, p, n: ngettext(s, p, n),  # type: ignore[attr-defined]
+                                  newstyle=True)
+    env.globals.update(term=term, gap_kind=gap_kind, territory_level=territory_level)
+    return env
+
+
+def page_language() -> str:
+    """The ``lang`` attribute of a page: the language of the run."""
+    return current_language() or "en"
 
 
 def _css() -> str:
@@ -47,18 +61,19 @@ def _css() -> str:
 
 
 def _num(x: Optional[float]) -> str:
-    return "n/a" if x is None else f"{x:.1f}"
+    return _("n/a") if x is None else f"{x:.1f}"
 
 
 def render_profile_html(content: Union[ProfileContent, Assessment], *, radar_uri: Optional[str] = None,
-                        governance_uri: Optional[str] = None) -> str:
-    """The profile page of one territory, as a self-contained HTML string.
+                        governance_uri: Optional[str] = None, ruleset: Optional[Ruleset] = None) -> str:
+    """The profile page of one territory, as a self-contained HTML string, in the current language.
 
     ``radar_uri``: an image data URI to embed instead of drawing the radar (tests, caching);
-    ``governance_uri``: a data URI of the governance drawing, shown with the governance gaps.
+    ``governance_uri``: a data URI of the governance drawing, shown with the governance gaps;
+    ``ruleset``: the ruleset that scored, for stage names and the words of answers.
     """
     if isinstance(content, Assessment):
-        content = profile_mode(content)
+        content = profile_mode(content, ruleset=ruleset)
     from .. import __version__  # noqa: PLC0415
 
     if radar_uri is None:
@@ -69,7 +84,7 @@ def render_profile_html(content: Union[ProfileContent, Assessment], *, radar_uri
         raise ValueError("the governance drawing must be embedded as a data:image/... URI")
     template = _environment().get_template("profile.html.j2")
     return template.render(c=content, css=_css(), radar_uri=radar_uri, governance_uri=governance_uri, num=_num,
-                           version=__version__)
+                           version=__version__, lang=page_language())
 
 
 def write_profile_html(content: Union[ProfileContent, Assessment], path: Union[str, Path]) -> Path:

@@ -20,6 +20,9 @@ from __future__ import annotations
 from typing import Optional
 
 from ..assessment import Assessment, FactorResult
+from ..messages import _, ngettext
+from ..ruleset import Ruleset
+from ..wording import answer_words, gap_kind, stage_name, term, territory_level
 from .content import (
     WELL_DEVELOPED_LEVEL,
     AreaItem,
@@ -53,7 +56,13 @@ def _step(f: FactorResult) -> Optional[StepItem]:
                     s.alternatives, tuple(s.sources))
 
 
-def _area(f: FactorResult, threshold: int) -> AreaItem:
+def _answer(ruleset: Optional[Ruleset], indicator: str, value: object) -> str:
+    if ruleset is None:
+        return str(value)
+    return answer_words(next((i for i in ruleset.indicators if i.id == indicator), None), value)
+
+
+def _area(f: FactorResult, threshold: int, ruleset: Optional[Ruleset]) -> AreaItem:
     well = f.assessed and f.level is not None and f.level >= threshold
     return AreaItem(
         factor=f.id, title=f.title, pillar=f.pillar, core=f.core, assessed=f.assessed,
@@ -61,22 +70,28 @@ def _area(f: FactorResult, threshold: int) -> AreaItem:
         score=f.score, lower=f.lower, upper=f.upper, well_developed=well,
         unknown_indicators=tuple(f.unknown_indicators),
         reasons=tuple(ReasonItem(r.level, r.level_name, tuple(r.conditions),
-                                 tuple(EvidenceItem(e.indicator, str(e.value), e.source, e.note) for e in r.evidence),
+                                 tuple(EvidenceItem(e.indicator, _answer(ruleset, e.indicator, e.value), e.source, e.note)
+                                       for e in r.evidence),
                                  tuple(r.sources)) for r in f.reasons),
-        caps=tuple(f"{c.id} ({c.status}): at most level {c.max_level} until {c.requires}" for c in f.caps),
+        caps=tuple(_("%(id)s (%(status)s): at most level %(max)s until %(requires)s") % {
+            "id": c.id, "status": term(c.status), "max": c.max_level, "requires": c.requires} for c in f.caps),
         next_step=_step(f),
         sources=tuple(f.sources),
     )
 
 
-def profile_mode(assessment: Assessment, *, well_developed_level: int = WELL_DEVELOPED_LEVEL) -> ProfileContent:
+def profile_mode(assessment: Assessment, *, well_developed_level: int = WELL_DEVELOPED_LEVEL,
+                 ruleset: Optional[Ruleset] = None) -> ProfileContent:
     """The profile-mode content of one scored territory.
+
+    ``ruleset``: the ruleset that scored it, in the reader's language, for the names of stages
+    and the words of answers (without it, stage ids and answers as written).
 
     ``well_developed_level``: the level from which a factor counts as well developed (3,
     ``established``, by default). A factor counts only on its known level, never on its
     upper bound: an unassessed factor always has potential for development.
     """
-    areas = tuple(_area(f, well_developed_level) for f in assessment.factors)
+    areas = tuple(_area(f, well_developed_level, ruleset) for f in assessment.factors)
     pillars = tuple(
         PillarSection(p.id, p.title, p.score, p.lower, p.upper,
                       tuple(a for a in areas if a.pillar == p.id and a.well_developed),
@@ -94,7 +109,8 @@ def profile_mode(assessment: Assessment, *, well_developed_level: int = WELL_DEV
         territory=dict(assessment.territory),
         ruleset=dict(assessment.ruleset),
         overall={"score": o.score, "lower": o.lower, "upper": o.upper, "stage": o.stage, "stage_name": o.stage_name,
-                 "stage_lower": o.stage_lower, "stage_upper": o.stage_upper, "stage_settled": o.stage_settled},
+                 "stage_lower": o.stage_lower, "stage_upper": o.stage_upper, "stage_settled": o.stage_settled,
+                 "stage_lower_name": stage_name(ruleset, o.stage_lower), "stage_upper_name": stage_name(ruleset, o.stage_upper)},
         completeness={"answered": c.answered, "total": c.total, "share": c.share,
                       "unassessed_factors": list(c.unassessed_factors)},
         pillars=pillars,
@@ -110,49 +126,59 @@ def profile_mode(assessment: Assessment, *, well_developed_level: int = WELL_DEV
 
 
 def _num(x: Optional[float]) -> str:
-    return "n/a" if x is None else f"{x:.1f}"
+    return _("n/a") if x is None else f"{x:.1f}"
 
 
 def _level(a: AreaItem) -> str:
-    return f"{a.level} {a.level_name}" if a.assessed else "unknown"
+    return f"{a.level} {a.level_name}" if a.assessed else _("unknown")
 
 
 def render_profile_text(content: ProfileContent) -> str:
-    """Profile mode as plain text, for terminals."""
+    """Profile mode as plain text, for terminals, in the reader's language."""
     t, o = content.territory, content.overall
+    c = content.completeness
     lines = [
-        f"{t['name']} ({t['id']}, {t['country']}, {t['level']})" + ("  [SYNTHETIC]" if t.get("synthetic") else ""),
-        f"PROFILE (no rank)  ruleset {content.ruleset['id']} {content.ruleset['version']}",
-        f"answered {content.completeness['answered']} of {content.completeness['total']} indicators "
-        f"({content.completeness['share']:.0%})",
-        f"overall score {_num(o['score'])}  bounds [{o['lower']:.1f}, {o['upper']:.1f}]  stage {o['stage_name'] or 'n/a'}"
-        + ("" if o["stage_settled"] else f" (could be {o['stage_lower']} to {o['stage_upper']})"),
+        f"{t['name']} ({t['id']}, {t['country']}, {territory_level(t['level'])})" + (_("  [SYNTHETIC]") if t.get("synthetic") else ""),
+        _("PROFILE (no rank)  ruleset %(id)s %(version)s") % {"id": content.ruleset["id"], "version": content.ruleset["version"]},
+        _("answered %(answered)s of %(total)s indicators (%(share)s)") % {
+            "answered": c["answered"], "total": c["total"], "share": f"{c['share']:.0%}"},
+        _("overall score %(score)s  bounds [%(lower)s, %(upper)s]  stage %(stage)s") % {
+            "score": _num(o["score"]), "lower": f"{o['lower']:.1f}", "upper": f"{o['upper']:.1f}",
+            "stage": o["stage_name"] or _("n/a")}
+        + ("" if o["stage_settled"] else " " + _("(could be %(lower)s to %(upper)s)") % {
+            "lower": o.get("stage_lower_name", o["stage_lower"]), "upper": o.get("stage_upper_name", o["stage_upper"])}),
     ]
     for p in content.pillars:
-        lines += ["", f"== {p.title} [{p.id}]  score {_num(p.score)}  bounds [{p.lower:.1f}, {p.upper:.1f}]"]
-        lines.append("  well-developed areas:" + ("" if p.well_developed else " none"))
+        lines += ["", _("== %(title)s  score %(score)s  bounds [%(lower)s, %(upper)s]") % {
+            "title": p.title, "score": _num(p.score), "lower": f"{p.lower:.1f}", "upper": f"{p.upper:.1f}"}]
+        lines.append("  " + (_("well-developed areas:") if p.well_developed else _("well-developed areas: none")))
         for a in p.well_developed:
-            lines.append(f"    + {a.title}: level {_level(a)}  [{', '.join(a.sources)}]")
-        lines.append("  areas with potential for development:" + ("" if p.potential else " none"))
+            lines.append("    + " + _("%(title)s: level %(level)s") % {"title": a.title, "level": _level(a)}
+                         + f"  [{', '.join(a.sources)}]")
+        lines.append("  " + (_("areas with potential for development:") if p.potential
+                             else _("areas with potential for development: none")))
         for a in p.potential:
-            unknown = f"; {len(a.unknown_indicators)} unknown: {', '.join(a.unknown_indicators)}" if a.unknown_indicators else ""
-            span = (f"could be {a.lower_level} to {a.upper_level}" if a.lower_level != a.upper_level
-                    else "no higher level possible now" + (f" ({'; '.join(a.caps)})" if a.caps else ""))
-            lines.append(f"    - {a.title}: level {_level(a)}, {span}{unknown}")
-    lines += ["", "NEXT STEPS" if content.next_steps else "NEXT STEPS: none"]
+            unknown = ("; " + ngettext("%(n)s unknown: %(ids)s", "%(n)s unknown: %(ids)s", len(a.unknown_indicators)) % {
+                "n": len(a.unknown_indicators), "ids": ", ".join(a.unknown_indicators)} if a.unknown_indicators else "")
+            span = (_("could be %(lower)s to %(upper)s") % {"lower": a.lower_level, "upper": a.upper_level}
+                    if a.lower_level != a.upper_level
+                    else _("no higher level possible now") + (f" ({'; '.join(a.caps)})" if a.caps else ""))
+            lines.append("    - " + _("%(title)s: level %(level)s") % {"title": a.title, "level": _level(a)} + f", {span}{unknown}")
+    lines += ["", _("NEXT STEPS") if content.next_steps else _("NEXT STEPS: none")]
     for s in content.next_steps:
-        parts = [f"{m.condition} ({m.status})" for m in s.missing] or ["lift the caps on it"]
-        lines.append(f"- {s.factor_title}: level {s.target_level} {s.target_name} needs {', '.join(parts)}"
-                     f"  [{', '.join(s.sources)}]")
-    lines += ["", "FINDINGS" if content.findings else "FINDINGS: none"]
+        parts = [f"{m.condition} ({term(m.status)})" for m in s.missing] or [_("lift the caps on it")]
+        lines.append("- " + _("%(title)s: level %(level)s %(name)s needs %(parts)s") % {
+            "title": s.factor_title, "level": s.target_level, "name": s.target_name, "parts": ", ".join(parts)}
+            + f"  [{', '.join(s.sources)}]")
+    lines += ["", _("FINDINGS") if content.findings else _("FINDINGS: none")]
     for fd in content.findings:
-        lines.append(f"- [{fd.severity}] {fd.id} ({fd.status}): {fd.message}  [{', '.join(fd.sources)}]")
+        lines.append(f"- [{term(fd.severity)}] {fd.id} ({term(fd.status)}): {fd.message}  [{', '.join(fd.sources)}]")
         if fd.action:
-            lines.append(f"    action: {fd.action}")
+            lines.append("    " + _("action: %(action)s") % {"action": fd.action})
     if content.governance_gaps:
-        lines += ["", "GOVERNANCE GAPS"]
+        lines += ["", _("GOVERNANCE GAPS")]
         if not content.governance_complete:
-            lines.append("  the governance section is not marked complete: a gap may be a gap in the description")
+            lines.append("  " + _("the governance section is not marked complete: a gap may be a gap in the description"))
         for g in content.governance_gaps:
-            lines.append(f"- [{g.severity}] {g.kind}: {g.explanation}")
+            lines.append(f"- [{term(g.severity)}] {gap_kind(g.kind)}: {g.explanation}")
     return "\n".join(lines) + "\n"
