@@ -10,6 +10,7 @@ from typing import Optional
 import click
 
 from .errors import MaturityError
+from .messages import _
 
 __all__ = ["test_command", "show_command", "diff_command", "translations_command"]
 
@@ -120,9 +121,9 @@ def translations_command(ruleset_path: Optional[Path], langs: tuple[str, ...], s
         for lang in langs or available_languages(path):
             missing = missing_translations(rs, lang, path)
             for p, seal in seals:
-                missing += [f"seal {seal.id}: {key}" for key in missing_seal_translations(seal, lang, p)]
+                missing += [_("seal %(id)s: %(key)s") % {"id": seal.id, "key": key} for key in missing_seal_translations(seal, lang, p)]
             missing_any = missing_any or bool(missing)
-            click.echo(f"{lang}: {len(missing)} missing translation(s)")
+            click.echo(_("%(lang)s: %(n)s missing translation(s)") % {"lang": lang, "n": len(missing)})
             for key in missing:
                 click.echo(f"  {key}")
     except MaturityError as exc:

@@ -25,6 +25,11 @@ def _answer(rs: Optional[Ruleset], indicator: str, value: object) -> str:
     return answer_words(ind, value) if rs is not None else str(value)
 
 
+def _calibration(rs: Optional[Ruleset], factor: str, level: int) -> Optional[str]:
+    rule = next((f.levels.get(level) for f in rs.factors if f.id == factor), None) if rs is not None else None
+    return rule.note if rule is not None else None
+
+
 def render_assessment(a: Assessment, *, detail: bool = True, ruleset: Optional[Ruleset] = None) -> str:
     """A readable report: overall, pillars, a factor table, then reasons, next steps and findings.
 
@@ -79,6 +84,9 @@ def render_assessment(a: Assessment, *, detail: bool = True, ruleset: Optional[R
                 lines.append("    " + _("level %(level)s %(name)s: %(conditions)s  <- %(evidence)s  [%(sources)s]") % {
                     "level": r.level, "name": r.level_name, "conditions": _(" and ").join(r.conditions), "evidence": ev,
                     "sources": ", ".join(r.sources)})
+                note = _calibration(ruleset, f.id, r.level)
+                if note:
+                    lines.append(f"      ({note})")
             for cap in f.caps:
                 lines.append("    " + _("cap %(id)s (%(status)s): at most level %(max)s until %(requires)s. %(reason)s") % {
                     "id": cap.id, "status": term(cap.status), "max": cap.max_level, "requires": cap.requires,

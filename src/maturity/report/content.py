@@ -49,6 +49,7 @@ class ReasonItem:
     conditions: tuple[str, ...]
     evidence: tuple[EvidenceItem, ...]
     sources: tuple[str, ...]
+    note: Optional[str] = None  # the ruleset's calibration note on this level, when it has one
 
 
 @dataclass(frozen=True)

@@ -62,6 +62,13 @@ def _answer(ruleset: Optional[Ruleset], indicator: str, value: object) -> str:
     return answer_words(next((i for i in ruleset.indicators if i.id == indicator), None), value)
 
 
+def _note(ruleset: Optional[Ruleset], factor: str, level: int) -> Optional[str]:
+    if ruleset is None:
+        return None
+    rule = next((f.levels.get(level) for f in ruleset.factors if f.id == factor), None)
+    return rule.note if rule is not None else None
+
+
 def _area(f: FactorResult, threshold: int, ruleset: Optional[Ruleset]) -> AreaItem:
     well = f.assessed and f.level is not None and f.level >= threshold
     return AreaItem(
@@ -72,7 +79,7 @@ def _area(f: FactorResult, threshold: int, ruleset: Optional[Ruleset]) -> AreaIt
         reasons=tuple(ReasonItem(r.level, r.level_name, tuple(r.conditions),
                                  tuple(EvidenceItem(e.indicator, _answer(ruleset, e.indicator, e.value), e.source, e.note)
                                        for e in r.evidence),
-                                 tuple(r.sources)) for r in f.reasons),
+                                 tuple(r.sources), _note(ruleset, f.id, r.level)) for r in f.reasons),
         caps=tuple(_("%(id)s (%(status)s): at most level %(max)s until %(requires)s") % {
             "id": c.id, "status": term(c.status), "max": c.max_level, "requires": c.requires} for c in f.caps),
         next_step=_step(f),
