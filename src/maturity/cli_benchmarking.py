@@ -130,10 +130,15 @@ def benchmark_command(paths: tuple[Path, ...], ruleset_path: Optional[Path], sea
 @click.option("--ruleset", "ruleset_path", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None)
 @click.option("--format", "fmt", type=click.Choice(["yaml", "xlsx", "csv"]), default="yaml", show_default=True)
 @click.option("--out", "out_path", type=click.Path(dir_okay=False, path_type=Path), required=True)
+@lang_option
 def template_command(ruleset_path: Optional[Path], fmt: str, out_path: Path) -> None:
     """Write a blank questionnaire (a profile to fill in, or a sheet with a column per indicator)."""
     try:
         rs = load_ruleset(ruleset_path or bundled_ruleset_path())
+        if reader_language():  # the questions in the reader's language; ids and values stay as written
+            from .i18n import translate  # noqa: PLC0415
+
+            rs = translate(rs, reader_language(), ruleset_path or bundled_ruleset_path())
     except MaturityError as exc:
         click.echo(str(exc), err=True)
         sys.exit(1)
