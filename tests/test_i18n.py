@@ -274,6 +274,7 @@ def test_language_comes_from_option_then_environment():
     assert language_from_environment({"LANG": "es_EC.UTF-8"}) == "es"
     assert language_from_environment({"LANGUAGE": "de:fr_SN", "LANG": "es_EC.UTF-8"}) == "fr"
     assert language_from_environment({"LC_ALL": "C.UTF-8", "LANG": "fr_FR.UTF-8"}) is None
+    assert language_from_environment({"LANGUAGE": "en:fr", "LANG": "es_EC.UTF-8"}) is None
     assert language_from_environment({}) is None and normalise_language("en_GB") is None
     fr = run("score", "profiles/sn-sedhiou.yaml", env={"LANG": "fr_SN.UTF-8"})
     assert fr.returncode == 0 and "PROCHAINES ÉTAPES" in fr.stdout, fr.stderr

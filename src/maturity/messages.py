@@ -59,10 +59,13 @@ def language_from_environment(environ: Optional[Mapping[str, str]] = None) -> Op
         value = env.get(var)
         if not value:
             continue
-        if var == "LANGUAGE":  # a list of preferences: the first with a catalogue, else the first given
-            tags = [t for t in map(normalise_language, value.split(":")) if t]
-            if tags:
-                return next((t for t in tags if t in LANGUAGES), tags[0])
+        if var == "LANGUAGE":  # preferences in order: English or the first with a catalogue wins
+            tags = [t.split(".")[0].split("_")[0].lower() for t in value.split(":") if t]
+            for tag in tags:
+                if tag == "en" or tag in LANGUAGES:
+                    return normalise_language(tag)
+            if any(normalise_language(t) for t in tags):
+                return next(normalise_language(t) for t in tags if normalise_language(t))
             continue
         return normalise_language(value)
     return None

@@ -27,8 +27,8 @@ import pandas as pd
 
 from .citations import Citation, SourceDoc
 from .conditions import AllOf, AnyOf, Condition, KOf, LevelCheck
-from .messages import _
 from .errors import InvalidFileError, Problem, suggest
+from .messages import _
 from .ruleset import Finding, Ruleset
 
 __all__ = ["Seal", "Gate", "PillarThreshold", "load_seal", "parse_seal", "with_seal_gates", "gate_finding_id",
