@@ -12,7 +12,9 @@ import click
 from . import __version__
 from ._yamlio import read_yaml
 from .errors import InvalidFileError, MaturityError, Problem
+from .cli_lang import lang_option, reader_language
 from .loading import SHEET_SUFFIXES, bundled_ruleset_path, iter_input_files, load_file, load_profile, load_ruleset
+from .messages import _, language_from_environment, use_language
 from .profile import Profile
 from .render_text import render_assessment
 from .ruleset import Ruleset
@@ -77,6 +79,7 @@ class _Commands(click.Group):
 @click.version_option(__version__, prog_name="maturity")
 def main() -> None:
     """Score how far local and regional authorities have mainstreamed migration into development planning."""
+    use_language(language_from_environment())  # a command's --lang overrides it
 
 
 def _kind_of(file: Path) -> Optional[str]:
@@ -90,6 +93,7 @@ def _kind_of(file: Path) -> Optional[str]:
 @main.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
 @RULESET_OPTION
+@lang_option
 def validate(paths: tuple[Path, ...], ruleset_path: Optional[Path]) -> None:
     """Check rulesets, profiles and seals (YAML) and CSV/XLSX sheets of profiles, every row (files or folders).
 
@@ -114,11 +118,11 @@ def validate(paths: tuple[Path, ...], ruleset_path: Optional[Path]) -> None:
         try:
             if _kind_of(file) == "seal":  # seals are checked against the ruleset they name
                 if rs is None:
-                    raise InvalidFileError(str(file), [Problem("no-ruleset", "cannot check the seal: the ruleset is invalid", (), file=str(file))])
+                    raise InvalidFileError(str(file), [Problem("no-ruleset", _("cannot check the seal: the ruleset is invalid"), (), file=str(file))])
                 from .seal import load_seal  # noqa: PLC0415
 
                 load_seal(file, rs)
-                click.echo(f"{file}: ok (seal)", err=True)
+                click.echo(_("%(file)s: ok (seal)") % {"file": file}, err=True)
                 continue
             obj = load_file(file, rs)
         except InvalidFileError as exc:
@@ -128,16 +132,17 @@ def validate(paths: tuple[Path, ...], ruleset_path: Optional[Path]) -> None:
             continue
         if isinstance(obj, Profile) and rs is None:
             bad += 1
-            click.echo(f"{file}: cannot check answers: the ruleset is invalid")
+            click.echo(_("%(file)s: cannot check answers: the ruleset is invalid") % {"file": file})
             continue
-        click.echo(f"{file}: ok ({obj.kind})", err=True)
+        click.echo(_("%(file)s: ok (%(kind)s)") % {"file": file, "kind": obj.kind}, err=True)
     checked_ruleset = (ruleset_path or bundled_ruleset_path()).resolve()
     if ruleset_error is not None and checked_ruleset not in {f.resolve() for f in files}:
         bad += 1  # the ruleset profiles are checked against is itself invalid: say so once
         for problem in ruleset_error.problems:
             click.echo(str(problem))
     invalid = min(bad, len(files)) if files else 0
-    click.echo(f"{len(files)} file(s) checked: {len(files) - invalid} valid, {invalid} invalid", err=True)
+    click.echo(_("%(files)s file(s) checked: %(valid)s valid, %(invalid)s invalid")
+               % {"files": len(files), "valid": len(files) - invalid, "invalid": invalid}, err=True)
     sys.exit(1 if bad else 0)
 
 
@@ -166,20 +171,20 @@ def _validate_sheet(file: Path, rs: Optional[Ruleset]) -> int:
 @click.argument("profile_path", metavar="PROFILE", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @RULESET_OPTION
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
-@click.option("--lang", default=None, help="Language of the ruleset's texts (e.g. es, fr); English where untranslated.")
-def score(profile_path: Path, ruleset_path: Optional[Path], fmt: str, lang: Optional[str]) -> None:
+@lang_option
+def score(profile_path: Path, ruleset_path: Optional[Path], fmt: str) -> None:
     """Score one territorial profile and explain the result."""
     rs = _ruleset(ruleset_path)
-    if lang:
+    if reader_language():
         from .i18n import translate
 
-        rs = translate(rs, lang, ruleset_path or bundled_ruleset_path())
+        rs = translate(rs, reader_language(), ruleset_path or bundled_ruleset_path())
     try:
         assessment = Scorer(rs).score(load_profile(profile_path, rs), keep_session=False)
     except MaturityError as exc:
         _fail(exc)
         return
-    click.echo(assessment.to_json() if fmt == "json" else render_assessment(assessment), nl=fmt == "json")
+    click.echo(assessment.to_json() if fmt == "json" else render_assessment(assessment, ruleset=rs), nl=fmt == "json")
 
 
 @main.command()

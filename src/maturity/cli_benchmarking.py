@@ -14,12 +14,15 @@ from tqdm import tqdm
 
 from ._yamlio import write_atomic
 from .benchmarking import BenchmarkRun, Failure, benchmark_table, load_profiles, progress, territory_meta
+from .cli_lang import lang_option, reader_language
 from .errors import MaturityError, UsageError
 from .output import OutputError, staged_output
 from .loading import bundled_profiles_dir, bundled_ruleset_path, load_ruleset
 from .seal import Seal, bundled_seals_dir, load_seal
 from .spreadsheets import write_table, write_template
 from .table import answers_table
+from .messages import _
+from .wording import term
 
 class StepReporter:
     """Says what a long piece of work is doing, on stderr: a progress bar on a terminal, one line per step otherwise."""
@@ -65,6 +68,7 @@ SHOWN = ["rank", "territory", "name", "score", "lower", "upper", "stage", "seal"
               show_default=True)
 @click.option("--report-pages", "report_pages", type=click.IntRange(-1, None), default=50, show_default=True,
               help="Write report.html with a profile page for up to this many territories (best ranks first); -1: no report.")
+@lang_option
 def benchmark_command(paths: tuple[Path, ...], ruleset_path: Optional[Path], seal_path: Optional[Path], no_seal: bool,
                       peers: Optional[str], draws: int, seed: int, engine: str, synthetic_seed: Optional[int],
                       out_dir: Path, report_pages: int) -> None:
@@ -77,6 +81,12 @@ def benchmark_command(paths: tuple[Path, ...], ruleset_path: Optional[Path], sea
     try:
         rs = load_ruleset(ruleset_path or bundled_ruleset_path())
         seal = None if no_seal else load_seal(seal_path or bundled_seals_dir() / "md-sglg.yaml", rs)
+        if reader_language():  # the ruleset's and the seal's texts in the reader's language (same plan)
+            from .i18n import translate, translate_seal  # noqa: PLC0415
+
+            rs = translate(rs, reader_language(), ruleset_path or bundled_ruleset_path())
+            if seal is not None:
+                seal = translate_seal(seal, reader_language(), seal_path or bundled_seals_dir() / "md-sglg.yaml")
     except MaturityError as exc:
         click.echo(str(exc), err=True)
         sys.exit(1)
@@ -90,7 +100,7 @@ def benchmark_command(paths: tuple[Path, ...], ruleset_path: Optional[Path], sea
         if not profiles:
             for f in failures:
                 click.echo(f.message, err=True)
-            click.echo("no profile could be loaded", err=True)
+            click.echo(_("no profile could be loaded"), err=True)
             sys.exit(1)
         answers, meta = answers_table(profiles, rs), territory_meta(profiles)
     try:
@@ -119,7 +129,7 @@ def benchmark_command(paths: tuple[Path, ...], ruleset_path: Optional[Path], sea
     click.echo(summary)
     for f in run.failures:
         click.echo(f.message, err=True)
-    click.echo(f"results written to {out_dir}/", err=True)
+    click.echo(_("results written to %(dir)s/") % {"dir": out_dir}, err=True)
     if run.failures:
         sys.exit(1)
 
@@ -153,15 +163,23 @@ def _write_outputs(run: BenchmarkRun, table: pd.DataFrame, out: Path, *, draws: 
     head = table[shown].head(25).copy()
     for col in ("territory", "name"):  # long ids and names are shortened on screen (the files keep them whole)
         head[col] = head[col].astype(str).map(lambda v: v if len(v) <= 40 else v[:39] + "…")
+    stage_names = {s.id: s.name for s in run.scored_with.aggregation.stages} if run.scored_with else {}
+    head["stage"] = head["stage"].map(lambda s: stage_names.get(s, s) if isinstance(s, str) else s)  # words; files keep ids
+    if "seal" in head.columns:
+        head["seal"] = head["seal"].astype(object).map(lambda s: term(s) if isinstance(s, str) else s)
     with_names = head.to_string(index=False, float_format=lambda v: f"{v:.1f}")
-    seal_line = f"seal {run.seal['id']} {run.seal['version']}: " + ", ".join(
-        f"{k} {v}" for k, v in table["seal"].value_counts().items()) if run.seal else "no seal"
+    seal_line = _("seal %(id)s %(version)s: %(counts)s") % {
+        "id": run.seal["id"], "version": run.seal["version"],
+        "counts": ", ".join(f"{term(str(k))} {v}" for k, v in table["seal"].value_counts().items() if v)} \
+        if run.seal else _("no seal")
     years = sorted(int(y) for y in table["year"].dropna().unique())
-    year_line = (f"years {', '.join(map(str, years))}; ranked within each year\n" if yearly else
-                 f"year {years[0]}\n" if len(years) == 1 else "")
-    summary = (f"{len(table)} territories scored with ruleset {run.ruleset['id']} {run.ruleset['version']} "
-               f"({run.engine} engine){'; SYNTHETIC data' if table['synthetic'].any() else ''}\n{year_line}{seal_line}\n"
-               f"{len(run.failures)} input(s) failed\n" + "".join(f"{n}\n" for n in notes) + f"\n{with_names}\n")
+    year_line = (_("years %(years)s; ranked within each year") % {"years": ", ".join(map(str, years))} + "\n" if yearly
+                 else _("year %(year)s") % {"year": years[0]} + "\n" if len(years) == 1 else "")
+    summary = (_("%(n)s territories scored with ruleset %(id)s %(version)s (%(engine)s engine)") % {
+        "n": len(table), "id": run.ruleset["id"], "version": run.ruleset["version"], "engine": run.engine}
+        + (_("; SYNTHETIC data") if table["synthetic"].any() else "") + f"\n{year_line}{seal_line}\n"
+        + _("%(n)s input(s) failed") % {"n": len(run.failures)} + "\n" + "".join(f"{n}\n" for n in notes)
+        + f"\n{with_names}\n")
     write_atomic(out / "summary.txt", summary)
     if report_pages >= 0:
         from .report.benchmark_report import write_benchmark_report  # noqa: PLC0415
@@ -177,12 +195,17 @@ def _write_outputs(run: BenchmarkRun, table: pd.DataFrame, out: Path, *, draws: 
 @click.option("--ruleset", "ruleset_path", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None)
 @click.option("--format", "fmt", type=click.Choice(["yaml", "xlsx", "csv"]), default="yaml", show_default=True)
 @click.option("--out", "out_path", type=click.Path(dir_okay=False, path_type=Path), required=True)
+@lang_option
 def template_command(ruleset_path: Optional[Path], fmt: str, out_path: Path) -> None:
     """Write a blank questionnaire (a profile to fill in, or a sheet with a column per indicator)."""
     try:
         rs = load_ruleset(ruleset_path or bundled_ruleset_path())
+        if reader_language():  # the questions in the reader's language; ids and values stay as written
+            from .i18n import translate  # noqa: PLC0415
+
+            rs = translate(rs, reader_language(), ruleset_path or bundled_ruleset_path())
     except MaturityError as exc:
         click.echo(str(exc), err=True)
         sys.exit(1)
     write_template(out_path, rs, fmt)
-    click.echo(f"wrote {out_path}", err=True)
+    click.echo(_("wrote %(file)s") % {"file": out_path}, err=True)

@@ -12,6 +12,7 @@ from typing import Optional
 import click
 
 from ._yamlio import write_atomic
+from .cli_lang import lang_option, reader_language
 from .errors import MaturityError
 from .loading import bundled_ruleset_path, load_profile, load_ruleset
 
@@ -26,6 +27,7 @@ __all__ = ["profile_command"]
 @click.option("--out", "out_path", type=click.Path(dir_okay=False, writable=True, path_type=Path), default=None,
               help="Write to this file (atomically) instead of standard output.")
 @click.option("--scores", is_flag=True, help="Show the scores and their bounds (off by default, as in IOM's profiles).")
+@lang_option
 def profile_command(profile_path: Path, ruleset_path: Optional[Path], fmt: str, out_path: Optional[Path],
                     scores: bool) -> None:
     """Profile mode for one territory: well-developed areas, areas with potential, next steps, findings.
@@ -39,6 +41,10 @@ def profile_command(profile_path: Path, ruleset_path: Optional[Path], fmt: str, 
 
     try:
         ruleset = load_ruleset(ruleset_path or bundled_ruleset_path())
+        if reader_language():
+            from .i18n import translate  # noqa: PLC0415
+
+            ruleset = translate(ruleset, reader_language(), ruleset_path or bundled_ruleset_path())
         profile = load_profile(profile_path, ruleset)
         assessment = Scorer(ruleset).score(profile, keep_session=False)
     except MaturityError as exc:
@@ -57,4 +63,7 @@ def profile_command(profile_path: Path, ruleset_path: Optional[Path], fmt: str, 
         click.echo(output, nl=False)
         return
     write_atomic(out_path, output)
-    click.echo(f"{out_path}: {fmt} profile of {assessment.territory['id']} written", err=True)
+    from .messages import _  # noqa: PLC0415
+
+    click.echo(_("%(file)s: %(format)s profile of %(territory)s written") % {
+        "file": out_path, "format": fmt, "territory": assessment.territory["id"]}, err=True)

@@ -85,7 +85,9 @@ class InvalidFileError(MaturityError):
 
     def __str__(self) -> str:
         lines = [str(p) for p in self.problems]
-        head = f"{self.file or '<input>'}: {len(lines)} problem(s)"
+        from .messages import ngettext  # noqa: PLC0415
+
+        head = f"{self.file or '<input>'}: " + ngettext("%(n)s problem", "%(n)s problems", len(lines)) % {"n": len(lines)}
         return "\n".join([head, *("  " + line for line in lines)])
 
 
@@ -113,4 +115,6 @@ def suggest(word: str, choices: Iterable[str]) -> str | None:
     "did you mean 'dedicated_unit'?"
     """
     close = difflib.get_close_matches(str(word), list(choices), n=1, cutoff=0.6)
-    return f"did you mean '{close[0]}'?" if close else None
+    from .messages import _  # noqa: PLC0415
+
+    return _("did you mean '%(word)s'?") % {"word": close[0]} if close else None

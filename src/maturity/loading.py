@@ -16,6 +16,7 @@ from pydantic import BaseModel, ValidationError
 
 from . import checks
 from ._yamlio import Document, parse_yaml, read_yaml
+from .messages import _
 from .errors import InvalidFileError, Problem, suggest
 from .profile import Profile
 from .ruleset import SUPPORTED_FORMAT_VERSIONS, Ruleset
@@ -116,10 +117,10 @@ def validation_problems(exc: ValidationError, doc: Document, kind: str) -> list[
         path = _clean_path(doc.data, tuple(err["loc"]), keep_last=etype == "missing")
         hint = None
         if etype == "extra_forbidden":
-            message = f"unknown key '{path[-1] if path else err['loc'][-1]}'"
+            message = _("unknown key '%(key)s'") % {"key": path[-1] if path else err["loc"][-1]}
             hint = suggest(str(err["loc"][-1]), _VOCABULARY.get(kind, ()))
         elif etype == "missing":
-            message = f"missing required field '{err['loc'][-1]}'"
+            message = _("missing required field '%(field)s'") % {"field": err["loc"][-1]}
         else:
             message = err["msg"].removeprefix("Value error, ")
             if etype.startswith("literal_error") or etype in ("union_tag_invalid",):

@@ -24,7 +24,8 @@ from .cells import (CellProblem, cell_problem, column_letter, is_unknown, read_c
                     read_population, read_territory, read_text, read_year)
 from .errors import InvalidFileError, Problem, suggest
 from .profile import Profile
-from .ruleset import Ruleset
+from .messages import _
+from .ruleset import OrdinalIndicator, Ruleset
 
 __all__ = ["SHEETS", "read_sheet", "read_sheet_rows", "write_template", "write_table", "neutralise_formulas"]
 
@@ -198,12 +199,18 @@ def write_template(path: str | Path, ruleset: Ruleset, fmt: str) -> None:
     """A blank questionnaire: a profile YAML listing every question, or a sheet with a column per indicator."""
     path = Path(path)
     if fmt == "yaml":
-        lines = [f"# Questionnaire for ruleset {ruleset.id} {ruleset.version}: answer each indicator with a value",
-                 "# and a source, or leave it unknown.", "kind: profile", "format_version: 1", "territory:",
+        lines = ["# " + _("Questionnaire for ruleset %(id)s %(version)s: answer each indicator with a value") % {
+                     "id": ruleset.id, "version": ruleset.version},
+                 "# " + _("and a source, or leave it unknown. Write the values in brackets as they are written."),
+                 "kind: profile", "format_version: 1", "territory:",
                  "  id: my-territory", "  name: My territory", "  country: XX", "  level: municipality",
                  "sources:", "  - {id: my-source, title: The document the answers come from}", "answers:"]
         for ind in ruleset.indicators:
-            allowed = f" [{' | '.join(ind.scale)}]" if ind.type == "ordinal" else f" ({ind.type})"
+            if isinstance(ind, OrdinalIndicator):
+                allowed = " [" + " | ".join(v if ind.label(v) == v else f"{v} = {ind.label(v)}" for v in ind.scale) + "]"
+            else:
+                allowed = " (" + {"boolean": "true | false", "count": _("a whole number"), "number": _("a number"),
+                                  "year": _("a year")}.get(ind.type, ind.type) + ")"
             lines.append(f"  # {' '.join(ind.question.split())}{allowed}")
             lines.append(f"  {ind.id}: unknown")
         write_atomic(path, "\n".join(lines) + "\n")

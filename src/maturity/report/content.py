@@ -77,6 +77,7 @@ class ReasonItem:
     conditions: tuple[str, ...]
     evidence: tuple[EvidenceItem, ...]
     sources: tuple[str, ...]
+    note: Optional[str] = None  # the ruleset's calibration note on this level, when it has one
 
 
 @dataclass(frozen=True)
@@ -188,6 +189,10 @@ class ProfileContent:
     governance_complete: Optional[bool]
     well_developed_level: int
     seal_box: Any = None  # a maturity.report.seal_view.SealBox, on the pages of a benchmarking run
+
+    @property
+    def pillar_titles(self) -> dict[str, str]:
+        return {p.id: p.title for p in self.pillars}
 
     @property
     def well_developed(self) -> tuple[AreaItem, ...]:
