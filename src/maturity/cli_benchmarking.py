@@ -110,7 +110,7 @@ def benchmark_command(paths: tuple[Path, ...], ruleset_path: Optional[Path], sea
         click.echo(str(exc), err=True)
         sys.exit(2 if isinstance(exc, UsageError) else 1)
     except KeyboardInterrupt:
-        click.echo(f"interrupted while scoring: nothing was written; {out_dir}/ is as it was", err=True)
+        click.echo(_("interrupted while scoring: nothing was written; %(dir)s/ is as it was") % {"dir": out_dir}, err=True)
         sys.exit(130)
     if synthetic_seed is None:
         run.profiles = profiles  # explanations and report pages use the profiles themselves
@@ -124,7 +124,7 @@ def benchmark_command(paths: tuple[Path, ...], ruleset_path: Optional[Path], sea
         click.echo(str(exc), err=True)
         sys.exit(1)
     except KeyboardInterrupt:
-        click.echo(f"interrupted: nothing was written; {out_dir}/ is as it was", err=True)
+        click.echo(_("interrupted: nothing was written; %(dir)s/ is as it was") % {"dir": out_dir}, err=True)
         sys.exit(130)
     click.echo(summary)
     for f in run.failures:
@@ -148,7 +148,7 @@ def _write_outputs(run: BenchmarkRun, table: pd.DataFrame, out: Path, *, draws: 
     if importlib.util.find_spec("pyarrow") is not None:
         write_table(table, out / "results.parquet")
     else:
-        notes.append("results.parquet not written: it needs pyarrow (pip install 'maturity[parquet]')")
+        notes.append(_("results.parquet not written: it needs pyarrow (pip install 'maturity[parquet]')"))
     steps = progress(run)
     if len(steps):
         write_table(steps, out / "progress.csv")
@@ -185,7 +185,7 @@ def _write_outputs(run: BenchmarkRun, table: pd.DataFrame, out: Path, *, draws: 
         from .report.benchmark_report import write_benchmark_report  # noqa: PLC0415
 
         steps = min(report_pages, len(table)) + 4  # pages, three figures, the report itself
-        with StepReporter(steps, "report") as say:
+        with StepReporter(steps, _("report")) as say:
             write_benchmark_report(run, out, pages=report_pages, group=peers or "level", seal=seal,
                                    draws=draws, say=say)
     return summary
