@@ -167,7 +167,8 @@ def _read_range(indicator: Any, span: Range, raw: Any) -> Any:
     if low is not None and high is not None:
         order = indicator.scale.index if isinstance(indicator, OrdinalIndicator) else (lambda v: v)
         if order(low) > order(high):
-            raise CellProblem(_("%(raw)s has its ends the wrong way round") % {"raw": _show(raw)}, _("the lower end first, e.g. 5-8"))
+            raise CellProblem(_("%(raw)s has its ends the wrong way round") % {"raw": _show(raw)},
+                              _("the lower end first, e.g. 5-8"))
         if low == high:
             return low
     return Range(at_least=low, at_most=high)
@@ -340,7 +341,8 @@ def read_whole(raw: Any, *, minimum: Optional[int] = 0, what: Optional[str] = No
             raise CellProblem(_("%(raw)s is not a whole number") % {"raw": _show(raw)}, what)
         value = int(value)
     if abs(value) >= EXACT:
-        raise CellProblem(_("%(raw)s is too large") % {"raw": _show(raw)}, _("%(what)s below %(limit)s") % {"what": what, "limit": f"{EXACT:,}"})
+        raise CellProblem(_("%(raw)s is too large") % {"raw": _show(raw)},
+                          _("%(what)s below %(limit)s") % {"what": what, "limit": f"{EXACT:,}"})
     if minimum is not None and value < minimum:
         raise CellProblem(_("%(value)s is below %(minimum)s") % {"value": value, "minimum": minimum},
                           _("%(what)s of at least %(minimum)s") % {"what": what, "minimum": minimum})
@@ -433,7 +435,8 @@ def read_country(raw: Any) -> str:
     text = _required(raw, _("a two-letter ISO 3166-1 code such as PH"))
     if _COUNTRY.fullmatch(text.upper()):
         return text.upper()
-    raise CellProblem(_("%(raw)s is not a country code") % {"raw": _show(raw)}, _("a two-letter ISO 3166-1 code such as PH, EC or SN"))
+    raise CellProblem(_("%(raw)s is not a country code") % {"raw": _show(raw)},
+                      _("a two-letter ISO 3166-1 code such as PH, EC or SN"))
 
 
 def read_territory(raw: Any) -> str:

@@ -85,7 +85,8 @@ def _columns(path: Path, frame: pd.DataFrame, ids: set[str]) -> None:
     unknown = [c for c in frame.columns if c not in META and c.removesuffix("__source") not in ids]
     for col in unknown[:MAX_LISTED]:
         base = col.removesuffix("__source")
-        problems.append(Problem("unknown-column", _("unknown column '%(column)s'") % {"column": col}, (col,), file=str(path), line=1,
+        problems.append(Problem("unknown-column", _("unknown column '%(column)s'") % {"column": col}, (col,),
+                                file=str(path), line=1,
                                 column=column_letter(list(frame.columns).index(col)), hint=suggest(base, [*ids, *META])))
     if len(unknown) > MAX_LISTED:
         problems.append(Problem("unknown-column", _("and %(n)s more unknown columns") % {"n": f"{len(unknown) - MAX_LISTED:,}"},
@@ -93,8 +94,8 @@ def _columns(path: Path, frame: pd.DataFrame, ids: set[str]) -> None:
                                 file=str(path), line=1))
     for col in ("territory", "name", "country", "level"):
         if col not in frame.columns:
-            problems.append(Problem("missing-column", _("missing column '%(column)s'") % {"column": col}, ("columns",), file=str(path),
-                                    line=1, hint=_("the header row needs territory, name, country and level")))
+            problems.append(Problem("missing-column", _("missing column '%(column)s'") % {"column": col}, ("columns",),
+                                    file=str(path), line=1, hint=_("the header row needs territory, name, country and level")))
     if problems:
         raise InvalidFileError(str(path), problems)
 

@@ -146,7 +146,8 @@ def benchmark_content(run: Any, *, group: str = "level", title: Optional[str] = 
     steps = progress(run)
     summary = seal_summary(run, seal, group=group) if seal is not None and "seal" in t.columns else None
     return BenchmarkContent(
-        title=title if title is not None else _("Benchmarking run"), ruleset=dict(run.ruleset), seal=run.seal, engine=run.engine, territories=int(len(t)),
+        title=title if title is not None else _("Benchmarking run"), ruleset=dict(run.ruleset), seal=run.seal,
+        engine=run.engine, territories=int(len(t)),
         synthetic=bool(t["synthetic"].any()), league=league, shown=shown, seal_summary=summary, stages=stages,
         unscored=unscored, draws=draws, robust_share=robust,
         progress=[{k: _plain(v) for k, v in r.items()} for r in steps.to_dict("records")],

@@ -28,7 +28,7 @@ from __future__ import annotations
 from typing import Any, Optional
 
 from ..assessment import Assessment, FactorResult
-from ..messages import _, ngettext
+from ..messages import _
 from ..plan import Plan, compile_plan, encode_value
 from ..profile import Profile
 from ..ruleset import BooleanIndicator, Ruleset
@@ -252,7 +252,8 @@ def render_profile_text(content: ProfileContent, *, scores: bool = False) -> str
     t, o = content.territory, content.overall
     c = content.completeness
     lines = [
-        f"{t['name']} ({t['id']}, {t['country']}, {territory_level(t['level'])})" + (_("  [SYNTHETIC]") if t.get("synthetic") else ""),
+        f"{t['name']} ({t['id']}, {t['country']}, {territory_level(t['level'])})"
+        + (_("  [SYNTHETIC]") if t.get("synthetic") else ""),
         _("PROFILE (no rank)  ruleset %(id)s %(version)s") % {"id": content.ruleset["id"], "version": content.ruleset["version"]},
         _("answered %(answered)s of %(total)s questions (%(share)s)") % {
             "answered": c["answered"], "total": c["total"], "share": f"{c['share']:.0%}"},

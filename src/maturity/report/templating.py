@@ -1,10 +1,11 @@
 """The jinja2 environment of the HTML reports and their stylesheet.
 
 Every template renders with autoescaping on: data text (names, notes, messages) is shown,
-never interpreted. Texts are written in the current language (:mod:`maturity.messages`, through
-jinja2's i18n extension: ``{{ _("...") }}`` and ``ngettext``). The stylesheet is the package's own file, not data, so it is marked safe
-and inserted as written; escaping it would turn ``"Segoe UI"`` into ``&#34;Segoe UI&#34;``
-and ``tr.good > th`` into ``tr.good &gt; th``, and browsers would drop those rules.
+never interpreted. Texts are written in the current language (:mod:`maturity.messages`,
+through jinja2's i18n extension: ``{{ _("...") }}`` and ``ngettext``). The stylesheet is the
+package's own file, not data, so it is marked safe and inserted as written; escaping it would
+turn ``"Segoe UI"`` into ``&#34;Segoe UI&#34;`` and ``tr.good > th`` into ``tr.good &gt; th``,
+and browsers would drop those rules.
 
 Examples
 --------
@@ -40,8 +41,7 @@ def environment() -> jinja2.Environment:
         keep_trailing_newline=True,
         extensions=["jinja2.ext.i18n"],
     )
-    env.install_gettext_callables(gettext=lambda m: _(m), ngettext=lambda s, p, n: ngettext(s, p, n),  # type: ignore[attr-defined]
-                                  newstyle=True)
+    env.install_gettext_callables(gettext=_, ngettext=ngettext, newstyle=True)  # type: ignore[attr-defined]
     env.globals.update(term=term, gap_kind=gap_kind, territory_level=territory_level)
     return env
 
