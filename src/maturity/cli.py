@@ -169,6 +169,11 @@ def _validate_sheet(file: Path, rs: Optional[Ruleset]) -> int:
 @click.option("--lang", default=None, help="Language of the ruleset's texts (e.g. es, fr); English where untranslated.")
 def score(profile_path: Path, ruleset_path: Optional[Path], fmt: str, lang: Optional[str]) -> None:
     """Score one territorial profile and explain the result."""
+    if profile_path.suffix.lower() in SHEET_SUFFIXES:
+        click.echo(f"{profile_path} is a sheet; maturity score takes one profile (YAML): use "
+                   f"'maturity benchmark {profile_path}' to score its rows, 'maturity validate {profile_path}' to check them",
+                   err=True)
+        sys.exit(1)
     rs = _ruleset(ruleset_path)
     if lang:
         from .i18n import translate
