@@ -249,6 +249,8 @@ CASES = [
          0, ["Sédhiou"], lambda f: results(f)["name"].tolist() == ["Sédhiou"] or pytest.fail("name")),
     Case("blank-rows-and-columns", {"s.csv": sheet(GOOD, ",,,,,,,,,") + ",,,,,,,,,\n"}, ["benchmark", "s.csv", *QUIET], 0,
          ["1 territories scored"]),
+    Case("blank-line-keeps-row-numbers", {"s.csv": sheet(GOOD, "", bad({"level": "barangay"}))}, ["validate", "s.csv"], 1,
+         ["s.csv:4:D (level): 'barangay'"]),
     Case("ten-thousand-columns", {"s.csv": wide}, ["benchmark", "s.csv", *QUIET], 1,
          ["s.csv:1:K (extra_0): unknown column 'extra_0'", "and 9,980 more unknown columns", "no profile could be loaded"]),
     Case("garbage-xlsx", {"s.xlsx": b"PK\x03\x04 not really a workbook"}, ["benchmark", "s.xlsx", *QUIET], 1,

@@ -78,7 +78,8 @@ def _read(path: Path) -> pd.DataFrame:
             if not text.strip():
                 raise _fail(path, "empty-sheet", "the sheet is empty: expected a header row (territory, name, country, level, ...)")
             header = text.lstrip().splitlines()[0]
-            frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, sep=_separator(header))
+            frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, sep=_separator(header),
+                                skip_blank_lines=False)  # blank lines keep their row number
         else:
             frame = pd.read_excel(path, dtype=object, keep_default_na=False)
     except InvalidFileError:
