@@ -106,7 +106,7 @@ def validate(paths: tuple[Path, ...], ruleset_path: Optional[Path]) -> None:
     for folder in empty:
         click.echo(f"{folder}: nothing to check: no .yaml/.yml files (rulesets, profiles, seals) or .csv/.xlsx sheets "
                    "in this folder", err=True)
-    bad = len(empty)
+    bad = 0
     for file in files:
         if file.suffix.lower() in SHEET_SUFFIXES:
             bad += _validate_sheet(file, rs)
@@ -132,13 +132,12 @@ def validate(paths: tuple[Path, ...], ruleset_path: Optional[Path]) -> None:
             continue
         click.echo(f"{file}: ok ({obj.kind})", err=True)
     checked_ruleset = (ruleset_path or bundled_ruleset_path()).resolve()
-    if ruleset_error is not None and checked_ruleset not in {f.resolve() for f in files}:
-        bad += 1  # the ruleset profiles are checked against is itself invalid: say so once
+    ruleset_failed = ruleset_error is not None and checked_ruleset not in {f.resolve() for f in files}
+    if ruleset_failed and ruleset_error is not None:  # the ruleset profiles are checked against is invalid: say so once
         for problem in ruleset_error.problems:
             click.echo(str(problem))
-    invalid = min(bad, len(files)) if files else 0
-    click.echo(f"{len(files)} file(s) checked: {len(files) - invalid} valid, {invalid} invalid", err=True)
-    sys.exit(1 if bad else 0)
+    click.echo(f"{len(files)} file(s) checked: {len(files) - bad} valid, {bad} invalid", err=True)
+    sys.exit(1 if bad or empty or ruleset_failed else 0)
 
 
 def _validate_sheet(file: Path, rs: Optional[Ruleset]) -> int:
