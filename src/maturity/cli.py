@@ -57,7 +57,7 @@ class _Commands(click.Group):
             ctx.exit(1)
         except OSError as exc:
             where = f" {exc.filename}" if exc.filename else ""
-            click.echo(f"maturity: cannot use{where}: {exc.strerror or exc}", err=True)
+            click.echo(f"maturity: cannot write or read{where}: {exc.strerror or exc}", err=True)
             ctx.exit(1)
         except RecursionError:
             click.echo("maturity: the input is nested too deeply to process", err=True)
