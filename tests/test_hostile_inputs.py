@@ -13,14 +13,13 @@ import os
 import shutil
 import subprocess
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Optional
 
 import openpyxl
 import pandas as pd
 import pytest
-
 from conftest import ROOT
 
 EXE = Path(sys.executable).with_name("maturity")
@@ -52,9 +51,9 @@ class Case:
     args: list[str]
     code: int
     says: list[str]
-    check: Optional[Callable[[Path], None]] = None
-    before: Optional[list[str]] = None  # a command run first (e.g. a previous run's output)
-    python: Optional[str] = None  # run this script with the args instead of the installed command
+    check: Callable[[Path], None] | None = None
+    before: list[str] | None = None  # a command run first (e.g. a previous run's output)
+    python: str | None = None  # run this script with the args instead of the installed command
     slow: bool = False
     marks: list = field(default_factory=list)
 
@@ -212,6 +211,11 @@ CASES = [
     Case("out-holds-other-files", {"out/notes.txt": "mine"}, ["benchmark", "--out", "out", *QUIET], 1,
          ["out/ already holds files that are not the output of a run"],
          lambda f: (f / "out" / "notes.txt").read_text() == "mine" or pytest.fail("notes")),
+    Case("profile-out-under-a-file", {"blocker": "x"},
+         ["profile", str(ROOT / "profiles" / "cr-upala.yaml"), "--format", "html", "--out", "blocker/p.html"], 1,
+         ["cannot write or read blocker/p.html: blocker is a file, not a folder"]),
+    Case("template-out-under-a-file", {"blocker": "x"}, ["template", "--format", "xlsx", "--out", "blocker/t.xlsx"], 1,
+         ["blocker/t.xlsx: blocker is a file, not a folder"]),
     Case("long-territory-id", {"s.csv": sheet(GOOD, bad({"territory": "a" * 300}))},
          ["benchmark", "s.csv", "--draws", "0", "--report-pages", "5"], 0, ["2 territories scored"], long_id_page),
     Case("interrupted-late", {}, ["benchmark", "--draws", "0", "--out", "out"], 130,
@@ -250,11 +254,13 @@ CASES = [
          0, ["Sédhiou"], lambda f: results(f)["name"].tolist() == ["Sédhiou"] or pytest.fail("name")),
     Case("blank-rows-and-columns", {"s.csv": sheet(GOOD, ",,,,,,,,,") + ",,,,,,,,,\n"}, ["benchmark", "s.csv", *QUIET], 0,
          ["1 territories scored"]),
+    Case("blank-line-keeps-row-numbers", {"s.csv": sheet(GOOD, "", bad({"level": "barangay"}))}, ["validate", "s.csv"], 1,
+         ["s.csv:4:D (level): 'barangay'"]),
     Case("ten-thousand-columns", {"s.csv": wide}, ["benchmark", "s.csv", *QUIET], 1,
          ["s.csv:1:K (extra_0): unknown column 'extra_0'", "and 9,980 more unknown columns", "no profile could be loaded"]),
     Case("garbage-xlsx", {"s.xlsx": b"PK\x03\x04 not really a workbook"}, ["benchmark", "s.xlsx", *QUIET], 1,
          ["s.xlsx:?: (document): cannot read the sheet"]),
-    Case("sheet-given-to-score", {"s.csv": sheet(GOOD)}, ["score", "s.csv"], 1, ["s.csv"]),
+    Case("sheet-given-to-score", {"s.csv": sheet(GOOD)}, ["score", "s.csv"], 1, ["s.csv is a sheet", "maturity benchmark s.csv"]),
     Case("two-hundred-thousand-rows", {"s.csv": big}, ["validate", "s.csv"], 0, ["s.csv: ok (sheet, 200000 row(s))"], slow=True),
 ]
 
@@ -272,7 +278,7 @@ def _write(folder: Path, files: dict[str, object]) -> None:
         tmp.unlink()
 
 
-def _run(folder: Path, args: list[str], python: Optional[str] = None) -> subprocess.CompletedProcess[str]:
+def _run(folder: Path, args: list[str], python: str | None = None) -> subprocess.CompletedProcess[str]:
     command = [sys.executable, "-c", python, *args] if python else [*MATURITY, *args]
     env = {**os.environ, "MPLBACKEND": "Agg"}
     return subprocess.run(command, cwd=folder, capture_output=True, text=True, timeout=600, env=env)

@@ -36,7 +36,7 @@ from .ruleset import CountIndicator, NumberIndicator, Ruleset, YearIndicator
 from .seal import Seal, seal_results
 from .table import DerivedLevels, TableScores, aggregate_table, answers_table
 
-__all__ = ["Failure", "BenchmarkRun", "load_profiles", "territory_meta", "benchmark", "benchmark_table",
+__all__ = ["Failure", "BenchmarkRun", "load_profiles", "drop_repeats", "territory_meta", "benchmark", "benchmark_table",
            "competition_rank", "robustness", "progress"]
 
 Engine = EngineName
@@ -129,9 +129,16 @@ def load_profiles(paths: Sequence[str | Path], ruleset: Ruleset) -> tuple[list[P
             loaded.append((str(file), str(file), load_profile(file, ruleset)))
         except MaturityError as exc:
             failures.append(Failure(str(file), str(exc)))
+    profiles, repeated = drop_repeats(loaded)
+    return profiles, failures + repeated
+
+
+def drop_repeats(loaded: Sequence[tuple[str, str, Profile]]) -> tuple[list[Profile], list[Failure]]:
+    """The profiles of ``(file, place, profile)`` triples without repeats of a territory and year: the first is kept."""
     profiles: list[Profile] = []
+    failures: list[Failure] = []
     first: dict[tuple[str, Optional[int]], str] = {}
-    for file, where, profile in loaded:  # a territory and year given twice: the first is kept
+    for file, where, profile in loaded:
         key = (profile.territory.id, profile.territory.assessment_year)
         if key in first:
             year = f" in {key[1]}" if key[1] is not None else " (no year)"
@@ -195,6 +202,9 @@ def benchmark(profiles: Sequence[Profile] | Sequence[str | Path] | str | Path, r
         profiles = [profiles]
     if any(isinstance(p, (str, Path)) for p in profiles):
         profiles, bad = load_profiles(list(profiles), rs)  # type: ignore[arg-type]
+        failures = [*failures, *bad]
+    else:
+        profiles, bad = drop_repeats([("(profiles)", f"profiles[{i}]", p) for i, p in enumerate(profiles)])  # type: ignore[misc]
         failures = [*failures, *bad]
     run = benchmark_table(answers_table(profiles, rs), territory_meta(profiles), rs, seal=seal, peers=peers,  # type: ignore[arg-type]
                           engine=engine, draws=draws, seed=seed, failures=failures)

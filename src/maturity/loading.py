@@ -212,11 +212,17 @@ SHEET_SUFFIXES = (".csv", ".xlsx", ".xlsm")
 
 
 def iter_input_files(paths: list[PathLike]) -> Iterator[Path]:
-    """The YAML files and CSV/XLSX sheets named by ``paths`` (files, or folders searched recursively), sorted."""
+    """The YAML files and CSV/XLSX sheets named by ``paths`` (files, or folders searched recursively), sorted.
+
+    In folders, hidden files, Excel's lock files (``~$...``) and the output folders of benchmarking
+    runs (folders holding a ``run.json``) are skipped.
+    """
     for p in map(Path, paths):
         if p.is_dir():
+            outputs = [d.parent for d in p.rglob("run.json")]
             yield from sorted(x for x in p.rglob("*") if x.suffix.lower() in (".yaml", ".yml", *SHEET_SUFFIXES)
-                              and x.is_file() and not x.name.startswith((".", "~$")))
+                              and x.is_file() and not x.name.startswith((".", "~$"))
+                              and not any(x.is_relative_to(d) for d in outputs))
         else:
             yield p
 
