@@ -117,10 +117,15 @@ class PillarResult:
     upper: float
     assessed_factors: tuple[str, ...]
     unassessed_factors: tuple[str, ...]
+    assessed_share: float = 1.0
+    sufficient: bool = True  # False: below the ruleset's min_assessed, no score ("insufficient evidence")
 
 
 @dataclass(frozen=True)
 class Overall:
+    """The headline. Below the ruleset's ``min_assessed`` (``sufficient`` false) there is no score and
+    no stage: ``stage_name`` reads "insufficient evidence" and only the bounds are given."""
+
     score: Optional[float]
     lower: float
     upper: float
@@ -128,6 +133,9 @@ class Overall:
     stage_name: Optional[str]
     stage_lower: str
     stage_upper: str
+    assessed_share: float = 1.0
+    min_assessed: Optional[float] = None
+    sufficient: bool = True
 
     @property
     def stage_settled(self) -> bool:

@@ -26,13 +26,17 @@ def render_assessment(a: Assessment, *, detail: bool = True) -> str:
         f"answered {a.completeness.answered} of {a.completeness.total} indicators "
         f"({a.completeness.share:.0%}); {len(a.completeness.unassessed_factors)} factor(s) unassessed",
         "",
-        f"OVERALL  score {_num(o.score)}   bounds [{o.lower:.1f}, {o.upper:.1f}]   "
-        f"stage {o.stage_name or 'n/a'}" + ("" if o.stage_settled else f"  (could be {o.stage_lower} to {o.stage_upper})"),
+        (f"OVERALL  score {_num(o.score)}   bounds [{o.lower:.1f}, {o.upper:.1f}]   stage {o.stage_name or 'n/a'}"
+         if o.sufficient else
+         f"OVERALL  insufficient evidence: no score, no stage ({o.assessed_share:.0%} of the factors' weight assessed, "
+         f"{o.min_assessed or 0:.0%} needed)   bounds [{o.lower:.1f}, {o.upper:.1f}]")
+        + ("" if o.stage_settled else f"  (could be {o.stage_lower} to {o.stage_upper})"),
         "",
         f"{'pillar':<16} {'score':>5}  bounds",
     ]
     for p in a.pillars:
         lines.append(f"{p.id:<16} {_num(p.score)}  [{p.lower:5.1f}, {p.upper:5.1f}]"
+                     + ("" if p.sufficient else f"  insufficient evidence ({p.assessed_share:.0%} assessed)")
                      + (f"  unassessed: {', '.join(p.unassessed_factors)}" if p.unassessed_factors else ""))
     lines += ["", f"{'factor':<32} {'level':<16} {'score':>5}  {'bounds':<13} caps"]
     for f in a.factors:

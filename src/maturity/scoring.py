@@ -223,14 +223,18 @@ class Scorer:
             PillarResult(p.id, p.title, p.weight, num(s.pillar_score[0, j]), float(s.pillar_lower[0, j]),
                          float(s.pillar_upper[0, j]),
                          tuple(f.id for f in factors if f.pillar == p.id and f.assessed),
-                         tuple(f.id for f in factors if f.pillar == p.id and not f.assessed))
+                         tuple(f.id for f in factors if f.pillar == p.id and not f.assessed),
+                         float(s.pillar_assessed_share[0, j]), bool(s.pillar_sufficient[0, j]))
             for j, p in enumerate(rs.pillars))
         stages = rs.aggregation.stages
         stage = stages[int(s.stage[0])] if s.stage[0] >= 0 else None
         overall = Overall(
             score=num(s.overall[0]), lower=float(s.overall_lower[0]), upper=float(s.overall_upper[0]),
-            stage=stage.id if stage else None, stage_name=stage.name if stage else None,
+            stage=stage.id if stage else None, stage_name=stage.name if stage else aggregate.INSUFFICIENT,
             stage_lower=stages[int(s.stage_lower[0])].id, stage_upper=stages[int(s.stage_upper[0])].id,
+            assessed_share=float(s.assessed_share[0]),
+            min_assessed=rs.aggregation.min_assessed.share if rs.aggregation.min_assessed else None,
+            sufficient=bool(s.sufficient[0]),
         )
         unknown = tuple(i.id for i in rs.indicators if not profile.answer(i.id).known)
         t = profile.territory
