@@ -10,6 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from maturity import InvalidFileError
+from maturity.aggregate import INSUFFICIENT
 from maturity.table import aggregate_table, answers_table, derive_levels
 
 from conftest import make_profile

@@ -10,14 +10,16 @@ from typing import Optional
 import click
 
 from ._yamlio import write_atomic
-from .benchmarking import Failure, benchmark_table, load_profiles, progress, territory_meta
+from .aggregate import RANK_MEASURES
+from .benchmarking import Failure, benchmark_table, load_profiles, progress, robust_definition, territory_meta
 from .errors import MaturityError, UsageError
 from .loading import bundled_profiles_dir, bundled_ruleset_path, load_ruleset
 from .seal import bundled_seals_dir, load_seal
 from .spreadsheets import write_table, write_template
 from .table import answers_table
 
-SHOWN = ["rank", "territory", "name", "score", "lower", "upper", "stage", "seal", "seal_binding_gate", "rank_p05", "rank_p95"]
+SHOWN = ["rank", "territory", "name", "score", "lower", "upper", "stage", "seal", "seal_binding_gate", "rank_p05", "rank_p95",
+         "rank_robust"]
 
 
 @click.command("benchmark")
@@ -31,6 +33,9 @@ SHOWN = ["rank", "territory", "name", "score", "lower", "upper", "stage", "seal"
 @click.option("--draws", type=click.IntRange(0, 100_000), default=100, show_default=True,
               help="Monte Carlo draws for rank robustness (weights and unknown answers); 0 to skip.")
 @click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--rank-by", "rank_by", type=click.Choice(list(RANK_MEASURES)), default=None,
+              help="Rank measure: lower (every unknown answer at its worst: a blank never pays; default with a seal) "
+                   "or score (default without a seal).")
 @click.option("--engine", type=click.Choice(["durable", "vectorised"]), default="vectorised", show_default=True,
               help="Rules evaluator; durable_rules is the reference, slower.")
 @click.option("--synthetic", "synthetic_seed", type=int, default=None,
@@ -40,8 +45,8 @@ SHOWN = ["rank", "territory", "name", "score", "lower", "upper", "stage", "seal"
 @click.option("--report-pages", "report_pages", type=click.IntRange(-1, None), default=50, show_default=True,
               help="Write report.html with a profile page for up to this many territories (best ranks first); -1: no report.")
 def benchmark_command(paths: tuple[Path, ...], ruleset_path: Optional[Path], seal_path: Optional[Path], no_seal: bool,
-                      peers: Optional[str], draws: int, seed: int, engine: str, synthetic_seed: Optional[int],
-                      out_dir: Path, report_pages: int) -> None:
+                      peers: Optional[str], draws: int, seed: int, rank_by: Optional[str], engine: str,
+                      synthetic_seed: Optional[int], out_dir: Path, report_pages: int) -> None:
     """Score, seal, rank and compare many territories (profiles, folders, CSV or XLSX sheets).
 
     With no PATH, runs on the bundled profiles. Writes results.csv, results.json, results.xlsx,
@@ -69,7 +74,7 @@ def benchmark_command(paths: tuple[Path, ...], ruleset_path: Optional[Path], sea
         answers, meta = answers_table(profiles, rs), territory_meta(profiles)
     try:
         run = benchmark_table(answers, meta, rs, seal=seal, peers=peers, engine=engine,
-                              draws=draws, seed=seed, failures=failures, show_progress=sys.stderr.isatty() and (len(answers) >= 200 or draws >= 50))
+                              draws=draws, seed=seed, failures=failures, rank_by=rank_by, show_progress=sys.stderr.isatty() and (len(answers) >= 200 or draws >= 50))
     except MaturityError as exc:
         click.echo(str(exc), err=True)
         sys.exit(2 if isinstance(exc, UsageError) else 1)
@@ -88,15 +93,19 @@ def benchmark_command(paths: tuple[Path, ...], ruleset_path: Optional[Path], sea
     if len(steps):
         write_table(steps, out_dir / "progress.csv")
     write_atomic(out_dir / "run.json", json.dumps({
-        "ruleset": run.ruleset, "seal": run.seal, "peers": run.peers, "engine": run.engine, "draws": draws,
+        "ruleset": run.ruleset, "seal": run.seal, "peers": run.peers, "engine": run.engine, "rank_by": run.rank_by,
+        "draws": draws,
         "seed": seed, "territories": len(table), "synthetic": bool(table["synthetic"].any()),
         "failures": [{"file": f.file, "message": f.message} for f in run.failures]}, indent=2, ensure_ascii=False))
     shown = [c for c in SHOWN if c in table.columns]
     with_names = table[shown].head(25).to_string(index=False, float_format=lambda v: f"{v:.1f}")
     seal_line = f"seal {run.seal['id']} {run.seal['version']}: " + ", ".join(
         f"{k} {v}" for k, v in table["seal"].value_counts().items()) if run.seal else "no seal"
+    ranked = int(table["rank"].notna().sum())
+    robust_line = f"{robust_definition(ranked)}\n" if "rank_robust" in table.columns else ""
     summary = (f"{len(table)} territories scored with ruleset {run.ruleset['id']} {run.ruleset['version']} "
                f"({run.engine} engine){'; SYNTHETIC data' if table['synthetic'].any() else ''}\n{seal_line}\n"
+               f"{run.rank_line}\n{ranked} ranked, {len(table) - ranked} with insufficient evidence\n{robust_line}"
                f"{len(run.failures)} input(s) failed\n\n{with_names}\n")
     write_atomic(out_dir / "summary.txt", summary)
     if report_pages >= 0:

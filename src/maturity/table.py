@@ -107,6 +107,7 @@ class TableScores:
     pillar_upper: pd.DataFrame
     overall: pd.DataFrame  # columns: score, lower, upper, stage, stage_lower, stage_upper, assessed_share, sufficient
     pillar_sufficient: Optional[pd.DataFrame] = None
+    raw: Optional[aggregate.Scores] = None  # the arrays these frames show (for aggregate.rank_measure)
 
 
 def aggregate_table(ruleset: Ruleset, derived: DerivedLevels, *,
@@ -135,4 +136,4 @@ def aggregate_table(ruleset: Ruleset, derived: DerivedLevels, *,
 
     return TableScores(frame(s.factor_score, factors), frame(s.factor_lower, factors), frame(s.factor_upper, factors),
                        frame(s.pillar_score, pillars), frame(s.pillar_lower, pillars), frame(s.pillar_upper, pillars),
-                       overall, frame(s.pillar_sufficient, pillars))
+                       overall, frame(s.pillar_sufficient, pillars), s)
