@@ -55,9 +55,18 @@ def render_assessment(a: Assessment, *, detail: bool = True) -> str:
             for c in f.caps:
                 lines.append(f"    cap {c.id} ({c.status}): at most level {c.max_level} until {c.requires}. {c.reason}")
             for s in f.next_steps:
-                parts = [f"{m.condition} ({m.status})" for m in s.missing] or ["lift the caps above"]
+                parts = [f"{m.condition}: {m.label}" if m.cap else f"{m.condition} ({m.label})" for m in s.missing] \
+                    or ["lift the caps above"]
                 more = f"; {s.alternatives - 1} other way(s)" if s.alternatives > 1 else ""
                 lines.append(f"    next: level {s.target_level} {s.target_name} needs {', '.join(parts)}{more}")
+        if a.can_rank_steps:
+            ranked = a.ranked_next_steps(top=5)
+            lines += ["", "NEXT STEPS BY WHAT THEY ADD TO THE RANK MEASURE (lower: every unknown at its worst)"]
+            for st in ranked:
+                what = ", ".join(f"{k}={v}" for k, v in st.changes.items())
+                lines.append(f"- {st.title} to level {st.target_level}: +{st.gain:.1f} ({st.before:.1f} to {st.after:.1f})"
+                             + ("" if st.sufficient_after == a.overall.sufficient else ", then enough evidence for a score")
+                             + f"  with {what}")
     lines += ["", "FINDINGS" if a.findings else "FINDINGS: none"]
     for fd in a.findings:
         lines.append(f"- [{fd.severity}] {fd.id} ({fd.status}): {fd.message}")
