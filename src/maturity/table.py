@@ -17,7 +17,7 @@ Scoring splits in two steps so that each can be swapped or repeated on its own:
 >>> int(derived.lower_level.loc["cr-upala", "vertical_coherence"]), int(derived.upper_level.loc["cr-upala", "vertical_coherence"])
 (1, 4)
 >>> aggregate_table(rs, derived).overall.loc["cr-upala", "stage"]
-'emerging'
+'insufficient evidence'
 """
 
 from __future__ import annotations

@@ -8,8 +8,8 @@ figures are embedded as PNG data URIs, and nothing is loaded from the network.
 >>> from maturity.benchmarking import benchmark
 >>> run = benchmark([bundled_profiles_dir()], load_core_ruleset())
 >>> c = benchmark_content(run)
->>> c.territories, sorted(r["territory"] for r in c.league if r["rank"] == 1)
-(5, ['ec-pichincha', 'ph-legazpi'])
+>>> c.territories, [r["rank"] for r in c.league], c.stages  # the sources describe each case in part
+(5, [None, None, None, None, None], {'insufficient evidence': 5})
 """
 
 from __future__ import annotations
@@ -28,7 +28,8 @@ from .figures import _new_figure, figure_data_uri, heatmap_figure, levels_frame,
 __all__ = ["BenchmarkContent", "benchmark_content", "robustness_figure", "render_benchmark_html", "write_benchmark_report"]
 
 LEAGUE_COLUMNS = ["rank", "territory", "name", "level", "country", "score", "lower", "upper", "stage", "completeness",
-                  "seal", "seal_binding_gate", "rank_median", "rank_p05", "rank_p95", "rank_robust", "peer_group", "peer_rank"]
+                  "seal", "seal_binding_gate", "rank_median", "rank_p05", "rank_p95", "rank_robust", "peer_group", "peer_rank",
+                  "sufficient", "rank_value", "rank_p05_weights", "rank_p95_weights", "rank_p05_unknowns", "rank_p95_unknowns"]
 
 
 @dataclass(frozen=True)
@@ -50,6 +51,8 @@ class BenchmarkContent:
     failures: list[dict[str, str]] = field(default_factory=list)
     pages: dict[str, str] = field(default_factory=dict)  # territory id -> relative link of its profile page
     governance_gaps: dict[str, int] = field(default_factory=dict)  # gap kind -> count, over the territories with pages
+    rank_line: Optional[str] = None  # how the run ranks (its rank measure)
+    robust_definition: Optional[str] = None  # what "robust" means beside the intervals
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -76,18 +79,25 @@ def benchmark_content(run: Any, *, group: str = "level", title: str = "Benchmark
                           "pass_rate": float(counts.get("passed", 0)) / len(g)})
     gates = {str(k): int(v) for k, v in t["seal_binding_gate"].dropna().value_counts().items()} if "seal_binding_gate" in t else {}
     stages = {str(k): int(v) for k, v in t["stage"].dropna().value_counts().items()}
-    robust = float(t["rank_robust"].mean()) if "rank_robust" in t.columns else None
+    robust = float(t["rank_robust"].dropna().astype(bool).mean()) if "rank_robust" in t.columns and t["rank_robust"].notna().any() \
+        else (0.0 if "rank_robust" in t.columns else None)
+    from ..benchmarking import robust_definition  # noqa: PLC0415
+
+    ranked = int(t["rank"].notna().sum())
     steps = progress(run)
     return BenchmarkContent(
         title=title, ruleset=dict(run.ruleset), seal=run.seal, engine=run.engine, territories=int(len(t)),
         synthetic=bool(t["synthetic"].any()), league=league, pass_rates=rates, binding_gates=gates, stages=stages,
         robust_share=robust, progress=[{k: _plain(v) for k, v in r.items()} for r in steps.to_dict("records")],
-        failures=[{"file": f.file, "message": f.message} for f in run.failures])
+        failures=[{"file": f.file, "message": f.message} for f in run.failures],
+        rank_line=getattr(run, "rank_line", None),
+        robust_definition=robust_definition(ranked) if "rank_robust" in t.columns else None)
 
 
 def robustness_figure(table: pd.DataFrame, *, limit: int = 40) -> Figure:
     """Median rank with its 5th-95th percentile interval, for the best ``limit`` territories."""
     t = table.dropna(subset=["rank_median"]).sort_values("rank_median").head(limit)
+    t = t.assign(**{c: t[c].astype(float) for c in ("rank_median", "rank_p05", "rank_p95")})
     fig = _new_figure(8, max(2.5, 0.25 * len(t) + 1))
     ax = fig.add_subplot(111)
     y = np.arange(len(t))

@@ -110,6 +110,7 @@ class PillarSection:
     upper: float
     well_developed: tuple[AreaItem, ...]
     potential: tuple[AreaItem, ...]
+    sufficient: bool = True  # False: below the ruleset's min_assessed, "insufficient evidence"
 
 
 @dataclass(frozen=True)

@@ -80,12 +80,15 @@ def profile_mode(assessment: Assessment, *, well_developed_level: int = WELL_DEV
     pillars = tuple(
         PillarSection(p.id, p.title, p.score, p.lower, p.upper,
                       tuple(a for a in areas if a.pillar == p.id and a.well_developed),
-                      tuple(a for a in areas if a.pillar == p.id and not a.well_developed))
+                      tuple(a for a in areas if a.pillar == p.id and not a.well_developed), p.sufficient)
         for p in assessment.pillars
     )
     # Next steps of the areas with potential: core factors first, then the closest (fewest missing parts).
     steps = sorted((a.next_step for a in areas if not a.well_developed and a.next_step is not None),
                    key=lambda s: (not s.core, len(s.missing)))
+    if assessment.can_rank_steps:  # the steps that would raise the rank measure most come first
+        order = {st.factor: k for k, st in enumerate(assessment.ranked_next_steps())}
+        steps = sorted(steps, key=lambda s: order.get(s.factor, len(order)))
     gaps = tuple(GapItem(g["kind"], g["severity"], tuple(g.get("actors", ())), g["explanation"], g["action"],
                          tuple(g.get("sources", ()))) for g in assessment.governance_gaps)
     complete = assessment.governance_gaps[0].get("graph_complete") if assessment.governance_gaps else None
@@ -94,7 +97,8 @@ def profile_mode(assessment: Assessment, *, well_developed_level: int = WELL_DEV
         territory=dict(assessment.territory),
         ruleset=dict(assessment.ruleset),
         overall={"score": o.score, "lower": o.lower, "upper": o.upper, "stage": o.stage, "stage_name": o.stage_name,
-                 "stage_lower": o.stage_lower, "stage_upper": o.stage_upper, "stage_settled": o.stage_settled},
+                 "stage_lower": o.stage_lower, "stage_upper": o.stage_upper, "stage_settled": o.stage_settled,
+                 "sufficient": o.sufficient, "assessed_share": o.assessed_share, "min_assessed": o.min_assessed},
         completeness={"answered": c.answered, "total": c.total, "share": c.share,
                       "unassessed_factors": list(c.unassessed_factors)},
         pillars=pillars,
@@ -125,11 +129,14 @@ def render_profile_text(content: ProfileContent) -> str:
         f"PROFILE (no rank)  ruleset {content.ruleset['id']} {content.ruleset['version']}",
         f"answered {content.completeness['answered']} of {content.completeness['total']} indicators "
         f"({content.completeness['share']:.0%})",
-        f"overall score {_num(o['score'])}  bounds [{o['lower']:.1f}, {o['upper']:.1f}]  stage {o['stage_name'] or 'n/a'}"
+        (f"overall score {_num(o['score'])}  bounds [{o['lower']:.1f}, {o['upper']:.1f}]  stage {o['stage_name'] or 'n/a'}"
+         if o.get("sufficient", True) else
+         f"overall: insufficient evidence, no score and no stage  bounds [{o['lower']:.1f}, {o['upper']:.1f}]")
         + ("" if o["stage_settled"] else f" (could be {o['stage_lower']} to {o['stage_upper']})"),
     ]
     for p in content.pillars:
-        lines += ["", f"== {p.title} [{p.id}]  score {_num(p.score)}  bounds [{p.lower:.1f}, {p.upper:.1f}]"]
+        lines += ["", f"== {p.title} [{p.id}]  score {_num(p.score) if p.sufficient else 'insufficient evidence'}"
+                  f"  bounds [{p.lower:.1f}, {p.upper:.1f}]"]
         lines.append("  well-developed areas:" + ("" if p.well_developed else " none"))
         for a in p.well_developed:
             lines.append(f"    + {a.title}: level {_level(a)}  [{', '.join(a.sources)}]")
@@ -141,7 +148,8 @@ def render_profile_text(content: ProfileContent) -> str:
             lines.append(f"    - {a.title}: level {_level(a)}, {span}{unknown}")
     lines += ["", "NEXT STEPS" if content.next_steps else "NEXT STEPS: none"]
     for s in content.next_steps:
-        parts = [f"{m.condition} ({m.status})" for m in s.missing] or ["lift the caps on it"]
+        parts = [f"{m.condition} ({'unanswered' if m.status == 'unknown' else m.status})" for m in s.missing] \
+            or ["lift the caps on it"]
         lines.append(f"- {s.factor_title}: level {s.target_level} {s.target_name} needs {', '.join(parts)}"
                      f"  [{', '.join(s.sources)}]")
     lines += ["", "FINDINGS" if content.findings else "FINDINGS: none"]
