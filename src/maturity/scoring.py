@@ -261,7 +261,9 @@ class Scorer:
         steps = [RankedStep(factor.id, factor.title, target, by, float(value[0]), float(value[i + 1]),
                             bool(s.sufficient[i + 1]), changes)
                  for i, (factor, target, changes) in enumerate(candidates)]
-        return sorted(steps, key=lambda st: (not st.sufficient_after, -st.gain, len(st.changes)))
+        core = {f.id: f.core for f in self.ruleset.factors}
+        return sorted(steps, key=lambda st: (not st.sufficient_after, -round(st.gain, 9), not core[st.factor],
+                                             len(st.changes)))
 
     def _factor(self, profile: Profile, o: Outcome, k: int, factor: Any) -> FactorResult:
         lo, hi = int(o.lower[0, k]), int(o.upper[0, k])
