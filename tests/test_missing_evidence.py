@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import math
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -12,6 +11,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from conftest import make_profile
 from maturity import InvalidFileError, load_core_ruleset, load_profile, score
 from maturity.aggregate import INSUFFICIENT, aggregate, assessed_shares, rank_measure
 from maturity.benchmarking import benchmark, benchmark_table, robust_places, territory_meta
@@ -21,8 +21,6 @@ from maturity.prepare import prepare
 from maturity.seal import bundled_seals_dir, load_seal
 from maturity.synthetic import philippines_like
 from maturity.table import answers_table
-
-from conftest import make_profile
 from strategies import answers, value_strategy
 from test_cli import run
 

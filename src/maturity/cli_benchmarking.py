@@ -74,7 +74,8 @@ def benchmark_command(paths: tuple[Path, ...], ruleset_path: Optional[Path], sea
         answers, meta = answers_table(profiles, rs), territory_meta(profiles)
     try:
         run = benchmark_table(answers, meta, rs, seal=seal, peers=peers, engine=engine,
-                              draws=draws, seed=seed, failures=failures, rank_by=rank_by, show_progress=sys.stderr.isatty() and (len(answers) >= 200 or draws >= 50))
+                              draws=draws, seed=seed, failures=failures, rank_by=rank_by,
+                              show_progress=sys.stderr.isatty() and (len(answers) >= 200 or draws >= 50))
     except MaturityError as exc:
         click.echo(str(exc), err=True)
         sys.exit(2 if isinstance(exc, UsageError) else 1)

@@ -39,7 +39,7 @@ from .loading import load_core_ruleset
 from .plan import Plan, compile_plan
 from .prepare import Prepared, prepare
 from .profile import UNKNOWN, Answer, Profile
-from .ruleset import BooleanIndicator, CountIndicator, OrdinalIndicator, Ruleset, YearIndicator
+from .ruleset import CountIndicator, OrdinalIndicator, Ruleset, YearIndicator
 
 __all__ = ["Scorer", "score"]
 

@@ -79,8 +79,10 @@ def benchmark_content(run: Any, *, group: str = "level", title: str = "Benchmark
                           "pass_rate": float(counts.get("passed", 0)) / len(g)})
     gates = {str(k): int(v) for k, v in t["seal_binding_gate"].dropna().value_counts().items()} if "seal_binding_gate" in t else {}
     stages = {str(k): int(v) for k, v in t["stage"].dropna().value_counts().items()}
-    robust = float(t["rank_robust"].dropna().astype(bool).mean()) if "rank_robust" in t.columns and t["rank_robust"].notna().any() \
-        else (0.0 if "rank_robust" in t.columns else None)
+    robust = None
+    if "rank_robust" in t.columns:  # the share of the ranked territories (unranked ones have no interval)
+        ranked_robust = t["rank_robust"].dropna().astype(bool)
+        robust = float(ranked_robust.mean()) if len(ranked_robust) else 0.0
     from ..benchmarking import robust_definition  # noqa: PLC0415
 
     ranked = int(t["rank"].notna().sum())
