@@ -71,6 +71,8 @@ def test_report_is_self_contained_and_links_profile_pages(case_run, seal, tmp_pa
     assert "every core factor at level 2 or more" in box and "could be met" in box
     assert "A dedicated migration and development unit: level 1" in box and "needs 2" in box
     assert "seal__" not in page  # gates are in the box, never findings
+    # the bundled gates carry no citation of their own: they cite the seal, not some rule of the ruleset
+    assert f"[seal md-sglg {seal.version}]" in box
 
 
 def test_seal_box_says_what_falls_short(case_run, seal):
