@@ -25,7 +25,13 @@ from maturity.cells import (
     read_whole,
     read_year,
 )
-from maturity.ruleset import BooleanIndicator, CountIndicator, NumberIndicator, OrdinalIndicator, YearIndicator
+from maturity.ruleset import (
+    BooleanIndicator,
+    CountIndicator,
+    NumberIndicator,
+    OrdinalIndicator,
+    YearIndicator,
+)
 
 COUNT = CountIndicator(id="staff", type="count", question="How many?", sources=["doc p.1"])
 YEAR = YearIndicator(id="since", type="year", question="Since when?", sources=["doc p.1"])

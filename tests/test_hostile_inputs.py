@@ -13,20 +13,33 @@ import os
 import shutil
 import subprocess
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Optional
 
 import openpyxl
 import pandas as pd
 import pytest
-
 from conftest import ROOT
 
 EXE = Path(sys.executable).with_name("maturity")
 MATURITY = [str(EXE)] if EXE.exists() else [shutil.which("maturity") or "maturity"]
 HEADER = "territory,name,country,level,year,population,unit_exists,unit_trained_staff,sector_plans_with_migration,migration_data"
 GOOD = "ph-good,Good,PH,city,2023,1000,yes,2,50,partial"
+
+
+def _full_row() -> tuple[str, str]:
+    """A header and a row answering every question of the core ruleset: enough evidence to be ranked."""
+    from maturity import load_core_ruleset
+
+    rs = load_core_ruleset()
+    values = {"boolean": "yes", "count": "3", "year": "2020", "number": "50"}
+    cells = [ind.scale[-1] if ind.type == "ordinal" else values[ind.type] for ind in rs.indicators]
+    return ("territory,name,country,level,year," + ",".join(i.id for i in rs.indicators),
+            "ph-good,Good,PH,city,2023," + ",".join(cells))
+
+
+FULL_HEADER, FULL = _full_row()
 QUIET = ["--draws", "0", "--report-pages", "-1"]
 PATCHED = """import sys
 import maturity.report.benchmark_report as report
@@ -52,9 +65,9 @@ class Case:
     args: list[str]
     code: int
     says: list[str]
-    check: Optional[Callable[[Path], None]] = None
-    before: Optional[list[str]] = None  # a command run first (e.g. a previous run's output)
-    python: Optional[str] = None  # run this script with the args instead of the installed command
+    check: Callable[[Path], None] | None = None
+    before: list[str] | None = None  # a command run first (e.g. a previous run's output)
+    python: str | None = None  # run this script with the args instead of the installed command
     slow: bool = False
     marks: list = field(default_factory=list)
 
@@ -192,9 +205,9 @@ CASES = [
          ["s.csv:3:A (territory): territory 'ph-good' in 2023 is already on row 2", "1 input(s) failed"], scored("ph-good")),
     Case("duplicate-across-files", {"s.csv": sheet(GOOD), "t.csv": sheet(GOOD)}, ["benchmark", "s.csv", "t.csv", *QUIET], 1,
          ["t.csv:2: territory 'ph-good' in 2023 is already given by s.csv:2"], scored("ph-good")),
-    Case("several-years", {"s.csv": sheet(GOOD.replace("ph-good", "ph-a"), GOOD.replace("ph-good", "ph-b").replace(",yes,", ",no,"),
-                                          GOOD.replace("ph-good", "ph-a").replace("2023", "2022").replace(",yes,", ",no,"),
-                                          GOOD.replace("ph-good", "ph-b").replace("2023", "2022"))},
+    Case("several-years", {"s.csv": sheet(FULL.replace("ph-good", "ph-a"), FULL.replace("ph-good", "ph-b").replace(",yes,", ",no,", 3),
+                                          FULL.replace("ph-good", "ph-a").replace("2023", "2022").replace(",yes,", ",no,", 3),
+                                          FULL.replace("ph-good", "ph-b").replace("2023", "2022"), header=FULL_HEADER)},
          ["benchmark", "s.csv", "--draws", "2"], 0, ["years 2022, 2023; ranked within each year", " year "], ranked_by_year),
     # formula injection
     Case("formula-injection", {"s.csv": sheet(GOOD, *(bad({"territory": f"ph-{i}", "name": name}) for i, name in
@@ -212,6 +225,11 @@ CASES = [
     Case("out-holds-other-files", {"out/notes.txt": "mine"}, ["benchmark", "--out", "out", *QUIET], 1,
          ["out/ already holds files that are not the output of a run"],
          lambda f: (f / "out" / "notes.txt").read_text() == "mine" or pytest.fail("notes")),
+    Case("profile-out-under-a-file", {"blocker": "x"},
+         ["profile", str(ROOT / "profiles" / "cr-upala.yaml"), "--format", "html", "--out", "blocker/p.html"], 1,
+         ["cannot write or read blocker/p.html: blocker is a file, not a folder"]),
+    Case("template-out-under-a-file", {"blocker": "x"}, ["template", "--format", "xlsx", "--out", "blocker/t.xlsx"], 1,
+         ["blocker/t.xlsx: blocker is a file, not a folder"]),
     Case("long-territory-id", {"s.csv": sheet(GOOD, bad({"territory": "a" * 300}))},
          ["benchmark", "s.csv", "--draws", "0", "--report-pages", "5"], 0, ["2 territories scored"], long_id_page),
     Case("interrupted-late", {}, ["benchmark", "--draws", "0", "--out", "out"], 130,
@@ -250,11 +268,13 @@ CASES = [
          0, ["Sédhiou"], lambda f: results(f)["name"].tolist() == ["Sédhiou"] or pytest.fail("name")),
     Case("blank-rows-and-columns", {"s.csv": sheet(GOOD, ",,,,,,,,,") + ",,,,,,,,,\n"}, ["benchmark", "s.csv", *QUIET], 0,
          ["1 territories scored"]),
+    Case("blank-line-keeps-row-numbers", {"s.csv": sheet(GOOD, "", bad({"level": "barangay"}))}, ["validate", "s.csv"], 1,
+         ["s.csv:4:D (level): 'barangay'"]),
     Case("ten-thousand-columns", {"s.csv": wide}, ["benchmark", "s.csv", *QUIET], 1,
          ["s.csv:1:K (extra_0): unknown column 'extra_0'", "and 9,980 more unknown columns", "no profile could be loaded"]),
     Case("garbage-xlsx", {"s.xlsx": b"PK\x03\x04 not really a workbook"}, ["benchmark", "s.xlsx", *QUIET], 1,
          ["s.xlsx:?: (document): cannot read the sheet"]),
-    Case("sheet-given-to-score", {"s.csv": sheet(GOOD)}, ["score", "s.csv"], 1, ["s.csv"]),
+    Case("sheet-given-to-score", {"s.csv": sheet(GOOD)}, ["score", "s.csv"], 1, ["s.csv is a sheet", "maturity benchmark s.csv"]),
     Case("two-hundred-thousand-rows", {"s.csv": big}, ["validate", "s.csv"], 0, ["s.csv: ok (sheet, 200000 row(s))"], slow=True),
 ]
 
@@ -272,7 +292,7 @@ def _write(folder: Path, files: dict[str, object]) -> None:
         tmp.unlink()
 
 
-def _run(folder: Path, args: list[str], python: Optional[str] = None) -> subprocess.CompletedProcess[str]:
+def _run(folder: Path, args: list[str], python: str | None = None) -> subprocess.CompletedProcess[str]:
     command = [sys.executable, "-c", python, *args] if python else [*MATURITY, *args]
     env = {**os.environ, "MPLBACKEND": "Agg"}
     return subprocess.run(command, cwd=folder, capture_output=True, text=True, timeout=600, env=env)

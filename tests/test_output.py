@@ -31,19 +31,17 @@ def test_a_complete_run_replaces_the_folder_and_no_old_page_lingers(tmp_path):
 def test_a_failed_or_interrupted_run_leaves_the_previous_output(tmp_path, error):
     out = tmp_path / "out"
     _previous(out)
-    with pytest.raises((error, OutputError)):
-        with staged_output(out) as staging:
-            (staging / "run.json").write_text("half")
-            raise error()
+    with pytest.raises((error, OutputError)), staged_output(out) as staging:
+        (staging / "run.json").write_text("half")
+        raise error()
     assert (out / "run.json").read_text() == "old" and (out / "territories" / "gone.html").exists()
     assert [p.name for p in tmp_path.iterdir()] == ["out"]
 
 
 def test_a_folder_of_other_files_is_never_replaced(tmp_path):
     (tmp_path / "notes.txt").write_text("mine")
-    with pytest.raises(OutputError, match="not the output of a run"):
-        with staged_output(tmp_path):
-            pass
+    with pytest.raises(OutputError, match="not the output of a run"), staged_output(tmp_path):
+        pass
     assert (tmp_path / "notes.txt").read_text() == "mine"
 
 

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any, Iterable, Optional, Sequence
 
 import sys
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -28,7 +29,9 @@ from .cells import is_unknown, read_cell
 from .engines import EngineName, Outcome, get_evaluator
 from .engines.vectorised import compile_vectorised, evaluate
 from .errors import InvalidFileError, MaturityError, UsageError
+from .aggregate import RANK_MEASURES, aggregate, rank_measure
 from .loading import iter_input_files, load_core_ruleset, load_profile
+from .messages import _
 from .plan import compile_plan
 from .prepare import Prepared, domain, prepare
 from .profile import Profile
@@ -36,8 +39,32 @@ from .ruleset import CountIndicator, NumberIndicator, Ruleset, YearIndicator
 from .seal import Seal, seal_results
 from .table import DerivedLevels, TableScores, aggregate_table, answers_table
 
-__all__ = ["Failure", "BenchmarkRun", "load_profiles", "territory_meta", "benchmark", "benchmark_table",
-           "competition_rank", "robustness", "progress"]
+__all__ = ["Failure", "BenchmarkRun", "load_profiles", "drop_repeats", "territory_meta", "benchmark", "benchmark_table",
+           "competition_rank", "robustness", "robust_places", "robust_definition", "rank_by_default", "progress"]
+
+#: A rank is robust when its interval spans at most this share of the ranked territories (and at least one place).
+ROBUST_SHARE = 0.01
+
+
+def robust_places(ranked: int) -> int:
+    """How many places a robust rank's interval may span: max(1, 1% of the ranked territories).
+
+    >>> robust_places(1716), robust_places(5)
+    (17, 1)
+    """
+    return max(1, int(ROBUST_SHARE * ranked))
+
+
+def robust_definition(ranked: int) -> str:
+    """The one definition of "robust", as printed beside the intervals."""
+    return _("robust: the rank's interval (the published rank and the 5th-95th percentiles of the draws) spans at most "
+             "%(places)s place(s), max(1, 1%% of the %(ranked)s ranked territories)") % {
+        "places": robust_places(ranked), "ranked": ranked}
+
+
+def rank_by_default(seal: Any) -> str:
+    """``lower`` (what is established) for runs with a seal, ``score`` without one."""
+    return "lower" if seal is not None else "score"
 
 Engine = EngineName
 
@@ -67,6 +94,16 @@ class BenchmarkRun:
     profiles: Optional[list[Profile]] = field(default=None, repr=False)  # row order, when the run started from profiles
     scored_with: Optional[Ruleset] = field(default=None, repr=False)
     prepared: Optional[Prepared] = field(default=None, repr=False)
+    rank_by: str = "score"  # the rank measure: "lower" (every unknown at its worst) or "score"
+
+    @property
+    def rank_line(self) -> str:
+        """How this run ranks, in one line (printed on every output)."""
+        what = (_("the overall score with every unknown answer at its worst (what is established: "
+                  "a blank answer never raises it)") if self.rank_by == "lower" else
+                _("the overall score over the assessed factors"))
+        return _("ranked by %(measure)s: %(what)s; territories with insufficient evidence are not ranked") % {
+            "measure": self.rank_by, "what": what}
 
     def explain(self, territory: str, year: Any = None) -> "Assessment":
         """The full explained assessment of one territory of the run, from the durable_rules engine.
@@ -129,9 +166,16 @@ def load_profiles(paths: Sequence[str | Path], ruleset: Ruleset) -> tuple[list[P
             loaded.append((str(file), str(file), load_profile(file, ruleset)))
         except MaturityError as exc:
             failures.append(Failure(str(file), str(exc)))
+    profiles, repeated = drop_repeats(loaded)
+    return profiles, failures + repeated
+
+
+def drop_repeats(loaded: Sequence[tuple[str, str, Profile]]) -> tuple[list[Profile], list[Failure]]:
+    """The profiles of ``(file, place, profile)`` triples without repeats of a territory and year: the first is kept."""
     profiles: list[Profile] = []
+    failures: list[Failure] = []
     first: dict[tuple[str, Optional[int]], str] = {}
-    for file, where, profile in loaded:  # a territory and year given twice: the first is kept
+    for file, where, profile in loaded:
         key = (profile.territory.id, profile.territory.assessment_year)
         if key in first:
             year = f" in {key[1]}" if key[1] is not None else " (no year)"
@@ -174,16 +218,11 @@ def competition_rank(scores: pd.Series) -> pd.Series:
     return scores.rank(method="min", ascending=False).astype("Int64")
 
 
-def _ranks(scores: pd.Series, within: Optional[pd.Series]) -> pd.Series:
-    """:func:`competition_rank`, within each label of ``within`` when given."""
-    if within is None:
-        return competition_rank(scores)
-    return scores.groupby(within.to_numpy()).rank(method="min", ascending=False).astype("Int64")
 
 
 def benchmark(profiles: Sequence[Profile] | Sequence[str | Path] | str | Path, ruleset: Optional[Ruleset] = None, *,
               seal: Optional[Seal] = None, peers: Optional[str] = None, engine: Engine = "vectorised", draws: int = 0,
-              seed: int = 0, failures: Sequence[Failure] = ()) -> BenchmarkRun:
+              seed: int = 0, failures: Sequence[Failure] = (), rank_by: Optional[str] = None) -> BenchmarkRun:
     """Score, seal, rank and compare territories; see :func:`benchmark_table` for the columns.
 
     ``profiles`` is a list of :class:`~maturity.Profile`, or a path (or a list of paths) to
@@ -196,8 +235,11 @@ def benchmark(profiles: Sequence[Profile] | Sequence[str | Path] | str | Path, r
     if any(isinstance(p, (str, Path)) for p in profiles):
         profiles, bad = load_profiles(list(profiles), rs)  # type: ignore[arg-type]
         failures = [*failures, *bad]
+    else:
+        profiles, bad = drop_repeats([("(profiles)", f"profiles[{i}]", p) for i, p in enumerate(profiles)])  # type: ignore[misc]
+        failures = [*failures, *bad]
     run = benchmark_table(answers_table(profiles, rs), territory_meta(profiles), rs, seal=seal, peers=peers,  # type: ignore[arg-type]
-                          engine=engine, draws=draws, seed=seed, failures=failures)
+                          engine=engine, draws=draws, seed=seed, failures=failures, rank_by=rank_by)
     run.profiles = list(profiles)  # type: ignore[arg-type]
     return run
 
@@ -205,7 +247,7 @@ def benchmark(profiles: Sequence[Profile] | Sequence[str | Path] | str | Path, r
 def benchmark_table(answers: pd.DataFrame, meta: pd.DataFrame, ruleset: Ruleset, *, seal: Optional[Seal] = None,
                     peers: Optional[str] = None, engine: Engine = "vectorised", draws: int = 0, seed: int = 0,
                     failures: Sequence[Failure] = (), show_progress: bool = False,
-                    by_year: Optional[bool] = None) -> BenchmarkRun:
+                    by_year: Optional[bool] = None, rank_by: Optional[str] = None) -> BenchmarkRun:
     """A run over an answers table (see :func:`maturity.table.answers_table`) and its territories' meta.
 
     ``run.table`` has one row per territory and year: the ``meta`` columns (``territory``,
@@ -213,15 +255,24 @@ def benchmark_table(answers: pd.DataFrame, meta: pd.DataFrame, ruleset: Ruleset,
     ...), ``score``/``lower``/``upper``, ``stage`` (and its bounds), ``completeness``,
     ``pillar.<id>``, ``level.<factor>`` and ``upper_level.<factor>``; with a seal ``seal``
     (passed, possible, failed), ``seal_binding_gate``, ``seal_reason`` and ``gate.<id>``;
-    ``rank`` (competition ranking on ``score``: ties share the best rank, no score no rank) and
-    ``vs_sample``; with ``peers`` ``peer_group``, ``peer_rank``, ``peer_size``, ``vs_peers``;
-    with ``draws`` ``rank_median``, ``rank_p05``, ``rank_p95``, ``rank_robust``.
+    ``assessed_share`` and ``sufficient`` (the data-availability threshold, ``stage`` reads
+    "insufficient evidence" below it); ``rank_value`` (the rank measure ``rank_by``: ``lower``,
+    every unknown at its worst, the default with a seal, or ``score``, the default without; empty
+    with insufficient evidence) and ``rank`` (competition ranking on it: ties share the best rank,
+    no value no rank) and ``vs_sample``; with ``peers`` ``peer_group``, ``peer_rank``,
+    ``peer_size``, ``vs_peers``; with ``draws`` (ranked territories only, integer ranks)
+    ``rank_median``, ``rank_p05``, ``rank_p95``, ``rank_robust`` (weights and unknown answers
+    drawn together, see :func:`robust_definition`), ``rank_p05_weights``/``rank_p95_weights``
+    (weights alone) and ``rank_p05_unknowns``/``rank_p95_unknowns`` (unknown answers alone).
 
     Ranks, medians and peer groups are taken within each year when ``by_year`` is true; by
     default (None) when some territory appears in more than one year.
     """
     if peers is not None and peers not in meta.columns:
         raise UsageError(f"unknown peer column {peers!r}; choose one of: {', '.join(meta.columns)}")
+    rank_by = rank_by or rank_by_default(seal)
+    if rank_by not in RANK_MEASURES:
+        raise UsageError(f"unknown rank measure {rank_by!r}; choose one of: {', '.join(RANK_MEASURES)}")
     rs = ruleset
     plan = compile_plan(ruleset, seal)
     answers = answers.reset_index(drop=True)
@@ -235,6 +286,7 @@ def benchmark_table(answers: pd.DataFrame, meta: pd.DataFrame, ruleset: Ruleset,
     table["score"], table["lower"], table["upper"] = o["score"], o["lower"], o["upper"]
     table["stage"], table["stage_lower"], table["stage_upper"] = o["stage"], o["stage_lower"], o["stage_upper"]
     table["completeness"] = derived.answered / len(rs.indicators)
+    table["assessed_share"], table["sufficient"] = o["assessed_share"], o["sufficient"]
     for p in ruleset.pillars:
         table[f"pillar.{p.id}"] = scores.pillar_score[p.id]
     levels = derived.level
@@ -250,10 +302,13 @@ def benchmark_table(answers: pd.DataFrame, meta: pd.DataFrame, ruleset: Ruleset,
         assert plan.seal is not None
         seal_info = {"id": seal.id, "version": seal.version, "year": seal.year, "gates": seal.gate_ids(ruleset),
                      "digest": plan.seal.digest}
+    assert scores.raw is not None
     if by_year is None:
         by_year = bool("year" in meta.columns and meta.groupby("territory")["year"].nunique().gt(1).any())
     year = table["year"].astype(object).where(table["year"].notna(), "(no year)") if by_year else None
-    table["rank"] = _ranks(table["score"], year)
+    table["rank_value"] = rank_measure(scores.raw, rank_by)
+    measure = table["rank_value"].to_numpy(dtype=float, na_value=np.nan)
+    table["rank"] = _int_ranks(_ranks(measure, ~np.isnan(measure), year), ~np.isnan(measure))
     table["vs_sample"] = table["score"] - (table.groupby(year)["score"].transform("median") if by_year
                                            else table["score"].median())
     if peers is not None:
@@ -261,18 +316,21 @@ def benchmark_table(answers: pd.DataFrame, meta: pd.DataFrame, ruleset: Ruleset,
         if by_year:
             group = group.astype(str) + " / " + year.astype(str)
         table["peer_group"] = group
-        table["peer_rank"] = table.groupby(group)["score"].rank(method="min", ascending=False).astype("Int64")
+        table["peer_rank"] = table.groupby(group)["rank_value"].rank(method="min", ascending=False).astype("Int64")
         table["peer_size"] = table.groupby(group)["territory"].transform("size")
         table["vs_peers"] = table["score"] - table.groupby(group)["score"].transform("median")
     run = BenchmarkRun(table, {"id": ruleset.id, "version": ruleset.version, "digest": plan.digest}, seal_info,
                        peers, engine, derived, scores, list(failures), answers=answers, scored_with=rs,
-                       prepared=prepared)
+                       prepared=prepared, rank_by=rank_by)
     if draws:
         run.robustness = robustness(ruleset, prepared, derived, draws=draws, seed=seed, engine=engine,
-                                    show_progress=show_progress, within=year)
+                                    show_progress=show_progress, rank_by=rank_by, within=year)
         table["rank_median"] = run.robustness["median"]
         table["rank_p05"], table["rank_p95"] = run.robustness["p05"], run.robustness["p95"]
         table["rank_robust"] = run.robustness["robust"]
+        for part in ("weights", "unknowns"):
+            table[f"rank_p05_{part}"] = run.robustness[f"p05_{part}"]
+            table[f"rank_p95_{part}"] = run.robustness[f"p95_{part}"]
     return run
 
 
@@ -333,36 +391,89 @@ def _filler(ruleset: Ruleset, prepared: Prepared):
 
 def robustness(ruleset: Ruleset, prepared: Prepared, derived: DerivedLevels, *, draws: int = 200, seed: int = 0,
                engine: Engine = "vectorised", weight_spread: float = 0.5, unknowns: bool = True,
-               show_progress: bool = False, within: Optional[pd.Series] = None) -> pd.DataFrame:
+               show_progress: bool = False, rank_by: str = "score",
+               within: Optional[pd.Series] = None) -> pd.DataFrame:
     """Monte Carlo over weights (each weight times U(1-spread, 1+spread)) and over unknown answers.
 
-    Unknown answers are drawn as encoded values and evaluated with the vectorised kernel
-    (equal to the durable engine by the parity tests), whichever ``engine`` scored the run.
-    Returns, per territory, the median rank and its 5th-95th percentile interval; a rank is
-    *robust* when that interval spans at most one place or a tenth of the territories,
-    whichever is more. With ``within`` (a label per row, e.g. the year) ranks are taken within
-    each label.
+    Each draw ranks the territories the run ranks (those with sufficient evidence) on the run's
+    measure ``rank_by`` three times: with the drawn weights alone (unknowns as the run reads
+    them), with the drawn unknown answers alone (the ruleset's weights), and with both. Unknown
+    answers are drawn as encoded values and evaluated with the vectorised kernel (equal to the
+    durable engine by the parity tests), whichever ``engine`` scored the run. With ``within`` (a
+    label per row, e.g. the year) ranks are taken within each label.
+
+    Returns, per territory, the median rank and three intervals (``p05``/``p95`` for both,
+    ``p05_weights``/``p95_weights``, ``p05_unknowns``/``p95_unknowns``): each runs from the
+    better of the published rank and the 5th percentile of the draws to the worse of the
+    published rank and the 95th, so the published rank always lies inside. Ranks are integers
+    (percentiles are ranks some draw gave). ``robust`` follows :func:`robust_definition`.
+    Territories the run does not rank get no interval.
     """
     del engine  # the draws need levels only, which every evaluator gives equally
     rng = np.random.default_rng(seed)
     n = len(prepared)
-    ranks = np.zeros((draws, n))
     o = derived.outcome
+    nominal = aggregate(ruleset, o.lower, o.upper, o.assessed)
+    ranked = ~np.isnan(rank_measure(nominal, rank_by))
+    published = _ranks(rank_measure(nominal, rank_by), ranked, within)
     fill = _filler(ruleset, prepared) if unknowns else None
     everywhere = np.ones_like(o.assessed)
+    parts = {name: np.full((draws, n), np.nan) for name in ("both", "weights", "unknowns")}
     for d in tqdm(range(draws), desc="robustness draws", unit="draw", disable=not show_progress, file=sys.stderr):
         fw = {f.id: f.weight * rng.uniform(1 - weight_spread, 1 + weight_spread) for f in ruleset.factors}
         pw = {p.id: p.weight * rng.uniform(1 - weight_spread, 1 + weight_spread) for p in ruleset.pillars}
-        if fill is not None:
-            lower, upper = fill(rng)
-            scores = aggregate(ruleset, lower, upper, everywhere, factor_weights=fw, pillar_weights=pw)
-        else:
-            scores = aggregate(ruleset, o.lower, o.upper, o.assessed, factor_weights=fw, pillar_weights=pw)
-        ranks[d] = _ranks(pd.Series(scores.overall), within).astype(float).to_numpy(dtype=float, na_value=np.nan)
-    p05, med, p95 = (np.nanpercentile(ranks, q, axis=0) if draws else np.full(n, np.nan) for q in (5, 50, 95))
-    sizes = within.map(within.value_counts()).to_numpy(dtype=float) if within is not None else float(n)
-    width = np.maximum(1.0, 0.1 * sizes)
-    return pd.DataFrame({"median": med, "p05": p05, "p95": p95, "robust": (p95 - p05) <= width}, index=prepared.index)
+        weighted = aggregate(ruleset, o.lower, o.upper, o.assessed, factor_weights=fw, pillar_weights=pw)
+        parts["weights"][d] = _ranks(rank_measure(weighted, rank_by), ranked, within)
+        if fill is None:  # nothing drawn for the unknowns: their interval is the published rank
+            parts["both"][d], parts["unknowns"][d] = parts["weights"][d], published
+            continue
+        lower, upper = fill(rng)
+        parts["unknowns"][d] = _ranks(rank_measure(aggregate(ruleset, lower, upper, everywhere), rank_by), ranked,
+                                      within)
+        parts["both"][d] = _ranks(rank_measure(aggregate(ruleset, lower, upper, everywhere, factor_weights=fw,
+                                                         pillar_weights=pw), rank_by), ranked, within)
+    out: dict[str, Any] = {}
+    for name, suffix in (("both", ""), ("weights", "_weights"), ("unknowns", "_unknowns")):
+        low, high = _interval(parts[name], published, ranked, draws)
+        out[f"p05{suffix}"], out[f"p95{suffix}"] = low, high
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        median = np.nanpercentile(parts["both"], 50, axis=0, method="inverted_cdf") if draws else published
+    out["median"] = _int_ranks(median, ranked)
+    ranked_in_group = (pd.Series(ranked).groupby(within.to_numpy()).transform("sum").to_numpy()
+                       if within is not None else np.full(n, ranked.sum()))
+    width = np.array([robust_places(int(k)) for k in ranked_in_group])
+    spans = (out["p95"] - out["p05"]).to_numpy(dtype=float, na_value=np.nan)
+    out["robust"] = pd.array(np.where(ranked, spans <= width, False), dtype="boolean")
+    out["robust"][~ranked] = pd.NA
+    columns = ["median", "p05", "p95", "robust", "p05_weights", "p95_weights", "p05_unknowns", "p95_unknowns"]
+    return pd.DataFrame({c: out[c] for c in columns}, index=prepared.index)
+
+
+def _ranks(measure: np.ndarray, ranked: np.ndarray, within: Optional[pd.Series] = None) -> np.ndarray:
+    """Competition ranks of ``measure`` among the ``ranked`` territories (within each label of
+    ``within`` when given, e.g. the year); NaN elsewhere."""
+    values = pd.Series(np.where(ranked, measure, np.nan))
+    ranks = competition_rank(values) if within is None else \
+        values.groupby(within.to_numpy()).rank(method="min", ascending=False)
+    return ranks.astype(float).to_numpy(dtype=float, na_value=np.nan)
+
+
+def _int_ranks(values: np.ndarray, ranked: np.ndarray) -> Any:
+    return pd.array(np.where(ranked, np.round(values), np.nan), dtype="Float64").astype("Int64")
+
+
+def _interval(ranks: np.ndarray, published: np.ndarray, ranked: np.ndarray, draws: int) -> tuple[pd.Series, pd.Series]:
+    """5th-95th percentile ranks of the draws, widened to hold the published rank; integers."""
+    if draws and ranked.any():
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # the columns of unranked territories are all NaN
+            low = np.nanpercentile(ranks, 5, axis=0, method="lower")
+            high = np.nanpercentile(ranks, 95, axis=0, method="higher")
+    else:
+        low = high = published
+    low, high = np.fmin(low, published), np.fmax(high, published)
+    return _int_ranks(low, ranked), _int_ranks(high, ranked)
 
 
 def progress(run: BenchmarkRun) -> pd.DataFrame:

@@ -32,8 +32,9 @@ import datetime as dt
 import math
 import numbers
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Optional, Sequence, Union
+from typing import Any, Optional, Union
 
 from pydantic import BaseModel, ConfigDict, model_serializer, model_validator
 
@@ -68,7 +69,7 @@ class CellProblem(MaturityError):
     message: str
     expected: str = ""
     allowed: Sequence[str] = ()
-    hint: Optional[str] = None
+    hint: str | None = None
 
     def __post_init__(self) -> None:
         super().__init__(self.message)
@@ -188,7 +189,7 @@ def column_letter(index: int) -> str:
     return out
 
 
-def cell_problem(problem: CellProblem, *, file: Optional[str], row: int, column: Optional[int], header: str,
+def cell_problem(problem: CellProblem, *, file: str | None, row: int, column: int | None, header: str,
                  code: str = "bad-cell") -> Problem:
     """``problem`` located in a sheet: printed as ``file:row:column (header): message; expected ...``."""
     return Problem(code, problem.detail(), (header,), file=file, line=row,
@@ -222,14 +223,14 @@ def is_unknown(raw: Any) -> bool:
     return False
 
 
-def _boolean_like(raw: Any) -> Optional[bool]:
+def _boolean_like(raw: Any) -> bool | None:
     kind = type(raw)
     if isinstance(raw, bool) or (kind.__module__ == "numpy" and kind.__name__ in ("bool_", "bool")):
         return bool(raw)
     return None
 
 
-def read_boolean(raw: Any) -> Optional[bool]:
+def read_boolean(raw: Any) -> bool | None:
     """A yes/no answer; None when unknown."""
     if is_unknown(raw):
         return None
@@ -326,7 +327,7 @@ def _real(raw: Any, whole: bool) -> float | int:
     raise CellProblem(_("%(raw)s is not a number") % {"raw": _show(raw)}, _("a number"))
 
 
-def read_whole(raw: Any, *, minimum: Optional[int] = 0, what: Optional[str] = None) -> Optional[int]:
+def read_whole(raw: Any, *, minimum: int | None = 0, what: str | None = None) -> int | None:
     """A whole number (``2023.0`` is 2023, ``2.7`` is refused); None when unknown. ``what``: what is
     expected, in words (default: a whole number)."""
     if is_unknown(raw):
@@ -349,8 +350,8 @@ def read_whole(raw: Any, *, minimum: Optional[int] = 0, what: Optional[str] = No
     return value
 
 
-def read_number(raw: Any, *, minimum: Optional[float] = None, maximum: Optional[float] = None,
-                unit: str = "") -> Optional[float]:
+def read_number(raw: Any, *, minimum: float | None = None, maximum: float | None = None,
+                unit: str = "") -> float | None:
     """A finite number within ``minimum``..``maximum``; None when unknown."""
     if is_unknown(raw):
         return None
@@ -365,7 +366,7 @@ def read_number(raw: Any, *, minimum: Optional[float] = None, maximum: Optional[
     return value
 
 
-def read_year(raw: Any) -> Optional[int]:
+def read_year(raw: Any) -> int | None:
     """A calendar year from a whole number, an ISO date, a date cell or an Excel serial date."""
     if is_unknown(raw):
         return None
@@ -382,10 +383,10 @@ def read_year(raw: Any) -> Optional[int]:
                           hint=_("write the year, or the date as 2023-05-01"))
     else:
         try:
-            year = read_whole(raw, minimum=None, what=_("a year"))
+            whole = read_whole(raw, minimum=None, what=_("a year"))
         except CellProblem as exc:
             raise CellProblem(exc.message, expected) from None
-        assert year is not None
+        year = whole if whole is not None else 0
         if _SERIAL_MIN <= year <= _SERIAL_MAX and not isinstance(raw, str):
             year = (EXCEL_EPOCH + dt.timedelta(days=year)).year  # a date cell read as its serial number
     if not MIN_YEAR <= year <= MAX_YEAR:
@@ -394,12 +395,12 @@ def read_year(raw: Any) -> Optional[int]:
     return year
 
 
-def read_population(raw: Any) -> Optional[int]:
+def read_population(raw: Any) -> int | None:
     """A population: a whole number of at least 0; None when unknown."""
     return read_whole(raw, minimum=0, what=_("a whole number of people"))
 
 
-def read_text(raw: Any) -> Optional[str]:
+def read_text(raw: Any) -> str | None:
     """Text as written (trimmed); an integral number is written without ``.0``; None when unknown."""
     if is_unknown(raw):
         return None

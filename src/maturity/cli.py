@@ -59,7 +59,7 @@ class _Commands(click.Group):
             ctx.exit(1)
         except OSError as exc:
             where = f" {exc.filename}" if exc.filename else ""
-            click.echo(f"maturity: cannot use{where}: {exc.strerror or exc}", err=True)
+            click.echo(f"maturity: cannot write or read{where}: {exc.strerror or exc}", err=True)
             ctx.exit(1)
         except RecursionError:
             click.echo("maturity: the input is nested too deeply to process", err=True)
@@ -110,7 +110,7 @@ def validate(paths: tuple[Path, ...], ruleset_path: Optional[Path]) -> None:
     for folder in empty:
         click.echo(f"{folder}: nothing to check: no .yaml/.yml files (rulesets, profiles, seals) or .csv/.xlsx sheets "
                    "in this folder", err=True)
-    bad = len(empty)
+    bad = 0
     for file in files:
         if file.suffix.lower() in SHEET_SUFFIXES:
             bad += _validate_sheet(file, rs)
@@ -136,14 +136,13 @@ def validate(paths: tuple[Path, ...], ruleset_path: Optional[Path]) -> None:
             continue
         click.echo(_("%(file)s: ok (%(kind)s)") % {"file": file, "kind": obj.kind}, err=True)
     checked_ruleset = (ruleset_path or bundled_ruleset_path()).resolve()
-    if ruleset_error is not None and checked_ruleset not in {f.resolve() for f in files}:
-        bad += 1  # the ruleset profiles are checked against is itself invalid: say so once
+    ruleset_failed = ruleset_error is not None and checked_ruleset not in {f.resolve() for f in files}
+    if ruleset_failed and ruleset_error is not None:  # the ruleset profiles are checked against is invalid: say so once
         for problem in ruleset_error.problems:
             click.echo(str(problem))
-    invalid = min(bad, len(files)) if files else 0
     click.echo(_("%(files)s file(s) checked: %(valid)s valid, %(invalid)s invalid")
-               % {"files": len(files), "valid": len(files) - invalid, "invalid": invalid}, err=True)
-    sys.exit(1 if bad else 0)
+               % {"files": len(files), "valid": len(files) - bad, "invalid": bad}, err=True)
+    sys.exit(1 if bad or empty or ruleset_failed else 0)
 
 
 def _validate_sheet(file: Path, rs: Optional[Ruleset]) -> int:
@@ -174,6 +173,11 @@ def _validate_sheet(file: Path, rs: Optional[Ruleset]) -> int:
 @lang_option
 def score(profile_path: Path, ruleset_path: Optional[Path], fmt: str) -> None:
     """Score one territorial profile and explain the result."""
+    if profile_path.suffix.lower() in SHEET_SUFFIXES:
+        click.echo(f"{profile_path} is a sheet; maturity score takes one profile (YAML): use "
+                   f"'maturity benchmark {profile_path}' to score its rows, 'maturity validate {profile_path}' to check them",
+                   err=True)
+        sys.exit(1)
     rs = _ruleset(ruleset_path)
     if reader_language():
         from .i18n import translate

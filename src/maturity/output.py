@@ -13,14 +13,14 @@ import os
 import shutil
 import tempfile
 import uuid
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
 
 from .errors import MaturityError
 from .messages import _
 
-__all__ = ["OutputError", "staged_output", "MARKER"]
+__all__ = ["MARKER", "OutputError", "staged_output"]
 
 MARKER = "run.json"  # a folder holding it is the output of a run, which a new run may replace
 

@@ -25,6 +25,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 import numpy as np
 import pandas as pd
 
+from .bundled import bundled_seals_dir
 from .citations import Citation, SourceDoc
 from .conditions import NEGATE, Condition, LevelCheck, atoms, fold
 from .errors import ClauseBudgetError, InvalidFileError, Problem, suggest
@@ -162,12 +163,6 @@ def load_seal(path: str | Path, ruleset: Ruleset) -> Seal:
     except (OSError, UnicodeDecodeError) as exc:
         raise InvalidFileError(str(path), [Problem("unreadable", f"cannot read file: {exc}", (), file=str(path))]) from None
     return parse_seal(text, ruleset, str(path))
-
-
-def bundled_seals_dir() -> Path:
-    from .loading import bundled_dir  # noqa: PLC0415
-
-    return bundled_dir("seals")
 
 
 def shortfalls(cond: Any, lower: Mapping[str, Any], upper: Mapping[str, Any]) -> list[str]:

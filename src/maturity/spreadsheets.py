@@ -13,21 +13,35 @@ from __future__ import annotations
 
 import io
 import json
+from collections.abc import Callable
+from functools import partial
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import pandas as pd
 from pydantic import ValidationError
 
 from ._yamlio import write_atomic
-from .cells import (CellProblem, cell_problem, column_letter, is_unknown, read_cell, read_country, read_level, read_name,
-                    read_population, read_territory, read_text, read_year)
+from .cells import (
+    CellProblem,
+    cell_problem,
+    column_letter,
+    is_unknown,
+    read_cell,
+    read_country,
+    read_level,
+    read_name,
+    read_population,
+    read_territory,
+    read_text,
+    read_year,
+)
 from .errors import InvalidFileError, Problem, suggest
 from .profile import Profile
 from .messages import _
 from .ruleset import OrdinalIndicator, Ruleset
 
-__all__ = ["SHEETS", "read_sheet", "read_sheet_rows", "write_template", "write_table", "neutralise_formulas"]
+__all__ = ["SHEETS", "neutralise_formulas", "read_sheet", "read_sheet_rows", "write_table", "write_template"]
 
 META = ["territory", "name", "country", "level", "year", "region", "population", "decentralisation"]
 
@@ -67,12 +81,13 @@ def _read(path: Path) -> pd.DataFrame:
                 raise _fail(path, "empty-sheet",
                             _("the sheet is empty: expected a header row (territory, name, country, level, ...)"))
             header = text.lstrip().splitlines()[0]
-            frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, sep=_separator(header))
+            frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, sep=_separator(header),
+                                skip_blank_lines=False)  # blank lines keep their row number
         else:
             frame = pd.read_excel(path, dtype=object, keep_default_na=False)
     except InvalidFileError:
         raise
-    except Exception as exc:  # noqa: BLE001 - any reader failure is a bad file, reported with its cause
+    except Exception as exc:
         reason = " ".join(str(exc).split()) or type(exc).__name__
         raise _fail(path, "unreadable", _("cannot read the sheet: %(reason)s") % {"reason": reason}) from None
     frame.columns = [str(c).replace("\ufeff", "").strip() for c in frame.columns]
@@ -112,7 +127,7 @@ def read_sheet_rows(path: str | Path, ruleset: Ruleset) -> tuple[list[tuple[int,
     Cells are read by :mod:`maturity.cells`. A row whose territory and year repeat an earlier
     row's is an error; the first is kept. Rows with every cell empty are skipped.
     """
-    from .checks import check_answers, check_profile  # noqa: PLC0415
+    from .checks import check_answers, check_profile
 
     path = Path(path)
     frame = _read(path)
@@ -130,17 +145,7 @@ def read_sheet_rows(path: str | Path, ruleset: Ruleset) -> tuple[list[tuple[int,
         line = r + 2
         if all(is_unknown(v) for v in cells):
             continue
-        problems: list[Problem] = []
-
-        def get(col: str, reader: Callable[[Any], Any]) -> Any:
-            if col not in pos:
-                return None
-            try:
-                return reader(cells[pos[col]])
-            except CellProblem as exc:
-                problems.append(cell_problem(exc, file=name, row=line, column=pos[col], header=col))
-                return None
-
+        get = _RowReader(cells, pos, name, line)
         territory = {"id": get("territory", read_territory), "name": get("name", read_name),
                      "country": get("country", read_country), "level": get("level", read_level),
                      "assessment_year": get("year", read_year)}
@@ -149,9 +154,10 @@ def read_sheet_rows(path: str | Path, ruleset: Ruleset) -> tuple[list[tuple[int,
                    "decentralisation": {"degree": degree} if degree else None}
         answers: dict[str, dict[str, Any]] = {}
         for ind_id, ind in present:
-            value = get(ind_id, lambda raw, ind=ind: read_cell(ind, raw))
+            value = get(ind_id, partial(read_cell, ind))
             if value is not None:
                 answers[ind_id] = {"value": value, "source": get(f"{ind_id}__source", read_text) or f"sheet row {line}"}
+        problems = get.problems
         if problems:
             errors.append(InvalidFileError(name, problems))
             continue
@@ -183,6 +189,23 @@ def read_sheet_rows(path: str | Path, ruleset: Ruleset) -> tuple[list[tuple[int,
         first_row[key] = line
         rows.append((line, profile))
     return rows, errors
+
+
+class _RowReader:
+    """Reads the cells of one row, collecting a located problem for each cell it cannot read."""
+
+    def __init__(self, cells: Any, pos: dict[str, int], file: str, line: int) -> None:
+        self.cells, self.pos, self.file, self.line = cells, pos, file, line
+        self.problems: list[Problem] = []
+
+    def __call__(self, col: str, reader: Callable[[Any], Any]) -> Any:
+        if col not in self.pos:
+            return None
+        try:
+            return reader(self.cells[self.pos[col]])
+        except CellProblem as exc:
+            self.problems.append(cell_problem(exc, file=self.file, row=self.line, column=self.pos[col], header=col))
+            return None
 
 
 def _column_of(path: tuple[Any, ...]) -> str:
@@ -271,7 +294,7 @@ def _excel_value(value: Any) -> Any:
 
 def _xlsx(table: pd.DataFrame) -> bytes:
     """The table as one worksheet, streamed row by row (openpyxl's write-only mode: large tables fit)."""
-    from openpyxl import Workbook  # noqa: PLC0415
+    from openpyxl import Workbook
 
     book = Workbook(write_only=True)
     sheet = book.create_sheet("results")

@@ -24,8 +24,8 @@ Resolution happens before validation, so every later check (references, monotoni
 cycles) runs on the resolved ruleset; problems are reported at the line of the tailoring
 that caused them, or in the parent file when they come from it.
 
->>> from maturity.loading import bundled_ruleset_path
->>> rs = load_tailored(bundled_ruleset_path().parent / "ph-lgu.yaml")
+>>> from maturity.loading import bundled_ruleset_path, load_ruleset
+>>> rs = load_ruleset(bundled_ruleset_path().parent / "ph-lgu.yaml")
 >>> rs.id, "participation" in [f.id for f in rs.factors]
 ('ph_lgu', True)
 """
@@ -36,12 +36,13 @@ import copy
 import os
 import re
 from pathlib import Path
-from typing import Any, Iterable, Union
+from typing import Any, Callable, Iterable, Union
 
+from .bundled import bundled_ruleset_path
 from ._yamlio import Document, read_yaml
 from .errors import InvalidFileError, Problem, suggest
 
-__all__ = ["resolve_document", "find_parent", "ruleset_index", "lineage", "load_tailored", "TAILORING_KEYS", "ResolvedDocument"]
+__all__ = ["resolve_document", "find_parent", "ruleset_index", "lineage", "TAILORING_KEYS", "ResolvedDocument"]
 
 PathLike = Union[str, os.PathLike]
 TAILORING_KEYS = ("extends", "select", "deselect", "refine")
@@ -153,8 +154,6 @@ def _candidates(folders: Iterable[Path], rid: str) -> list[tuple[Path, Document]
 
 
 def _search_folders(doc: Document) -> list[Path]:
-    from .loading import bundled_ruleset_path
-
     here = Path(doc.file).resolve().parent if doc.file else Path.cwd()
     return [here, bundled_ruleset_path().parent]
 
@@ -191,12 +190,6 @@ def lineage(path: PathLike) -> list[str]:
     return out
 
 
-def load_tailored(path: PathLike):
-    from .loading import load_ruleset
-
-    return load_ruleset(path)
-
-
 def _ids(items: Any) -> list[str]:
     return [str(x.get("id")) for x in items or [] if isinstance(x, dict)]
 
@@ -224,8 +217,13 @@ def _as_id_list(doc: Document, value: Any, path: tuple[Any, ...]) -> list[str]:
     return list(value)
 
 
-def resolve_document(doc: Document, _stack: tuple[Path, ...] = ()) -> ResolvedDocument:
-    """Resolve a tailored ruleset (a document with ``extends``) into the data of a plain ruleset."""
+def resolve_document(doc: Document, check_parent: Callable[[Document], object],
+                     _stack: tuple[Path, ...] = ()) -> ResolvedDocument:
+    """Resolve a tailored ruleset (a document with ``extends``) into the data of a plain ruleset.
+
+    ``check_parent`` validates the resolved parent as a ruleset on its own (the loader's check),
+    raising :class:`InvalidFileError` with its problems.
+    """
     data = doc.data
     here = Path(doc.file).resolve() if doc.file else Path("<input>")
     stack = (*_stack, here)
@@ -234,11 +232,8 @@ def resolve_document(doc: Document, _stack: tuple[Path, ...] = ()) -> ResolvedDo
         chain = " -> ".join(f"{p.name}" for p in (*stack, parent_path.resolve()))
         raise _fail(doc, "cyclic-extends", f"extends forms a cycle: {chain}", ("extends",))
     if isinstance(parent_doc.data, dict) and "extends" in parent_doc.data:
-        parent_doc = resolve_document(parent_doc, stack)
-    # The parent must be a valid ruleset on its own.
-    from .loading import build_document
-
-    build_document(parent_doc, "ruleset")
+        parent_doc = resolve_document(parent_doc, check_parent, stack)
+    check_parent(parent_doc)  # the parent must be a valid ruleset on its own
     parent = copy.deepcopy(parent_doc.data)
     problems: list[Problem] = []
 
