@@ -24,6 +24,7 @@ row answers, and which factors the known answers can assess.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Any, Optional, Sequence, Union
 
@@ -84,16 +85,26 @@ class Prepared:
     def row_answers(self, row: int) -> dict[str, Any]:
         """One row's answers as plain ``(low, high)`` pairs (None for unknown), by indicator id.
 
-        Booleans come as ``bool``, numbers as ``float``, the rest as ``int``; an open (infinite)
-        end as ``±2**53``, past every whole number a cell may hold (what the rules engine can carry).
+        Booleans come as ``bool``, numbers as ``float``, the rest as ``int``. A range's open end is
+        brought just past the plan's thresholds on that indicator, which decides every comparison
+        exactly as the infinite end would, with small numbers for the rules engine.
         """
         out: dict[str, Any] = {}
         for j, ind in enumerate(self.plan.indicators):
             if not self.known[row, j]:
                 out[ind] = None
                 continue
-            out[ind] = tuple(_plain_end(float(v), self.kinds[j]) for v in (self.low[row, j], self.high[row, j]))
+            low, high = np.clip((self.low[row, j], self.high[row, j]), *self._open_ends[j])
+            out[ind] = tuple(_plain_end(float(v), self.kinds[j]) for v in (low, high))
         return out
+
+    @cached_property
+    def _open_ends(self) -> list[tuple[float, float]]:
+        ends = []
+        for ind in self.plan.indicators:
+            values = [float(a.value) for a in self.plan.atoms.values() if a.indicator == ind]
+            ends.append((min(values) - 1.0, max(values) + 1.0))
+        return ends
 
     def take(self, rows: np.ndarray) -> "Prepared":
         """The prepared answers of some rows (positions)."""
@@ -104,8 +115,6 @@ class Prepared:
 
 
 def _plain_end(v: float, kind: str) -> Any:
-    if not np.isfinite(v):
-        v = float(EXACT) if v > 0 else -float(EXACT)
     return bool(v) if kind == "boolean" else v if kind == "number" else int(v)
 
 

@@ -33,7 +33,7 @@ import numpy as np
 
 from ..errors import EngineError
 from ..plan import Atom, Plan
-from .durable_host import MessageNotHandled, MessageObserved, SyncHost, check_version, drain
+from .durable_host import MessageNotHandled, MessageObserved, SyncHost, check_version, drain, unregister
 from .outcome import Outcome, certainty
 
 if TYPE_CHECKING:
@@ -47,11 +47,12 @@ Key = tuple[Any, ...]
 _CERTAIN = {"at_least": ("$gte", "lo"), "above": ("$gt", "lo"), "at_most": ("$lte", "hi"), "below": ("$lt", "hi")}
 _SOME = {"at_least": ("$gte", "hi"), "above": ("$gt", "hi"), "at_most": ("$lte", "lo"), "below": ("$lt", "lo")}
 
-
 check_version()
 _host = SyncHost()
 _lock = threading.RLock()
-_registered: dict[str, str] = {}
+_registered: dict[str, str] = {}  # plan key -> ruleset name, least recently used first
+_ruleset_counter = itertools.count(1)
+MAX_RULESETS = 16  # rulesets kept registered at once (see maturity.engines.durable_host)
 _sessions: dict[str, "EngineSession"] = {}
 _sid_counter = itertools.count(1)
 
@@ -60,20 +61,27 @@ def _pattern(**kw: Any) -> dict[str, Any]:
     return {"$and": [{k: v} for k, v in kw.items()]}
 
 
-def _comparison(atom: Atom, world: str) -> dict[str, Any]:
-    """The pattern on an answer's ends for ``atom`` in ``world`` (lo: certain; hi: possible)."""
+def _atom_ways(atom: Atom, world: str) -> list[list[dict[str, Any]]]:
+    """The ways ``atom`` holds in ``world`` (lo: certain; hi: possible), each a flat conjunction of tests.
+
+    Every rule pattern is a flat ``$and`` of simple tests: a disjunction becomes several rules that
+    derive the same fact, never a nested ``$or`` (nested expressions made durable_rules' C engine
+    corrupt its heap far more often in this project's stress runs).
+    """
     v = atom.value
+    known: list[dict[str, Any]] = [{"k": 1}]
     if atom.op in _CERTAIN:
         op, end = (_CERTAIN if world == "lo" else _SOME)[atom.op]
-        return {op: {end: v}}
-    exact = {"$and": [{"lo": v}, {"hi": v}]}
-    if isinstance(v, bool):  # yes/no answers are never ranges: both ends are the answer
-        return exact if atom.op == "is" else {"$neq": {"lo": v}}
-    if atom.op == "is":
-        return exact if world == "lo" else {"$and": [{"$lte": {"lo": v}}, {"$gte": {"hi": v}}]}
-    if world == "lo":  # is_not: every value differs
-        return {"$or": [{"$gt": {"lo": v}}, {"$lt": {"hi": v}}]}
-    return {"$or": [{"$neq": {"lo": v}}, {"$neq": {"hi": v}}]}
+        ways = [[*known, {op: {end: v}}]]
+    elif isinstance(v, bool):  # yes/no answers are never ranges: both ends are the answer
+        ways = [[*known, {"lo": v} if atom.op == "is" else {"$neq": {"lo": v}}]]
+    elif atom.op == "is":
+        ways = [[*known, {"lo": v}, {"hi": v}]] if world == "lo" else [[*known, {"$lte": {"lo": v}}, {"$gte": {"hi": v}}]]
+    elif world == "lo":  # is_not: every value of the range differs
+        ways = [[*known, {"$gt": {"lo": v}}], [*known, {"$lt": {"hi": v}}]]
+    else:  # is_not: some value differs
+        ways = [[*known, {"$neq": {"lo": v}}], [*known, {"$neq": {"hi": v}}]]
+    return ways + ([[{"k": 0}]] if world == "hi" else [])  # an unknown answer passes at best
 
 
 @dataclass
@@ -128,10 +136,10 @@ def _build_rules(plan: Plan) -> dict[str, Any]:
 
     for atom in plan.atoms.values():
         base = [{"t": "ans"}, {"i": atom.indicator}]
-        add(f"atom:{atom.id}:lo", [{"m": {"$and": [*base, {"k": 1}, _comparison(atom, "lo")]}}], ("at", atom.id, "lo"),
-            {"t": "at", "a": atom.id, "w": "lo"})
-        add(f"atom:{atom.id}:hi", [{"m": {"$and": [*base, {"$or": [{"k": 0}, _comparison(atom, "hi")]}]}}],
-            ("at", atom.id, "hi"), {"t": "at", "a": atom.id, "w": "hi"})
+        for w in WORLDS:
+            for j, tests in enumerate(_atom_ways(atom, w)):
+                add(f"atom:{atom.id}:{w}:{j}", [{"m": {"$and": [*base, *tests]}}], ("at", atom.id, w),
+                    {"t": "at", "a": atom.id, "w": w})
 
     for w in WORLDS:
         for clause in plan.level_clauses:
@@ -161,11 +169,10 @@ def _build_rules(plan: Plan) -> dict[str, Any]:
             patterns = [{"ph": {"t": "ph"}}, *_literal_patterns(plan, gc.levels, w)]
             add(f"gate:{gc.gate}:{gc.clause}:{w}", patterns, ("gt", gc.gate, w), None)
 
-    # Every fact must match some pattern or durable_rules refuses it; this join never completes.
-    rules["sink"] = {
-        "all": [{"x": {"$or": [{"t": t} for t in ("ans", "at", "raw", "lv", "ph")]}}, {"y": {"t": "__never__"}}],
-        "run": _make_action("sink", ("sink",), None),
-    }
+    # Every fact must match some pattern or durable_rules refuses it; these joins never complete.
+    for t in ("ans", "at", "raw", "lv", "ph"):
+        rules[f"sink:{t}"] = {"all": [{"x": {"t": t}}, {"y": {"t": "__never__"}}],
+                              "run": _make_action(f"sink:{t}", ("sink",), None)}
     return rules
 
 
@@ -194,12 +201,20 @@ def _make_action(rule_name: str, produces: Key, fact: dict[str, Any] | None):
 
 
 def _ruleset_name(plan: Plan) -> str:
+    """The registered ruleset of ``plan``; the least recently used ones beyond ``MAX_RULESETS`` are freed."""
     with _lock:
-        name = _registered.get(plan.key)
+        name = _registered.pop(plan.key, None)
         if name is None:
-            name = f"maturity_{len(_registered)}_{plan.digest[:16]}"
+            name = f"maturity_{next(_ruleset_counter)}_{plan.digest[:16]}"
             _host.register_rulesets({name: _build_rules(plan)})
-            _registered[plan.key] = name
+        _registered[plan.key] = name  # most recently used last
+        in_use = {s._name for s in _sessions.values()} | {name}
+        for key, old in list(_registered.items()):
+            if len(_registered) <= MAX_RULESETS:
+                break
+            if old not in in_use:
+                del _registered[key]
+                unregister(_host, old)
         return name
 
 

@@ -4,6 +4,9 @@ durable_rules runs actions on background timer threads and offers no public call
 drains a session. The engine needs every action to run in the caller's thread, so it uses
 three internals: ``Host._run`` (replaced to stop the timers), the C extension's
 ``start_action`` and ``Ruleset._flush_actions`` (to run pending actions until none is left).
+It also frees rulesets no longer needed (``delete_ruleset`` and the host's directory): with
+hundreds of rulesets registered in one process, durable_rules' C engine was seen to corrupt its
+heap (``free(): invalid pointer``), in this project's code and in the version before it alike.
 They were read from durable_rules 2.0.28; another version is refused with a clear message
 rather than trusted silently.
 """
@@ -19,7 +22,8 @@ from durable import engine as durable_engine
 
 from ..errors import EngineError
 
-__all__ = ["SUPPORTED_VERSION", "SyncHost", "drain", "MessageNotHandled", "MessageObserved", "check_version"]
+__all__ = ["SUPPORTED_VERSION", "SyncHost", "drain", "unregister", "MessageNotHandled", "MessageObserved",
+           "check_version"]
 
 SUPPORTED_VERSION = "2.0.28"
 MessageNotHandled = durable_engine.MessageNotHandledException
@@ -54,3 +58,12 @@ def drain(host: SyncHost, ruleset_name: str, on_error: Callable[[Any], None]) ->
             return
         ruleset._flush_actions(json.loads(result[0]), {"message": json.loads(result[1])}, result[2],
                                lambda e, _s: on_error(e) if e else None)
+
+
+def unregister(host: SyncHost, ruleset_name: str) -> None:
+    """Free a registered ruleset (its C handle and the host's entries); its sessions must be closed."""
+    ruleset = host._ruleset_directory.pop(ruleset_name, None)
+    if ruleset is None:
+        return
+    host._ruleset_list.remove(ruleset)
+    durable_rules_engine.delete_ruleset(ruleset._handle)
