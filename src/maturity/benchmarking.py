@@ -216,13 +216,13 @@ def benchmark_table(answers: pd.DataFrame, meta: pd.DataFrame, ruleset: Ruleset,
     table["completeness"] = derived.answered / len(rs.indicators)
     for p in ruleset.pillars:
         table[f"pillar.{p.id}"] = scores.pillar_score[p.id]
-    levels = derived.level
+    levels, lower_level, upper_level = derived.level, derived.lower_level, derived.upper_level
     for f in ruleset.factors:
         table[f"level.{f.id}"] = levels[f.id]
-        table[f"upper_level.{f.id}"] = derived.upper_level[f.id]
+        table[f"upper_level.{f.id}"] = upper_level[f.id]
     seal_info = None
     if seal is not None:
-        sealed = seal_results(seal, ruleset, derived.gates, derived.lower_level, derived.upper_level,
+        sealed = seal_results(seal, ruleset, derived.gates, lower_level, upper_level,
                               scores.pillar_lower, scores.pillar_upper)
         for col in sealed.columns:
             table[col] = sealed[col].to_numpy()

@@ -230,10 +230,17 @@ def _prepare_frame(ruleset: Ruleset, plan: Plan, table: pd.DataFrame, file: Opti
                     _kinds(ruleset, plan), tuple(problems), invalid, None)
 
 
+def _blank(value: Any) -> bool:
+    return isinstance(value, str) and value.strip().lower() in ("", "unknown")
+
+
 def _unknown_mask(col: pd.Series) -> np.ndarray:
     miss = np.array(pd.isna(col), dtype=bool)
     dtype = col.dtype
-    if dtype == object or ptypes.is_string_dtype(dtype) or isinstance(dtype, pd.CategoricalDtype):
+    if isinstance(dtype, pd.CategoricalDtype):  # one test per category, not per cell
+        blank = np.array([_blank(v) for v in dtype.categories] + [False], dtype=bool)
+        miss |= blank[col.cat.codes.to_numpy()]
+    elif dtype == object or ptypes.is_string_dtype(dtype):
         text = col.astype(object)
         strings = np.fromiter((isinstance(v, str) for v in text), dtype=bool, count=len(text))
         if strings.any():
@@ -253,7 +260,10 @@ def _read_column(ind: Any, col: pd.Series) -> tuple[np.ndarray, np.ndarray, np.n
     if ptypes.is_bool_dtype(dtype) and isinstance(ind, BooleanIndicator):
         v = col.to_numpy(dtype=np.float64, na_value=np.nan)
         return np.nan_to_num(v), ~unknown, np.zeros(len(col), dtype=bool)
-    return _distinct_values(ind, col, unknown)
+    if isinstance(dtype, pd.CategoricalDtype):
+        return _distinct_values(ind, col.cat.codes.to_numpy(), np.asarray(dtype.categories, dtype=object), unknown)
+    codes, uniques = pd.factorize(col.astype(object).to_numpy(), use_na_sentinel=True)
+    return _distinct_values(ind, codes, uniques, unknown)
 
 
 def _numeric_column(ind: Any, v: np.ndarray, unknown: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -287,10 +297,9 @@ def _numeric_column(ind: Any, v: np.ndarray, unknown: np.ndarray) -> tuple[np.nd
     return np.where(ok, out, np.nan), ~unknown & ok, bad
 
 
-def _distinct_values(ind: Any, col: pd.Series, unknown: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Read each distinct value once (sheets hold few) and spread the results over the rows."""
-    raw = col.astype(object).to_numpy()
-    codes, uniques = pd.factorize(raw, use_na_sentinel=True)
+def _distinct_values(ind: Any, codes: np.ndarray, uniques: Any,
+                     unknown: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Read each distinct value once (sheets hold few) and spread the results over the rows (code -1: NA)."""
     enc = np.full(len(uniques) + 1, np.nan)  # the last slot serves code -1 (NA)
     good = np.zeros(len(uniques) + 1, dtype=bool)
     for k, value in enumerate(uniques):
