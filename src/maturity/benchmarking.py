@@ -225,7 +225,7 @@ def benchmark_table(answers: pd.DataFrame, meta: pd.DataFrame, ruleset: Ruleset,
         sealed = seal_results(seal, ruleset, derived.gates, lower_level, upper_level,
                               scores.pillar_lower, scores.pillar_upper)
         for col in sealed.columns:
-            table[col] = sealed[col].to_numpy()
+            table[col] = sealed[col].array
         assert plan.seal is not None
         seal_info = {"id": seal.id, "version": seal.version, "year": seal.year, "gates": seal.gate_ids(ruleset),
                      "digest": plan.seal.digest}

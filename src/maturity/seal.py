@@ -265,8 +265,9 @@ def seal_results(seal: Seal, ruleset: Ruleset, gates: pd.DataFrame, lower_level:
 
     Rule gates come from the evaluator's gate statuses (``gates``, as
     :attr:`maturity.table.DerivedLevels.gates`); pillar thresholds from the pillar score bounds.
-    Statuses, the binding gate and the reason are computed column-wise; ``seal``,
-    ``seal_binding_gate`` and ``gate.<id>`` are categorical.
+    Statuses, the binding gate and the reason are computed column-wise, the reason's text once
+    per distinct shortfall pattern; every column is categorical (``seal_reason``'s categories are
+    the texts this run wrote).
     """
     order = seal.gate_ids(ruleset)
     rule_gates = {g.id: g for g in seal.all_gates(ruleset)}
@@ -285,26 +286,36 @@ def seal_results(seal: Seal, ruleset: Ruleset, gates: pd.DataFrame, lower_level:
     out = pd.DataFrame(index=gates.index)
     out["seal"] = pd.Categorical.from_codes(np.where(passed, 0, np.where(possible, 1, 2)), categories=GATE_RESULTS)
     out["seal_binding_gate"] = pd.Categorical.from_codes(binding, categories=order) if order else None
-    reasons = np.full(n, None, dtype=object)
-    lo_lv = np.nan_to_num(lower_level.to_numpy(dtype=float)).astype(np.int64)
-    hi_lv = np.nan_to_num(upper_level.to_numpy(dtype=float)).astype(np.int64)
-    factor_col = {f: k for k, f in enumerate(lower_level.columns)}
+    reason_codes = np.full(n, -1, dtype=np.int64)
+    reason_texts: list[str] = []
+
+    def levels(frame: pd.DataFrame, factor: str, rows: np.ndarray) -> np.ndarray:
+        return np.nan_to_num(frame[factor].to_numpy(dtype=float, na_value=np.nan)[rows]).astype(np.int64)
+
+    def add(rows: np.ndarray, pattern: np.ndarray, texts: np.ndarray) -> None:
+        """Rows get the text of their pattern; equal texts share one category."""
+        uniques, first = pd.factorize(texts)[0], len(reason_texts)
+        kept = pd.unique(texts)
+        reason_texts.extend(str(t) for t in kept)
+        reason_codes[rows] = first + uniques[pattern]
+
     for g_index, gate in enumerate(order):
         rows = np.flatnonzero(binding == g_index)
         if not len(rows):
             continue
         if gate in rule_gates:
             when = rule_gates[gate].when
-            names = sorted({a.factor for _p, a in _level_atoms(when)})
-            texts = shortfall_texts(when, {f: lo_lv[rows, factor_col[f]] for f in names},
-                                    {f: hi_lv[rows, factor_col[f]] for f in names})
-            reasons[rows] = f"{gate}: " + texts
+            lo = {f: levels(lower_level, f, rows) for f in _level_factors(when)}
+            hi = {f: levels(upper_level, f, rows) for f in lo}
+            pattern, lo_u, hi_u = _patterns(when, lo, hi)
+            add(rows, pattern, f"{gate}: " + shortfall_texts(when, lo_u, hi_u))
         else:
             t = next(t for t in seal.pillars if f"pillar_{t.pillar}" == gate)
-            lo, hi = pillar_lower[t.pillar].to_numpy(float)[rows], pillar_upper[t.pillar].to_numpy(float)[rows]
-            reasons[rows] = [f"{gate}: pillar {t.pillar} scores {a:.1f} to {b:.1f}, needs {t.min_score:g}"
-                             for a, b in zip(lo, hi)]
-    out["seal_reason"] = reasons
+            plo, phi = pillar_lower[t.pillar].to_numpy(float)[rows], pillar_upper[t.pillar].to_numpy(float)[rows]
+            texts = np.array([f"{gate}: pillar {t.pillar} scores {a:.1f} to {b:.1f}, needs {t.min_score:g}"
+                              for a, b in zip(plo, phi)], dtype=object)
+            add(rows, np.arange(len(rows)), texts)
+    out["seal_reason"] = pd.Categorical.from_codes(reason_codes, categories=reason_texts)
     codes = 2 - matrix
     for k, gate in enumerate(order):
         out[f"gate.{gate}"] = pd.Categorical.from_codes(codes[:, k], categories=GATE_RESULTS)
@@ -313,3 +324,37 @@ def seal_results(seal: Seal, ruleset: Ruleset, gates: pd.DataFrame, lower_level:
 
 def _level_atoms(cond: Any) -> list[tuple[Any, LevelCheck]]:
     return [(p, a) for p, a in atoms(cond) if isinstance(a, LevelCheck)]
+
+
+def _level_factors(cond: Any) -> list[str]:
+    return sorted({a.factor for _p, a in _level_atoms(cond)})
+
+
+def _patterns(cond: Any, lower: dict[str, np.ndarray],
+              upper: dict[str, np.ndarray]) -> tuple[np.ndarray, dict[str, np.ndarray], dict[str, np.ndarray]]:
+    """The distinct shortfall patterns of the rows: ``(pattern of each row, lower and upper levels per pattern)``.
+
+    A factor only ever required ``at_least`` some levels is read as passing them all where its
+    lower level does (its levels then change no text), so rows differing only there share a pattern.
+    """
+    def leaf(c: Any, negated: bool) -> list[tuple[str, str, int]]:
+        return [(c.factor, NEGATE[c.op] if negated else c.op, c.value)] if isinstance(c, LevelCheck) else []
+
+    checks = fold(cond, leaf, lambda parts: [x for p in parts for x in p], lambda _k, parts: [x for p in parts for x in p])
+    lo, hi = dict(lower), dict(upper)
+    for f in lo:
+        ops = {op for g, op, _v in checks if g == f}
+        if ops == {"at_least"}:
+            need = max(v for g, _op, v in checks if g == f)
+            done = lo[f] >= need
+            lo[f], hi[f] = np.where(done, need, lo[f]), np.where(done, need, hi[f])
+    names = list(lo)
+    key = np.stack([lo[f] for f in names] + [hi[f] for f in names], axis=1) if names else np.zeros((len(next(iter(lower.values()), [])), 0))
+    base = int(key.max(initial=0)) + 1
+    if base ** key.shape[1] < 2**62:  # one integer per row: a fast one-dimensional unique
+        flat = (key * (base ** np.arange(key.shape[1], dtype=np.int64))).sum(axis=1)
+        _, first, pattern = np.unique(flat, return_index=True, return_inverse=True)
+    else:
+        _, first, pattern = np.unique(key, axis=0, return_index=True, return_inverse=True)
+    pattern = np.asarray(pattern).reshape(-1)
+    return pattern, {f: lo[f][first] for f in names}, {f: hi[f][first] for f in names}

@@ -159,7 +159,7 @@ class Outcome:
         """
         plan = self.plan
         if name in ("lower", "upper", "raw_lower", "raw_upper", "assessed"):
-            return pd.DataFrame(getattr(self, name), index=self.index, columns=list(plan.factors))
+            return pd.DataFrame(getattr(self, name), index=self.index, columns=list(plan.factors), copy=False)
         if name == "caps":
             return _labelled(self.caps, CAP_LABELS, self.index, [c.id for c in plan.caps])
         if name == "findings":

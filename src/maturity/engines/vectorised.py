@@ -234,7 +234,7 @@ def evaluate(cp: CompiledPlan, values: np.ndarray, known: np.ndarray, *, atoms: 
 
     ``values`` (float, rows x ``cp.indicators``) holds encoded answers, ``known`` (bool, same
     shape) which are known. Returns, per world (suffix ``_lo`` or ``_hi``): ``raw`` and final
-    levels ``lv`` (int64, rows x factors), ``cap``, ``find`` and ``gate`` (bool); with ``atoms``
+    levels ``lv`` (int8, rows x factors), ``cap``, ``find`` and ``gate`` (bool); with ``atoms``
     also ``atom`` (rows x atoms). ``findings=False`` skips findings and gates.
     """
     n = values.shape[0]
@@ -243,7 +243,7 @@ def evaluate(cp: CompiledPlan, values: np.ndarray, known: np.ndarray, *, atoms: 
         shapes |= {"find": len(cp.finding_ids), "gate": len(cp.gate_ids)}
     if atoms:
         shapes["atom"] = len(cp.atom_ids)
-    out = {f"{k}_{w}": np.zeros((n, m), dtype=np.int64 if k in ("raw", "lv") else bool)
+    out = {f"{k}_{w}": np.zeros((n, m), dtype=np.int8 if k in ("raw", "lv") else bool)
            for k, m in shapes.items() for w in ("lo", "hi")}
     for start in range(0, n, BLOCK):
         stop = min(n, start + BLOCK)
