@@ -146,14 +146,15 @@ def kernel(args: argparse.Namespace) -> None:
     print(f"  derive_levels (prepare + kernel)  {fmt(t_derive)}   ratio to limit {m(t_derive) / m(t_lim_all):5.2f}")
 
 
-def seal_child(n: int) -> None:
-    """Runs in a child: benchmark_table with the bundled seal over ``n`` territories; prints JSON."""
+def seal_child(n: int, folder: str) -> None:
+    """Runs in a child: benchmark_table with the bundled seal over ``n`` territories read from Parquet; prints JSON."""
     from maturity.benchmarking import benchmark_table
     from maturity.seal import bundled_seals_dir, load_seal
 
     rs = load_core_ruleset()
     seal = load_seal(bundled_seals_dir() / "md-sglg.yaml", rs)
-    answers, meta = population(rs, n, seed=3)
+    answers, meta = pd.read_parquet(Path(folder) / "answers.parquet"), pd.read_parquet(Path(folder) / "meta.parquet")
+    assert len(answers) == n
     base = peak_mb()
     t = time.process_time()
     run = benchmark_table(answers, meta, rs, seal=seal, peers="level")
@@ -163,16 +164,23 @@ def seal_child(n: int) -> None:
 
 
 def seal(args: argparse.Namespace) -> None:
-    print("\n[seal] benchmark_table with the bundled seal and peers by level (scored, sealed, ranked); "
-          "CPU of the call, peak RSS of the process (inputs included)")
+    print("\n[seal] benchmark_table with the bundled seal and peers by level (scored, sealed, ranked), in a child "
+          "process that reads the answers from Parquet; CPU of the call, peak resident memory of the child "
+          "(with its inputs and libraries: the figure before the call in brackets)")
+    rs = load_core_ruleset()
     for n, target_s in ((100_000, 2.0), (args.big, 20.0)):
-        rows = []
-        for _ in range(args.repeat if n <= 100_000 else 1):
-            out = subprocess.run([PY, __file__, "--seal-child", str(n)], capture_output=True, text=True, check=True)
-            rows.append(json.loads(out.stdout.strip().splitlines()[-1]))
+        with tempfile.TemporaryDirectory() as tmp:
+            answers, meta = population(rs, n, seed=3)
+            answers.to_parquet(Path(tmp) / "answers.parquet")
+            meta.to_parquet(Path(tmp) / "meta.parquet")
+            del answers, meta
+            rows = []
+            for _ in range(args.repeat if n <= 100_000 else 1):
+                out = subprocess.run([PY, __file__, "--seal-child", str(n), tmp], capture_output=True, text=True, check=True)
+                rows.append(json.loads(out.stdout.strip().splitlines()[-1]))
         cpu_s = [r["cpu"] for r in rows]
         print(f"  {n:>9,} territories {fmt(cpu_s)}   peak {max(r['peak_mb'] for r in rows):6,.0f} MB "
-              f"(inputs {rows[0]['inputs_mb']:,.0f} MB)   target < {target_s:g} s{', < 2 GB' if n > 100_000 else ''}")
+              f"(before the call {rows[0]['inputs_mb']:,.0f} MB)   target < {target_s:g} s{', < 2 GB' if n > 100_000 else ''}")
 
 
 def draws(args: argparse.Namespace) -> None:
@@ -258,10 +266,10 @@ def main() -> None:
     parser.add_argument("--big", type=int, default=1_000_000, help="territories of the large sealed run")
     parser.add_argument("--sheet", type=int, default=200_000, help="rows of the CSV through the CLI (0 to skip)")
     parser.add_argument("--durable", type=int, default=300, help="territories for the durable comparison")
-    parser.add_argument("--seal-child", type=int, default=None, help=argparse.SUPPRESS)
+    parser.add_argument("--seal-child", nargs=2, default=None, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.seal_child:
-        seal_child(args.seal_child)
+        seal_child(int(args.seal_child[0]), args.seal_child[1])
         return
     print(f"machine: {platform.machine()}, {os.cpu_count()} cores, {platform.processor() or platform.platform()}; "
           f"Python {platform.python_version()}, numpy {np.__version__}, pandas {pd.__version__}")
