@@ -284,18 +284,21 @@ def _filler(ruleset: Ruleset, prepared: Prepared):
                             ind.maximum if ind.maximum is not None else 100.0))
         else:
             domains.append(("int", 1990, 2030))
-    everything = np.ones_like(known)
     rows, cols = np.nonzero(~known)  # every unknown cell, drawn at once below
     kinds = np.array([d[0] == "int" for d in domains], dtype=bool)[cols]
     low = np.array([d[1] for d in domains], dtype=float)[cols]
     span = np.array([d[2] - d[1] for d in domains], dtype=float)[cols]
-    filled = values.copy()
+    filled = values.copy()  # one buffer for every draw: only the unknown cells are written
+    u = np.empty(len(rows))
+    drawn = np.empty(len(rows))
 
-    def fill(rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
-        u = rng.random(len(rows))
-        filled[rows, cols] = np.where(kinds, low + np.floor(u * (span + 1)), low + u * span)
-        ev = evaluate(cp, filled, everything, findings=False)
-        return ev["lv_lo"], ev["lv_hi"]
+    def fill(rng: np.random.Generator) -> np.ndarray:
+        rng.random(out=u)
+        np.multiply(u, span, out=drawn)
+        drawn[kinds] = np.floor(u[kinds] * (span[kinds] + 1))
+        np.add(drawn, low, out=drawn)
+        filled[rows, cols] = drawn
+        return evaluate(cp, filled, None, findings=False)["lv_lo"]  # every answer known: one world, no findings
 
     return fill
 
@@ -322,8 +325,8 @@ def robustness(ruleset: Ruleset, prepared: Prepared, derived: DerivedLevels, *, 
         fw = {f.id: f.weight * rng.uniform(1 - weight_spread, 1 + weight_spread) for f in ruleset.factors}
         pw = {p.id: p.weight * rng.uniform(1 - weight_spread, 1 + weight_spread) for p in ruleset.pillars}
         if fill is not None:
-            lower, upper = fill(rng)
-            scores = aggregate(ruleset, lower, upper, everywhere, factor_weights=fw, pillar_weights=pw)
+            levels = fill(rng)
+            scores = aggregate(ruleset, levels, levels, everywhere, factor_weights=fw, pillar_weights=pw)
         else:
             scores = aggregate(ruleset, o.lower, o.upper, o.assessed, factor_weights=fw, pillar_weights=pw)
         ranks[d] = competition_rank(pd.Series(scores.overall)).astype(float).to_numpy(dtype=float, na_value=np.nan)

@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Optional
 
 import numpy as np
 
@@ -228,14 +228,15 @@ def _any_of_clauses(rows: np.ndarray, groups, runs, n_clauses: int, n_targets: i
 # -- evaluation on encoded matrices ------------------------------------------------------------
 
 
-def evaluate(cp: CompiledPlan, values: np.ndarray, known: np.ndarray, *, atoms: bool = False,
+def evaluate(cp: CompiledPlan, values: np.ndarray, known: Optional[np.ndarray], *, atoms: bool = False,
              findings: bool = True) -> dict[str, np.ndarray]:
     """Levels, caps, findings and gates for encoded answers.
 
     ``values`` (float, rows x ``cp.indicators``) holds encoded answers, ``known`` (bool, same
     shape) which are known. Returns, per world (suffix ``_lo`` or ``_hi``): ``raw`` and final
     levels ``lv`` (int8, rows x factors), ``cap``, ``find`` and ``gate`` (bool); with ``atoms``
-    also ``atom`` (rows x atoms). ``findings=False`` skips findings and gates.
+    also ``atom`` (rows x atoms). ``findings=False`` skips findings and gates. ``known=None``
+    means every answer is known: one world is evaluated, and each ``_hi`` array is its ``_lo`` array.
     """
     n = values.shape[0]
     shapes = {"raw": cp.n_factors, "lv": cp.n_factors, "cap": len(cp.cap_ids)}
@@ -243,50 +244,60 @@ def evaluate(cp: CompiledPlan, values: np.ndarray, known: np.ndarray, *, atoms: 
         shapes |= {"find": len(cp.finding_ids), "gate": len(cp.gate_ids)}
     if atoms:
         shapes["atom"] = len(cp.atom_ids)
+    worlds = ("lo",) if known is None else ("lo", "hi")
     out = {f"{k}_{w}": np.zeros((n, m), dtype=np.int8 if k in ("raw", "lv") else bool)
-           for k, m in shapes.items() for w in ("lo", "hi")}
+           for k, m in shapes.items() for w in worlds}
     for start in range(0, n, BLOCK):
         stop = min(n, start + BLOCK)
-        block = _evaluate_block(cp, values[start:stop], known[start:stop], atoms, findings)
+        block = _evaluate_block(cp, values[start:stop], None if known is None else known[start:stop], atoms, findings)
         for key, arr in block.items():
             out[key][start:stop] = arr
+    if known is None:
+        out |= {f"{k}_hi": out[f"{k}_lo"] for k in shapes}
     return out
 
 
-def _evaluate_block(cp: CompiledPlan, values: np.ndarray, known: np.ndarray, atoms: bool,
+def _evaluate_block(cp: CompiledPlan, values: np.ndarray, known: Optional[np.ndarray], atoms: bool,
                     findings: bool) -> dict[str, np.ndarray]:
     n = values.shape[0]
-    vt, kt = np.ascontiguousarray(values.T), np.ascontiguousarray(known.T)  # one row per indicator
-    V, K = vt[cp.atom_col], kt[cp.atom_col]
+    V = np.ascontiguousarray(values.T)[cp.atom_col]  # one row per atom
     cmp = np.zeros(V.shape, dtype=bool)
     with np.errstate(invalid="ignore"):
         for op, idx in cp.op_groups:
             cmp[idx] = _CMP[op](V[idx], cp.atom_val[idx, None])
+    if known is None:  # every answer known: the two worlds are one
+        return {f"{k}_lo": arr for k, arr in _worlds(cp, cmp, n, atoms, findings, 1).items()}
+    K = np.ascontiguousarray(known.T)[cp.atom_col]
     # one row per atom; columns [0, n) are world "lo", [n, 2n) world "hi"
     X = np.concatenate([K & cmp, ~K | cmp], axis=1)
+    return _worlds(cp, X, n, atoms, findings, 2)
+
+
+def _worlds(cp: CompiledPlan, X: np.ndarray, n: int, atoms: bool, findings: bool, w: int) -> dict[str, np.ndarray]:
+    """Levels, caps, findings and gates of ``w`` worlds side by side (columns ``[0, n)``, ``[n, 2n)``)."""
 
     F, L = cp.n_factors, cp.max_level
-    raw = np.zeros((F, 2 * n), dtype=np.int64)
+    raw = np.zeros((F, w * n), dtype=np.int64)
     if L:
         slot = _any_of_clauses(X, cp.level_groups, cp.slot_runs, len(cp.level_size), F * L)
-        raw = np.logical_and.accumulate(slot.reshape(F, L, 2 * n), axis=1).sum(axis=1, dtype=np.int64)
+        raw = np.logical_and.accumulate(slot.reshape(F, L, w * n), axis=1).sum(axis=1, dtype=np.int64)
 
     final = raw.copy()
     for f, mx, g, m in cp.cap_steps:
         final[f] = np.where(final[g] >= m, final[f], np.minimum(final[f], mx))
-    caps = np.zeros((len(cp.cap_rules), 2 * n), dtype=bool)
+    caps = np.zeros((len(cp.cap_rules), w * n), dtype=bool)
     for k, (f, mx, g, m) in enumerate(cp.cap_rules):
         caps[k] = (raw[f] >= mx + 1) & (final[g] < m)
     out = {"raw": raw, "lv": final, "cap": caps}
     if findings:
-        other = np.concatenate([final[:, n:], final[:, :n]], axis=1)
-        finds = np.zeros((len(cp.finding_ids), 2 * n), dtype=bool)
+        other = np.concatenate([final[:, n:], final[:, :n]], axis=1) if w == 2 else final
+        finds = np.zeros((len(cp.finding_ids), w * n), dtype=bool)
         if cp.find_size.size:
             lits = np.where(cp.lit_below[:, None], other[cp.lit_factor] < cp.lit_level[:, None],
                             final[cp.lit_factor] >= cp.lit_level[:, None])
             finds = _any_of_clauses(np.concatenate([X, lits]), cp.find_groups, cp.finding_runs,
                                     len(cp.find_size), len(cp.finding_ids))
-        gates = np.zeros((len(cp.gate_ids), 2 * n), dtype=bool)
+        gates = np.zeros((len(cp.gate_ids), w * n), dtype=bool)
         if cp.n_gate_clauses:
             glits = np.where(cp.gate_lit_below[:, None], other[cp.gate_lit_factor] < cp.gate_lit_level[:, None],
                              final[cp.gate_lit_factor] >= cp.gate_lit_level[:, None])
@@ -294,7 +305,9 @@ def _evaluate_block(cp: CompiledPlan, values: np.ndarray, known: np.ndarray, ato
         out |= {"find": finds, "gate": gates}
     if atoms:
         out["atom"] = X
-    return {f"{k}_{w}": (arr[:, :n] if w == "lo" else arr[:, n:]).T for k, arr in out.items() for w in ("lo", "hi")}
+    if w == 1:
+        return {k: arr.T for k, arr in out.items()}
+    return {f"{k}_{side}": (arr[:, :n] if side == "lo" else arr[:, n:]).T for k, arr in out.items() for side in ("lo", "hi")}
 
 
 class VectorisedEvaluator:
@@ -304,7 +317,8 @@ class VectorisedEvaluator:
 
     def evaluate(self, prepared: "Prepared", *, explain: bool = False) -> Outcome:
         cp = compile_vectorised(prepared.plan)
-        ev = evaluate(cp, prepared.values, prepared.known, atoms=explain)
+        every_known = bool(prepared.known.all())  # then one world is evaluated
+        ev = evaluate(cp, prepared.values, None if every_known else prepared.known, atoms=explain)
         return Outcome(
             plan=prepared.plan, index=prepared.index, lower=ev["lv_lo"], upper=ev["lv_hi"],
             raw_lower=ev["raw_lo"], raw_upper=ev["raw_hi"],
