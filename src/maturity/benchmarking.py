@@ -344,7 +344,8 @@ def progress(run: BenchmarkRun) -> pd.DataFrame:
     ``seal`` in ``to_year`` and ``seal_history``: ``first-time`` when the seal is passed for
     the first time, ``repeat`` when it was passed in an earlier year too; ``synthetic``.
     """
-    t = run.table.dropna(subset=["year"]).sort_values(["territory", "year"])
+    t = run.table.dropna(subset=["year"])
+    t = t[t["territory"].duplicated(keep=False)].sort_values(["territory", "year"])  # one year: no step to show
     level_cols = [c for c in t.columns if c.startswith("level.")]
     rows = []
     for territory, g in t.groupby("territory", sort=True):

@@ -266,8 +266,8 @@ def seal_results(seal: Seal, ruleset: Ruleset, gates: pd.DataFrame, lower_level:
     Rule gates come from the evaluator's gate statuses (``gates``, as
     :attr:`maturity.table.DerivedLevels.gates`); pillar thresholds from the pillar score bounds.
     Statuses, the binding gate and the reason are computed column-wise, the reason's text once
-    per distinct shortfall pattern; every column is categorical (``seal_reason``'s categories are
-    the texts this run wrote).
+    per distinct shortfall pattern; ``seal``, ``gate.<id>`` and ``seal_reason`` are categorical
+    (``seal_reason``'s categories are the texts this run wrote).
     """
     order = seal.gate_ids(ruleset)
     rule_gates = {g.id: g for g in seal.all_gates(ruleset)}
@@ -285,7 +285,7 @@ def seal_results(seal: Seal, ruleset: Ruleset, gates: pd.DataFrame, lower_level:
     binding = np.where(first_failed >= 0, first_failed, first_open)
     out = pd.DataFrame(index=gates.index)
     out["seal"] = pd.Categorical.from_codes(np.where(passed, 0, np.where(possible, 1, 2)), categories=GATE_RESULTS)
-    out["seal_binding_gate"] = pd.Categorical.from_codes(binding, categories=order) if order else None
+    out["seal_binding_gate"] = np.array([*order, None], dtype=object)[binding]  # -1: the trailing None
     reason_codes = np.full(n, -1, dtype=np.int64)
     reason_texts: list[str] = []
 

@@ -113,39 +113,74 @@ def render_benchmark_html(content: BenchmarkContent, run: Any) -> str:
 
 
 def write_benchmark_report(run: Any, out_dir: str | Path, *, pages: int = 50, group: str = "level") -> Path:
-    """Write ``report.html`` and, for up to ``pages`` territories, a profile page each (atomically)."""
-    from .html import render_profile_html  # noqa: PLC0415
+    """Write ``report.html`` and, for up to ``pages`` territories, a profile page each (atomically).
 
-    from .figures import figure_data_uri, radar_figure  # noqa: PLC0415
-
+    Pages are rendered on every core (a forked worker per core, where the platform forks); the
+    files are written by this process, in league order.
+    """
     out_dir = Path(out_dir)
     content = benchmark_content(run, group=group)
-    links, gaps = {}, {}
     groups = run.table[group].astype(object).where(run.table[group].notna(), "(none)")
+    tasks = []
     for row in content.league[:pages]:
-        tid = row["territory"]
-        matches = run.table.index[run.table["territory"] == tid]
-        if len(matches) != 1:
-            continue
-        assessment = run.explain(tid)
-        peers = groups == groups[matches[0]]
-        average = run.scores.factor_score[peers.to_numpy()].mean(skipna=True).dropna().to_dict()
-        radar = figure_data_uri(radar_figure(assessment, peer_average=average,
-                                             peer_label=f"average of its peers ({group}: {groups[matches[0]]})"))
-        drawing = None
-        profile = run.profiles[run.table.index.get_loc(matches[0])] if run.profiles is not None else None
-        if profile is not None and profile.governance is not None:
-            from ..governance import build_graph, find_gaps  # noqa: PLC0415
-            from ..governance.draw import draw_governance  # noqa: PLC0415
-
-            graph = build_graph(profile)
-            drawing = figure_data_uri(draw_governance(graph, find_gaps(graph)))
+        matches = run.table.index[run.table["territory"] == row["territory"]]
+        if len(matches) == 1:
+            tasks.append((row["territory"], matches[0]))
+    links, gaps = {}, {}
+    for tid, html, kinds in _render_pages(run, groups, group, tasks):
         name = f"territories/{tid}.html"
-        write_atomic(out_dir / name, render_profile_html(assessment, radar_uri=radar, governance_uri=drawing))
+        write_atomic(out_dir / name, html)
         links[tid] = name
-        for g in assessment.governance_gaps:
-            gaps[g["kind"]] = gaps.get(g["kind"], 0) + 1
+        for kind in kinds:
+            gaps[kind] = gaps.get(kind, 0) + 1
     content = BenchmarkContent(**{**content.__dict__, "pages": links, "governance_gaps": gaps})
     path = out_dir / "report.html"
     write_atomic(path, render_benchmark_html(content, run))
     return path
+
+
+_shared: dict[str, Any] = {}  # what forked page workers read: the run and its peer groups
+
+
+def _render_pages(run: Any, groups: pd.Series, group: str, tasks: list[tuple[str, Any]]):
+    """``(territory, html, governance gap kinds)`` per task, in task order; on two processes when it pays."""
+    import multiprocessing  # noqa: PLC0415
+    import os  # noqa: PLC0415
+
+    workers = min(os.cpu_count() or 1, 4)
+    if len(tasks) < 8 or workers < 2 or "fork" not in multiprocessing.get_all_start_methods():
+        return [_page(run, groups, group, task) for task in tasks]
+    from concurrent.futures import ProcessPoolExecutor  # noqa: PLC0415
+
+    _shared.update(run=run, groups=groups, group=group)
+    try:
+        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
+            return list(pool.map(_page_in_worker, tasks, chunksize=max(1, len(tasks) // (4 * workers))))
+    finally:
+        _shared.clear()
+
+
+def _page_in_worker(task: tuple[str, Any]) -> tuple[str, str, list[str]]:
+    return _page(_shared["run"], _shared["groups"], _shared["group"], task)
+
+
+def _page(run: Any, groups: pd.Series, group: str, task: tuple[str, Any]) -> tuple[str, str, list[str]]:
+    from .figures import figure_data_uri, radar_figure  # noqa: PLC0415
+    from .html import render_profile_html  # noqa: PLC0415
+
+    tid, label = task
+    assessment = run.explain(tid)
+    peers = groups == groups[label]
+    average = run.scores.factor_score[peers.to_numpy()].mean(skipna=True).dropna().to_dict()
+    radar = figure_data_uri(radar_figure(assessment, peer_average=average,
+                                         peer_label=f"average of its peers ({group}: {groups[label]})"))
+    drawing = None
+    profile = run.profiles[run.table.index.get_loc(label)] if run.profiles is not None else None
+    if profile is not None and profile.governance is not None:
+        from ..governance import build_graph, find_gaps  # noqa: PLC0415
+        from ..governance.draw import draw_governance  # noqa: PLC0415
+
+        graph = build_graph(profile)
+        drawing = figure_data_uri(draw_governance(graph, find_gaps(graph)))
+    html = render_profile_html(assessment, radar_uri=radar, governance_uri=drawing)
+    return tid, html, [g["kind"] for g in assessment.governance_gaps]
