@@ -116,10 +116,10 @@ def aggregate_table(ruleset: Ruleset, derived: DerivedLevels, *,
     s = aggregate.aggregate(ruleset, o.lower, o.upper, o.assessed,
                             factor_weights=factor_weights, pillar_weights=pillar_weights)
     idx, factors, pillars = o.index, [f.id for f in ruleset.factors], [p.id for p in ruleset.pillars]
-    stage_ids = [st.id for st in ruleset.aggregation.stages]
+    stage_ids = pd.array([st.id for st in ruleset.aggregation.stages] + [None], dtype="string")
 
-    def stage(index):  # -1: no stage
-        return pd.Categorical.from_codes(index, categories=stage_ids, ordered=True)
+    def stage(index):  # -1 picks the trailing None
+        return stage_ids[index]
 
     overall = pd.DataFrame({"score": s.overall, "lower": s.overall_lower, "upper": s.overall_upper,
                             "stage": stage(s.stage), "stage_lower": stage(s.stage_lower),
