@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
@@ -7,6 +8,10 @@ import pytest
 
 from maturity import Profile, Ruleset, load_core_ruleset, load_ruleset
 from maturity.scoring import Scorer
+
+# The suite reads the program's English output unless a test asks for a language (--lang or its own
+# environment): a tester's LANG=es_EC.UTF-8 must not change what the commands print.
+os.environ["LANGUAGE"] = "en"
 
 DATA = Path(__file__).parent / "data"
 ROOT = Path(__file__).resolve().parents[1]

@@ -73,7 +73,7 @@ def test_score_with_another_ruleset_and_a_bad_profile(tmp_path):
                        "sources: [{id: s, title: S}]\nanswers:\n  unit_exists: {value: maybe, source: s 1}\n")
     result = run("score", str(profile), "--ruleset", str(DATA / "mini.yaml"))
     assert result.returncode == 1
-    assert f"{profile}:6: answers.unit_exists.value: expected true or false" in result.stderr
+    assert f"{profile}:6: answers.unit_exists.value: 'maybe' is not a yes/no answer; expected yes or no" in result.stderr
     assert "Traceback" not in result.stderr
 
 

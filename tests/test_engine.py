@@ -79,7 +79,7 @@ def test_change_then_undo_restores_the_derivation(mini_scorer):
     encoded = _encoded(mini_scorer, {"unit_exists": True, "help_desk": True, "unit_staff": 3})
     with EngineSession(mini_scorer.plan, encoded) as session:
         first = session.run()
-        session.change({"diagnostic": 2, "unit_staff": 0})
+        session.change({"diagnostic": (2, 2), "unit_staff": (0, 0)})
         again = session.change(encoded)
     assert again.facts.keys() == first.facts.keys()
 

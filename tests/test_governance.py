@@ -296,7 +296,57 @@ def test_draw_highlights_gap_actors(tmp_path):
     fig.savefig(tmp_path / "g.png")
     assert (tmp_path / "g.svg").read_text().startswith("<?xml")
     assert (tmp_path / "g.png").read_bytes()[:4] == b"\x89PNG"
-    assert any(t.get_text() == "in a gap" for t in fig.axes[0].get_legend().get_texts())
+    assert any(t.get_text() == "gap (numbered below)" for t in fig.axes[0].get_legend().get_texts())
+
+
+def test_drawing_is_readable_and_leaves_no_global_state():
+    import matplotlib
+    from matplotlib.colors import to_hex
+    from matplotlib.patches import FancyArrowPatch
+
+    from maturity.governance.draw import GAP_COLOUR, RELATION_STYLES, close_drawing, draw_governance
+
+    backend = matplotlib.get_backend()
+    profile = load_profile(bundled_profiles_dir() / "ph-legazpi.yaml")
+    G = build_graph(profile)
+    gaps = find_gaps(G)
+    fig = draw_governance(G, gaps)
+    ax = fig.axes[0]
+    texts = [t.get_text() for t in ax.texts]
+    for _, d in G.nodes(data=True):  # every full name is drawn (wrapped, never cut)
+        assert any(t.replace("\n", " ") == d["name"] for t in texts), d["name"]
+    legend = [t.get_text() for t in ax.get_legend().get_texts()]
+    drawn = {str(t) for _, _, t in G.edges(data="relation")}
+    assert {t.replace("_", " ") for t in drawn} <= set(legend)  # every edge type named
+    arrows = [p for p in ax.patches if isinstance(p, FancyArrowPatch)]
+    assert arrows and all(to_hex(a.get_edgecolor()) != GAP_COLOUR for a in arrows)  # no edge in the gap red
+    assert RELATION_STYLES["partners_with"][0] != GAP_COLOUR
+    badges = [t for t in ax.texts if t.get_bbox_patch() is not None and to_hex(t.get_bbox_patch().get_facecolor()) == GAP_COLOUR]
+    numbers = {int(n) for b in badges for n in b.get_text().split(",")}
+    assert numbers == set(range(1, len(gaps) + 1))  # each gap its own number, on its actors
+    listing = next(t.get_text() for t in ax.texts if t.get_text().startswith("1. "))
+    assert len(listing.splitlines()) == len(gaps)
+    levels = [t.get_text() for t in ax.texts if t.get_text() in ("local", "regional", "national", "transnational")]
+    assert levels == ["national", "local"]  # only the levels with actors take space
+    close_drawing(fig)
+    assert not fig.axes and matplotlib.get_backend() == backend
+
+
+def test_importing_the_drawing_switches_no_backend():
+    code = ("import matplotlib; matplotlib.use('svg'); import maturity.governance.draw, sys; "
+            "print(matplotlib.get_backend(), 'matplotlib.pyplot' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split() == ["svg", "False"]
+
+
+def test_a_territory_without_gaps_has_no_gap_mark():
+    from maturity.governance.draw import close_drawing, draw_governance
+
+    G = build_graph(load_profile(bundled_profiles_dir() / "sn-sedhiou.yaml"))
+    fig = draw_governance(G, [])
+    assert "gap (numbered below)" not in [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
+    close_drawing(fig)
 
 
 # --- the command line ---------------------------------------------------------------------------

@@ -38,7 +38,7 @@ def only(problems, code):
     [
         ("unit_staff, at_least: 2", "unit_staf, at_least: 2", "unknown-indicator", "factors[0].levels[2].when.all[0].indicator", 28, "did you mean 'unit_staff'"),
         ("    pillar: services\n", "    pilar: services\n", "schema-extra_forbidden", "factors[2].pilar", 38, "did you mean 'pillar'"),
-        ("diagnostic, at_least: partial}, sources", "diagnostic, at_least: partly}, sources", "bad-value", "factors[1].levels[1].when.at_least", 34, "expected one of none, partial, complete"),
+        ("diagnostic, at_least: partial}, sources", "diagnostic, at_least: partly}, sources", "bad-value", "factors[1].levels[1].when.at_least", 34, "expected one of (none, partial, complete)"),
         ("{id: help_desk, type: boolean", "{id: unit_exists, type: boolean", "duplicate-id", "indicators[3].id", 16, "duplicate id 'unit_exists'"),
         ("    pillar: services\n", "    pillar: service\n", "unknown-pillar", "factors[2].pillar", 38, "did you mean 'services'"),
         ("unless: {factor: diagnostic_f, at_least: 1}", "unless: {factor: diagnostic_fx, at_least: 1}", "unknown-factor", "caps[0].unless.factor", 47, "unknown factor"),
@@ -108,10 +108,10 @@ def test_document_level_rejections(text, code, words):
     "old, new, code, field, words",
     [
         ("unit_exists: {value: true, source: src p1}", "unit_exits: {value: true, source: src p1}", "unknown-indicator", "answers.unit_exits", "did you mean 'unit_exists'"),
-        ("unit_exists: {value: true, source: src p1}", "unit_exists: {value: yes please, source: src p1}", "bad-value", "answers.unit_exists.value", "expected true or false"),
+        ("unit_exists: {value: true, source: src p1}", "unit_exists: {value: yes please, source: src p1}", "bad-value", "answers.unit_exists.value", "is not a yes/no answer; expected yes or no"),
         ("unit_exists: {value: true, source: src p1}", "unit_exists: true", "missing-source", "answers.unit_exists", "needs a source"),
         ("unit_exists: {value: true, source: src p1}", "unit_exists: {value: true, source: srx p1}", "unknown-source", "answers.unit_exists.source", "did you mean 'src'"),
-        ("unit_staff: unknown", "unit_staff: {value: -1, source: src p2}", "bad-value", "answers.unit_staff.value", "cannot be negative"),
+        ("unit_staff: unknown", "unit_staff: {value: -1, source: src p2}", "bad-value", "answers.unit_staff.value", "-1 is below 0; expected a whole number of at least 0"),
         ("country: PH", "country: Philippines", "schema-string_pattern_mismatch", "territory.country", "pattern"),
         ("level: city", "level: town", "schema-literal_error", "territory.level", "'town'"),
     ],
@@ -126,7 +126,7 @@ def test_profile_rejections(mini, old, new, code, field, words):
 def test_profile_value_outside_ordinal_scale(mini):
     text = PROFILE + "  diagnostic: {value: partly, source: src p3}\n"
     problem = only(problems_of(text, parse_profile, ruleset=mini), "bad-value")
-    assert "expected one of none, partial, complete" in problem.message and "did you mean 'partial'" in problem.message
+    assert "expected one of (none, partial, complete)" in problem.message and "did you mean 'partial'" in problem.message
     assert problem.line == 8
 
 

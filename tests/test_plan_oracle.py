@@ -16,8 +16,8 @@ import pandas as pd
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from maturity.cells import is_unknown
-from maturity.conditions import AllOf, AnyOf, Compare, KOf, LevelCheck, Not
+from maturity.cells import Range, is_unknown, read_cell
+from maturity.conditions import AllOf, AnyOf, Compare, KOf, LevelCheck, Not, atoms
 from maturity.engines import get_evaluator
 from maturity.plan import compile_plan
 from maturity.prepare import prepare
@@ -36,6 +36,33 @@ def _rank(rs: Ruleset, indicator: str, value: Any) -> Any:
     return ind.scale.index(value) if isinstance(ind, OrdinalIndicator) else value
 
 
+def candidates(rs: Ruleset, indicator: str, value: Any) -> list[Any]:
+    """The values an answer allows, enough to decide every comparison: one for an exact answer; for a
+    range, every whole value in it (up to past the largest threshold) or, for numbers, its ends and
+    the points at and around each threshold inside it."""
+    if not isinstance(value, Range):
+        return [_rank(rs, indicator, value)]
+    ind = rs.indicator(indicator)
+    thresholds = sorted({float(_rank(rs, indicator, c.value)) for f in rs.factors for lv in f.levels.values()
+                         for _p, c in atoms(lv.when) if isinstance(c, Compare) and c.indicator == indicator}
+                        | {float(_rank(rs, indicator, c.value)) for fd in rs.findings
+                           for _p, c in atoms(fd.when) if isinstance(c, Compare) and c.indicator == indicator})
+    if isinstance(ind, OrdinalIndicator):
+        lo, hi = 0, len(ind.scale) - 1
+    elif ind.type == "count":
+        lo, hi = 0, int(max(thresholds, default=0)) + 2
+    elif ind.type == "year":
+        lo, hi = 1900, 2200
+    else:
+        lo, hi = ind.minimum, ind.maximum
+    low = _rank(rs, indicator, value.at_least) if value.at_least is not None else lo
+    high = _rank(rs, indicator, value.at_most) if value.at_most is not None else max(hi, low)
+    if ind.type == "number":
+        points = {low, high} | {p for t in thresholds for p in (t - 1e-6, t, t + 1e-6)}
+        return sorted(p for p in points if low <= p <= high)
+    return list(range(int(low), int(high) + 1))
+
+
 def holds(rs: Ruleset, cond: Any, answers: dict[str, Any], world: str, levels: dict[str, dict[str, int]],
           negated: bool = False) -> bool:
     """``cond`` (or its negation) in ``world``: an unknown answer fails at worst and passes at best."""
@@ -46,7 +73,9 @@ def holds(rs: Ruleset, cond: Any, answers: dict[str, Any], world: str, levels: d
         if value is None:
             return world == "hi"
         op = FLIP[cond.op] if negated else cond.op
-        return CMP[op](_rank(rs, cond.indicator, value), _rank(rs, cond.indicator, cond.value))
+        target = _rank(rs, cond.indicator, cond.value)
+        passes = [CMP[op](x, target) for x in candidates(rs, cond.indicator, value)]
+        return all(passes) if world == "lo" else any(passes)  # a range: certain when all its values pass
     if isinstance(cond, LevelCheck):
         op = FLIP[cond.op] if negated else cond.op
         if op == "at_least":
@@ -106,11 +135,11 @@ def seals(draw, rs: Ruleset) -> Seal:
 def test_the_compiled_plan_equals_the_condition_tree(data):
     rs = data.draw(rulesets())
     seal = data.draw(seals(rs))
-    table = data.draw(populations(rs))
+    table = data.draw(populations(rs, ranges=True))
     plan = compile_plan(rs, seal)
     outcome = get_evaluator("vectorised").evaluate(prepare(rs, table, plan=plan).raise_problems())
     for r, (_key, row) in enumerate(table.iterrows()):
-        answers = {k: (None if is_unknown(v) else v) for k, v in row.items()}
+        answers = {k: (None if is_unknown(v) else read_cell(rs.indicator(k), v)) for k, v in row.items()}
         want = oracle(rs, seal, answers)
         got = {"lower": outcome.lower[r].tolist(), "upper": outcome.upper[r].tolist(), "caps": outcome.caps[r].tolist(),
                "findings": outcome.findings[r].tolist(), "gates": outcome.gates[r].tolist()}

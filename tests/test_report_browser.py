@@ -1,83 +1,106 @@
-"""Open rendered profile pages in headless Chromium: tables and the embedded radar render, offline.
+"""Open the HTML reports in headless Chromium and look: styles applied, widths, figures, print.
 
-CI installs Chromium (.ci/run). Without it this test fails with a message saying so; deselect
-it explicitly with ``-m 'not browser'``. Screenshots and DOM dumps are kept in tests/artefacts/.
+CI installs Chromium (.ci/run). Without it these tests fail with a message saying so; deselect
+them explicitly with ``-m 'not browser'``. Screenshots and PDFs are kept in tests/artefacts/.
 """
 
 from __future__ import annotations
 
-import re
-import shutil
-import subprocess
 from pathlib import Path
 
-import numpy as np
 import pytest
-from matplotlib import image as mpimg
 
+from browser_helpers import ARTEFACTS, PRINT_WIDTH, assert_reads_well, browser, look
 from report_helpers import RTL, write_hostile_profile
 
-from maturity import load_profile, score
+from maturity import load_core_ruleset, load_profile, score
+from maturity.benchmarking import benchmark, benchmark_table
 from maturity.loading import bundled_profiles_dir
+from maturity.report.benchmark_report import write_benchmark_report
 from maturity.report.html import write_profile_html
+from maturity.seal import bundled_seals_dir, load_seal
 
 pytestmark = pytest.mark.browser
 
-ARTEFACTS = Path(__file__).parent / "artefacts"
-RADAR_LINE = np.array([0x08, 0x51, 0x9C]) / 255  # the radar's score line colour: only the embedded image has it
-
-
-def _chromium() -> str:
-    exe = shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
-    if exe is None:
-        pytest.fail("Chromium is not installed: the browser check of the HTML report needs it "
-                    "(apt-get install chromium; .ci/run installs it), or deselect with -m 'not browser'")
-    return exe
-
-
-def _browse(page: Path, screenshot: Path, profile_dir: Path) -> str:
-    """Screenshot ``page`` and return its DOM after load; network lookups are mapped to nowhere."""
-    common = [_chromium(), "--headless", "--disable-gpu", "--no-sandbox", "--no-first-run", "--hide-scrollbars",
-              "--host-resolver-rules=MAP * ~NOTFOUND", f"--user-data-dir={profile_dir}", "--window-size=1200,2000"]
-    shot = subprocess.run([*common, f"--screenshot={screenshot}", page.as_uri()],
-                          capture_output=True, text=True, timeout=120)
-    assert shot.returncode == 0 and screenshot.exists(), shot.stderr[-2000:]
-    dom = subprocess.run([*common, "--dump-dom", page.as_uri()], capture_output=True, text=True, timeout=120)
-    assert dom.returncode == 0, dom.stderr[-2000:]
-    return dom.stdout
+WIDTHS = (1280, 400)
+BLUE = "rgb(69, 117, 180)"  # well-developed bar and h2 underline (#4575b4)
+SAND = "rgb(253, 204, 138)"  # area with potential (#fdcc8a)
 
 
 @pytest.fixture(scope="module")
-def artefacts() -> Path:
-    ARTEFACTS.mkdir(exist_ok=True)
-    return ARTEFACTS
+def chromium():
+    with browser() as b:
+        yield b
 
 
-def test_profile_page_renders_in_chromium(artefacts, tmp_path):
+def _every_width(chromium, page: Path, stem: str) -> dict[str, object]:
+    seen = {}
+    for width in WIDTHS:
+        seen[width] = look(chromium, page, width=width, screenshot=f"{stem}-{width}.png")
+        assert_reads_well(seen[width])
+    seen["print"] = look(chromium, page, width=PRINT_WIDTH, media="print", pdf=f"{stem}.pdf",
+                         screenshot=f"{stem}-print.png")
+    assert_reads_well(seen["print"])
+    assert (ARTEFACTS / f"{stem}.pdf").stat().st_size > 10_000
+    return seen
+
+
+def test_profile_page_looks_right(chromium):
     page = write_profile_html(score(load_profile(bundled_profiles_dir() / "ph-legazpi.yaml")),
-                              artefacts / "profile-ph-legazpi.html")
-    dom = _browse(page, artefacts / "profile-ph-legazpi.png", tmp_path / "chromium")
-    (artefacts / "profile-ph-legazpi.dom.html").write_text(dom, encoding="utf-8")
-    assert "<h1" in dom and "Legazpi City" in dom
-    assert len(re.findall(r'<tr id="factor-', dom)) == 19
-    assert len(re.findall(r'<tr id="pillar-', dom)) == 6
-    assert 'id="factor-participation" class="good"' in dom
-    imgs = re.findall(r"<img [^>]*>", dom)
-    assert len(imgs) == 1 and 'src="data:image/png;base64,' in imgs[0]
-    assert "<script" not in dom
-    # The radar was decoded and painted: its line colour is in the screenshot.
-    pixels = mpimg.imread(artefacts / "profile-ph-legazpi.png")[..., :3]
-    assert pixels.shape[:2] == (2000, 1200)
-    near = np.all(np.abs(pixels - RADAR_LINE) < 0.06, axis=-1)
-    assert near.sum() > 200, "the embedded radar did not render"
+                              ARTEFACTS / "profile-ph-legazpi.html")
+    seen = _every_width(chromium, page, "profile-ph-legazpi")
+    wide = seen[1280]
+    assert wide["goodBar"] == BLUE and wide["goodBarWidth"] == "5px", "the well-developed bar did not render"
+    assert wide["potentialBar"] == SAND
+    assert wide["images"], "no figure on the page"
+    assert "Legazpi City" in wide["text"]
 
 
-def test_hostile_page_renders_as_text(artefacts, tmp_path):
+def test_hostile_page_renders_as_text(chromium, tmp_path):
     profile = load_profile(write_hostile_profile(tmp_path / "hostile.yaml"))
-    page = write_profile_html(score(profile), artefacts / "profile-hostile.html")
-    dom = _browse(page, artefacts / "profile-hostile.png", tmp_path / "chromium")
-    (artefacts / "profile-hostile.dom.html").write_text(dom, encoding="utf-8")
-    assert "<script" not in dom and "<b>" not in dom
-    assert "&lt;script&gt;" in dom and RTL in dom
-    assert len(re.findall(r"<img ", dom)) == 1
-    assert len(re.findall(r'<tr id="factor-', dom)) == 19  # the hostile note closed no table
+    page = write_profile_html(score(profile), ARTEFACTS / "profile-hostile.html")
+    seen = _every_width(chromium, page, "profile-hostile")
+    text = seen[400]["text"]
+    assert '<script>alert("x")</script>' in text and RTL in text  # shown as text, not run
+    assert '<b>"bold"</b>' in text
+
+
+@pytest.fixture(scope="module")
+def bundled_report(tmp_path_factory) -> Path:
+    rs = load_core_ruleset()
+    seal = load_seal(bundled_seals_dir() / "md-sglg.yaml", rs)
+    run = benchmark([bundled_profiles_dir()], rs, seal=seal, draws=20)
+    return write_benchmark_report(run, tmp_path_factory.mktemp("bundled"), pages=5, seal=seal, draws=20)
+
+
+def test_benchmark_report_looks_right(chromium, bundled_report):
+    seen = _every_width(chromium, bundled_report, "benchmark-bundled")
+    assert len(seen[1280]["images"]) >= 3
+    page = bundled_report.parent / "territories" / "ph-legazpi.html"
+    _every_width(chromium, page, "benchmark-bundled-ph-legazpi")
+
+
+def test_synthetic_report_reads_at_scale(chromium, tmp_path):
+    """1,716 territories: the page fits the window and the seal comes before the league table."""
+    from maturity.synthetic import philippines_like
+
+    rs = load_core_ruleset()
+    answers, meta = philippines_like(rs, seed=1)
+    seal = load_seal(bundled_seals_dir() / "md-sglg.yaml", rs)
+    run = benchmark_table(answers, meta, rs, seal=seal, draws=10)
+    report = write_benchmark_report(run, tmp_path, pages=2, seal=seal, draws=10)
+    seen = look(chromium, report, width=1280, screenshot="benchmark-synthetic-1280.png")
+    assert_reads_well(seen)
+    narrow = look(chromium, report, width=400, screenshot="benchmark-synthetic-400.png")
+    assert_reads_well(narrow)
+    top = seen["positions"]
+    assert top["seal"] < top["holds-back"] < top["league"] < top["figures"]
+    passed = int((run.table["seal"] == "passed").sum())
+    assert 0 < passed < 17  # under 1%: the page must not round the share to 0%
+    assert f"{passed} of 1,716 ({100 * passed / 1716:.1f}%)" in seen["text"]
+    assert "A dedicated migration and development unit" in seen["text"]  # what holds back, in words
+    assert len(seen["images"]) == 3
+    page = next((tmp_path / "territories").glob("*.html"))
+    box = look(chromium, page, width=400, screenshot="benchmark-synthetic-page-400.png")
+    assert_reads_well(box)
+    assert box["positions"]["seal"] < box["positions"]["summary"]  # the seal box leads the page

@@ -2,11 +2,14 @@
 
 Files are parsed with ruamel.yaml's round-trip loader, which keeps the line of
 every key and item. Explicit tags (``!!python/object`` and the like) are refused:
-a ruleset or profile is data, never code.
+a ruleset or profile is data, never code. Aliases (``*name``) may expand a document to at
+most ``MAX_EXPANDED_NODES`` values and may not contain themselves, so that a small file cannot
+expand into billions of values ("billion laughs").
 """
 
 from __future__ import annotations
 
+import errno
 import io
 import os
 import tempfile
@@ -19,9 +22,66 @@ from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
 from .errors import InvalidFileError, Problem
 
-__all__ = ["Document", "read_yaml", "parse_yaml", "dump_yaml", "to_plain", "write_atomic"]
+__all__ = ["MAX_EXPANDED_NODES", "Document", "read_yaml", "parse_yaml", "dump_yaml", "to_plain", "write_atomic"]
 
 MAX_BYTES = 20 * 1024 * 1024
+MAX_EXPANDED_NODES = 1_000_000  # values (mappings, lists, scalars) once every alias is expanded
+
+
+class _Expansion(Exception):
+    """Raised while counting: the aliases expand too far, or a node contains itself."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+def _expanded_size(root: Any) -> int:
+    """How many values ``root`` holds with every alias expanded; linear in the distinct nodes."""
+    memo: dict[int, int] = {}
+    active: set[int] = set()
+
+    def size(node: Any) -> int:
+        if not isinstance(node, (dict, list)):
+            return 1
+        key = id(node)
+        if key in memo:
+            return memo[key]
+        if key in active:
+            raise _Expansion("an alias refers to a node that contains it")
+        active.add(key)
+        items = [x for kv in node.items() for x in kv] if isinstance(node, dict) else node
+        total = 1
+        for item in items:
+            total += size(item)
+            if total > MAX_EXPANDED_NODES:
+                raise _Expansion(f"its aliases expand it past {MAX_EXPANDED_NODES:,} values")
+        active.discard(key)
+        memo[key] = total
+        return total
+
+    return size(root)
+
+
+def _first_alias_line(text: str) -> int | None:
+    for event in YAML(typ="rt").parse(text):
+        if type(event).__name__ == "AliasEvent":
+            return event.start_mark.line + 1
+    return None
+
+
+def _check_aliases(raw: Any, text: str, file: str | None) -> None:
+    try:
+        _expanded_size(raw)
+    except _Expansion as exc:
+        line = _first_alias_line(text)
+        if line is None:
+            return  # a large document without aliases: its size is bounded by MAX_BYTES
+        raise InvalidFileError(file, [Problem("yaml-aliases", f"refused: {exc.reason} (first alias here)",
+                                              file=file, line=line,
+                                              hint="write the values out instead of using YAML aliases")]) from None
+    except RecursionError:
+        raise InvalidFileError(file, [Problem("yaml-depth", "the document is nested too deeply", file=file)]) from None
 
 
 class Document:
@@ -76,6 +136,9 @@ def parse_yaml(text: str, file: str | None = None) -> Document:
         raise InvalidFileError(file, [Problem("yaml-syntax", f"malformed YAML: {msg}", file=file, line=line)]) from None
     except YAMLError as exc:
         raise InvalidFileError(file, [Problem("yaml-syntax", f"malformed YAML: {exc}", file=file)]) from None
+    except RecursionError:
+        raise InvalidFileError(file, [Problem("yaml-depth", "the document is nested too deeply", file=file)]) from None
+    _check_aliases(raw, text, file)
     tags = list(_explicit_tags(raw, ()))
     if tags:
         doc = Document(None, file)
@@ -156,8 +219,14 @@ def _umask() -> int:
 def write_atomic(path: str | os.PathLike[str], data: str | bytes) -> None:
     """Write ``data`` to ``path`` so that readers see the old file or the new one, never half of it."""
     target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    except OSError as exc:  # name the file asked for, not the temporary one
+        blocker = next((p for p in target.parents if p.exists() and not p.is_dir()), None)
+        if blocker is not None:
+            raise NotADirectoryError(errno.ENOTDIR, f"{blocker} is a file, not a folder", str(target)) from None
+        raise OSError(exc.errno, exc.strerror, str(target)) from None
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data.encode("utf-8") if isinstance(data, str) else data)
@@ -166,6 +235,14 @@ def write_atomic(path: str | os.PathLike[str], data: str | bytes) -> None:
         # mkstemp makes the file private; give it the mode a plain open() would (or the old file's)
         os.chmod(tmp, target.stat().st_mode & 0o777 if target.exists() else 0o666 & ~_umask())
         os.replace(tmp, target)
+    except OSError as exc:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        if exc.errno is None:
+            raise
+        raise OSError(exc.errno, exc.strerror, str(target)) from None
     except BaseException:
         try:
             os.unlink(tmp)

@@ -23,20 +23,20 @@ import pandas as pd
 from tqdm import tqdm
 
 from .assessment import Assessment
-from .cells import is_unknown, read_value
+from .aggregate import aggregate
+from .cells import is_unknown, read_cell
 from .engines import EngineName, Outcome, get_evaluator
 from .engines.vectorised import compile_vectorised, evaluate
 from .errors import InvalidFileError, MaturityError, UsageError
-from .loading import iter_yaml_files, load_core_ruleset, load_profile
-from .aggregate import aggregate
+from .loading import iter_input_files, load_core_ruleset, load_profile
 from .plan import compile_plan
-from .prepare import Prepared, prepare
+from .prepare import Prepared, domain, prepare
 from .profile import Profile
-from .ruleset import BooleanIndicator, CountIndicator, NumberIndicator, OrdinalIndicator, Ruleset
+from .ruleset import CountIndicator, NumberIndicator, Ruleset, YearIndicator
 from .seal import Seal, seal_results
 from .table import DerivedLevels, TableScores, aggregate_table, answers_table
 
-__all__ = ["Failure", "BenchmarkRun", "load_profiles", "territory_meta", "benchmark", "benchmark_table",
+__all__ = ["Failure", "BenchmarkRun", "load_profiles", "drop_repeats", "territory_meta", "benchmark", "benchmark_table",
            "competition_rank", "robustness", "progress"]
 
 Engine = EngineName
@@ -76,33 +76,34 @@ class BenchmarkRun:
         """
         from .scoring import Scorer  # noqa: PLC0415
 
+        if self.scored_with is None:
+            raise MaturityError("this run keeps no ruleset to explain with")
+        return Scorer(self.scored_with).score(self.profile(territory, year), keep_session=False)
+
+    def profile(self, territory: str, year: Any = None) -> Profile:
+        """The profile one territory of the run was scored from (rebuilt from its answers for sheets)."""
         rows = self.table.index[(self.table["territory"] == territory)
                                 & ((self.table["year"] == year) if year is not None else True)]
         if len(rows) != 1 or self.answers is None or self.scored_with is None:
             raise MaturityError(f"no single territory {territory!r}{f' in {year}' if year else ''} in this run")
         i = self.table.index.get_loc(rows[0])
-        scorer = Scorer(self.scored_with)
         if self.profiles is not None:  # the profile itself: its own sources, notes and governance section
-            return scorer.score(self.profiles[i], keep_session=False)
+            return self.profiles[i]
         row, meta = self.answers.iloc[i], self.table.iloc[i]
         rs = self.scored_with
-        known = {k: {"value": read_value(rs.indicator(k), _plain(v)), "source": "run input"}
+        known = {k: {"value": read_cell(rs.indicator(k), _plain(v)), "source": "run input"}
                  for k, v in row.items() if not is_unknown(v)}
-        profile = Profile.model_validate({
+        return Profile.model_validate({
             "kind": "profile", "format_version": 1, "synthetic": bool(meta["synthetic"]),
             "territory": {"id": meta["territory"], "name": meta["name"], "country": meta["country"], "level": meta["level"],
                           "assessment_year": None if pd.isna(meta["year"]) else int(meta["year"])},
             "sources": [{"id": "run", "title": "the answers this benchmarking run scored"}],
             "answers": known})
-        return scorer.score(profile, keep_session=False)
 
 
 
 def _plain(value: Any) -> Any:
     return value.item() if isinstance(value, np.generic) else value
-
-
-SHEETS = (".csv", ".xlsx", ".xlsm")
 
 
 def load_profiles(paths: Sequence[str | Path], ruleset: Ruleset) -> tuple[list[Profile], list[Failure]]:
@@ -111,24 +112,40 @@ def load_profiles(paths: Sequence[str | Path], ruleset: Ruleset) -> tuple[list[P
     A bad file, or a bad row of a sheet, is reported as a :class:`Failure` with its file and
     line; everything else still loads.
     """
-    from .spreadsheets import read_sheet  # noqa: PLC0415
+    from .spreadsheets import SHEETS, read_sheet_rows  # noqa: PLC0415
 
-    profiles: list[Profile] = []
+    loaded: list[tuple[str, str, Profile]] = []  # (file, file or file:row, profile)
     failures: list[Failure] = []
-    sheets = [Path(p) for p in paths if Path(p).is_file() and Path(p).suffix.lower() in SHEETS]
-    others = [p for p in paths if Path(p) not in sheets]
-    for sheet in sheets:
+    files = list(iter_input_files(list(paths)))
+    for sheet in (f for f in files if f.suffix.lower() in SHEETS):
         try:
-            loaded, errors = read_sheet(sheet, ruleset)
+            rows, errors = read_sheet_rows(sheet, ruleset)
         except InvalidFileError as exc:
-            loaded, errors = [], [exc]
-        profiles += loaded
+            rows, errors = [], [exc]
+        loaded += [(str(sheet), f"{sheet}:{line}", profile) for line, profile in rows]
         failures += [Failure(str(sheet), str(e)) for e in errors]
-    for file in iter_yaml_files(list(others)) if others else ():
+    for file in (f for f in files if f.suffix.lower() not in SHEETS):
         try:
-            profiles.append(load_profile(file, ruleset))
+            loaded.append((str(file), str(file), load_profile(file, ruleset)))
         except MaturityError as exc:
             failures.append(Failure(str(file), str(exc)))
+    profiles, repeated = drop_repeats(loaded)
+    return profiles, failures + repeated
+
+
+def drop_repeats(loaded: Sequence[tuple[str, str, Profile]]) -> tuple[list[Profile], list[Failure]]:
+    """The profiles of ``(file, place, profile)`` triples without repeats of a territory and year: the first is kept."""
+    profiles: list[Profile] = []
+    failures: list[Failure] = []
+    first: dict[tuple[str, Optional[int]], str] = {}
+    for file, where, profile in loaded:
+        key = (profile.territory.id, profile.territory.assessment_year)
+        if key in first:
+            year = f" in {key[1]}" if key[1] is not None else " (no year)"
+            failures.append(Failure(file, f"{where}: territory '{key[0]}'{year} is already given by {first[key]}; not scored again"))
+            continue
+        first[key] = where
+        profiles.append(profile)
     return profiles, failures
 
 
@@ -164,6 +181,13 @@ def competition_rank(scores: pd.Series) -> pd.Series:
     return scores.rank(method="min", ascending=False).astype("Int64")
 
 
+def _ranks(scores: pd.Series, within: Optional[pd.Series]) -> pd.Series:
+    """:func:`competition_rank`, within each label of ``within`` when given."""
+    if within is None:
+        return competition_rank(scores)
+    return scores.groupby(within.to_numpy()).rank(method="min", ascending=False).astype("Int64")
+
+
 def benchmark(profiles: Sequence[Profile] | Sequence[str | Path] | str | Path, ruleset: Optional[Ruleset] = None, *,
               seal: Optional[Seal] = None, peers: Optional[str] = None, engine: Engine = "vectorised", draws: int = 0,
               seed: int = 0, failures: Sequence[Failure] = ()) -> BenchmarkRun:
@@ -179,6 +203,9 @@ def benchmark(profiles: Sequence[Profile] | Sequence[str | Path] | str | Path, r
     if any(isinstance(p, (str, Path)) for p in profiles):
         profiles, bad = load_profiles(list(profiles), rs)  # type: ignore[arg-type]
         failures = [*failures, *bad]
+    else:
+        profiles, bad = drop_repeats([("(profiles)", f"profiles[{i}]", p) for i, p in enumerate(profiles)])  # type: ignore[misc]
+        failures = [*failures, *bad]
     run = benchmark_table(answers_table(profiles, rs), territory_meta(profiles), rs, seal=seal, peers=peers,  # type: ignore[arg-type]
                           engine=engine, draws=draws, seed=seed, failures=failures)
     run.profiles = list(profiles)  # type: ignore[arg-type]
@@ -187,7 +214,8 @@ def benchmark(profiles: Sequence[Profile] | Sequence[str | Path] | str | Path, r
 
 def benchmark_table(answers: pd.DataFrame, meta: pd.DataFrame, ruleset: Ruleset, *, seal: Optional[Seal] = None,
                     peers: Optional[str] = None, engine: Engine = "vectorised", draws: int = 0, seed: int = 0,
-                    failures: Sequence[Failure] = (), show_progress: bool = False) -> BenchmarkRun:
+                    failures: Sequence[Failure] = (), show_progress: bool = False,
+                    by_year: Optional[bool] = None) -> BenchmarkRun:
     """A run over an answers table (see :func:`maturity.table.answers_table`) and its territories' meta.
 
     ``run.table`` has one row per territory and year: the ``meta`` columns (``territory``,
@@ -198,6 +226,9 @@ def benchmark_table(answers: pd.DataFrame, meta: pd.DataFrame, ruleset: Ruleset,
     ``rank`` (competition ranking on ``score``: ties share the best rank, no score no rank) and
     ``vs_sample``; with ``peers`` ``peer_group``, ``peer_rank``, ``peer_size``, ``vs_peers``;
     with ``draws`` ``rank_median``, ``rank_p05``, ``rank_p95``, ``rank_robust``.
+
+    Ranks, medians and peer groups are taken within each year when ``by_year`` is true; by
+    default (None) when some territory appears in more than one year.
     """
     if peers is not None and peers not in meta.columns:
         raise UsageError(f"unknown peer column {peers!r}; choose one of: {', '.join(meta.columns)}")
@@ -229,10 +260,16 @@ def benchmark_table(answers: pd.DataFrame, meta: pd.DataFrame, ruleset: Ruleset,
         assert plan.seal is not None
         seal_info = {"id": seal.id, "version": seal.version, "year": seal.year, "gates": seal.gate_ids(ruleset),
                      "digest": plan.seal.digest}
-    table["rank"] = competition_rank(table["score"])
-    table["vs_sample"] = table["score"] - table["score"].median()
+    if by_year is None:
+        by_year = bool("year" in meta.columns and meta.groupby("territory")["year"].nunique().gt(1).any())
+    year = table["year"].astype(object).where(table["year"].notna(), "(no year)") if by_year else None
+    table["rank"] = _ranks(table["score"], year)
+    table["vs_sample"] = table["score"] - (table.groupby(year)["score"].transform("median") if by_year
+                                           else table["score"].median())
     if peers is not None:
         group = table[peers].astype(object).where(table[peers].notna(), "(none)")
+        if by_year:
+            group = group.astype(str) + " / " + year.astype(str)
         table["peer_group"] = group
         table["peer_rank"] = table.groupby(group)["score"].rank(method="min", ascending=False).astype("Int64")
         table["peer_size"] = table.groupby(group)["territory"].transform("size")
@@ -242,7 +279,7 @@ def benchmark_table(answers: pd.DataFrame, meta: pd.DataFrame, ruleset: Ruleset,
                        prepared=prepared)
     if draws:
         run.robustness = robustness(ruleset, prepared, derived, draws=draws, seed=seed, engine=engine,
-                                    show_progress=show_progress)
+                                    show_progress=show_progress, within=year)
         table["rank_median"] = run.robustness["median"]
         table["rank_p05"], table["rank_p95"] = run.robustness["p05"], run.robustness["p95"]
         table["rank_robust"] = run.robustness["robust"]
@@ -265,30 +302,34 @@ def _evaluate(prepared: Prepared, engine: Engine, show_progress: bool) -> Outcom
 
 
 def _filler(ruleset: Ruleset, prepared: Prepared):
-    """Draws of the unknown answers, directly as encoded values, evaluated with the vectorised kernel."""
+    """Draws of what the answers leave open -- every unknown answer over its indicator's values, every
+    range answer within its range -- as encoded values, evaluated with the vectorised kernel."""
     plan = prepared.plan
     cp = compile_vectorised(plan)
-    values, known = prepared.values, prepared.known
-    domains = []
+    low, high, known = prepared.low, prepared.high, prepared.known
+    bounds, whole = [], []
     for j, ind_id in enumerate(plan.indicators):
         ind = ruleset.indicator(ind_id)
-        if isinstance(ind, BooleanIndicator):
-            domains.append(("int", 0, 1))
-        elif isinstance(ind, OrdinalIndicator):
-            domains.append(("int", 0, len(ind.scale) - 1))
-        elif isinstance(ind, CountIndicator):
-            seen = values[known[:, j], j]
-            domains.append(("int", 0, int(max(seen.max() if seen.size else 0, 10))))
+        lo, hi = domain(ind)
+        if isinstance(ind, CountIndicator):  # no upper end: draw up to the largest count seen, at least 10
+            ends = np.where(known[:, j], np.where(np.isfinite(high[:, j]), high[:, j], low[:, j]), np.nan)
+            hi = float(max(np.nanmax(ends) if np.isfinite(ends).any() else 0, 10))
         elif isinstance(ind, NumberIndicator):
-            domains.append(("float", ind.minimum if ind.minimum is not None else 0.0,
-                            ind.maximum if ind.maximum is not None else 100.0))
-        else:
-            domains.append(("int", 1990, 2030))
-    rows, cols = np.nonzero(~known)  # every unknown cell, drawn at once below
-    kinds = np.array([d[0] == "int" for d in domains], dtype=bool)[cols]
-    low = np.array([d[1] for d in domains], dtype=float)[cols]
-    span = np.array([d[2] - d[1] for d in domains], dtype=float)[cols]
-    filled = values.copy()  # one buffer for every draw: only the unknown cells are written
+            lo, hi = (lo if np.isfinite(lo) else 0.0), (hi if np.isfinite(hi) else 100.0)
+        elif isinstance(ind, YearIndicator):
+            lo, hi = 1990.0, 2030.0
+        bounds.append((lo, hi))
+        whole.append(not isinstance(ind, NumberIndicator))
+    dom_lo = np.array([b[0] for b in bounds], dtype=float)
+    dom_hi = np.array([b[1] for b in bounds], dtype=float)
+    open_cells = ~known | (low < high)  # unknown answers and ranges
+    rows, cols = np.nonzero(open_cells)
+    cell_lo = np.where(known[rows, cols], np.maximum(low[rows, cols], dom_lo[cols]), dom_lo[cols])
+    cell_hi = np.where(known[rows, cols], np.minimum(high[rows, cols], np.maximum(dom_hi[cols], low[rows, cols])),
+                       dom_hi[cols])
+    kinds = np.array(whole, dtype=bool)[cols]
+    span = cell_hi - cell_lo
+    filled = low.copy()  # one buffer for every draw: only the open cells are written, in place
     u = np.empty(len(rows))
     drawn = np.empty(len(rows))
 
@@ -296,23 +337,24 @@ def _filler(ruleset: Ruleset, prepared: Prepared):
         rng.random(out=u)
         np.multiply(u, span, out=drawn)
         drawn[kinds] = np.floor(u[kinds] * (span[kinds] + 1))
-        np.add(drawn, low, out=drawn)
+        np.add(drawn, cell_lo, out=drawn)
         filled[rows, cols] = drawn
-        return evaluate(cp, filled, None, findings=False)["lv_lo"]  # every answer known: one world, no findings
+        return evaluate(cp, filled, filled, None, findings=False)["lv_lo"]  # every answer exact: one world
 
     return fill
 
 
 def robustness(ruleset: Ruleset, prepared: Prepared, derived: DerivedLevels, *, draws: int = 200, seed: int = 0,
                engine: Engine = "vectorised", weight_spread: float = 0.5, unknowns: bool = True,
-               show_progress: bool = False) -> pd.DataFrame:
+               show_progress: bool = False, within: Optional[pd.Series] = None) -> pd.DataFrame:
     """Monte Carlo over weights (each weight times U(1-spread, 1+spread)) and over unknown answers.
 
     Unknown answers are drawn as encoded values and evaluated with the vectorised kernel
     (equal to the durable engine by the parity tests), whichever ``engine`` scored the run.
     Returns, per territory, the median rank and its 5th-95th percentile interval; a rank is
     *robust* when that interval spans at most one place or a tenth of the territories,
-    whichever is more.
+    whichever is more. With ``within`` (a label per row, e.g. the year) ranks are taken within
+    each label.
     """
     del engine  # the draws need levels only, which every evaluator gives equally
     rng = np.random.default_rng(seed)
@@ -329,9 +371,10 @@ def robustness(ruleset: Ruleset, prepared: Prepared, derived: DerivedLevels, *, 
             scores = aggregate(ruleset, levels, levels, everywhere, factor_weights=fw, pillar_weights=pw)
         else:
             scores = aggregate(ruleset, o.lower, o.upper, o.assessed, factor_weights=fw, pillar_weights=pw)
-        ranks[d] = competition_rank(pd.Series(scores.overall)).astype(float).to_numpy(dtype=float, na_value=np.nan)
+        ranks[d] = _ranks(pd.Series(scores.overall), within).astype(float).to_numpy(dtype=float, na_value=np.nan)
     p05, med, p95 = (np.nanpercentile(ranks, q, axis=0) if draws else np.full(n, np.nan) for q in (5, 50, 95))
-    width = max(1.0, 0.1 * n)
+    sizes = within.map(within.value_counts()).to_numpy(dtype=float) if within is not None else float(n)
+    width = np.maximum(1.0, 0.1 * sizes)
     return pd.DataFrame({"median": med, "p05": p05, "p95": p95, "robust": (p95 - p05) <= width}, index=prepared.index)
 
 
@@ -345,7 +388,7 @@ def progress(run: BenchmarkRun) -> pd.DataFrame:
     the first time, ``repeat`` when it was passed in an earlier year too; ``synthetic``.
     """
     t = run.table.dropna(subset=["year"])
-    t = t[t["territory"].duplicated(keep=False)].sort_values(["territory", "year"])  # one year: no step to show
+    t = t[t["territory"].duplicated(keep=False)].sort_values(["territory", "year"])  # territories seen in several years
     level_cols = [c for c in t.columns if c.startswith("level.")]
     rows = []
     for territory, g in t.groupby("territory", sort=True):

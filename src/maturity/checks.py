@@ -8,11 +8,12 @@ from __future__ import annotations
 
 from typing import Any, Iterable
 
-from .cells import CellError, read_value
+from .cells import CellProblem, read_cell
 from .citations import Citation
 from .conditions import Compare, LevelCheck, atoms, has_not
 from .errors import Problem, suggest
 from .plan import CLAUSE_BUDGET, count_clauses
+from .messages import _
 from .profile import Profile
 from .ruleset import (
     BooleanIndicator,
@@ -51,9 +52,9 @@ def _citations(cites: Iterable[Citation], known: set[str], path: tuple[Any, ...]
 def value_problem(ind: Any, value: Any) -> str | None:
     """Why ``value`` is not a valid answer to indicator ``ind`` (None when it is); see :mod:`maturity.cells`."""
     try:
-        read_value(ind, value)
-    except CellError as exc:
-        return str(exc)
+        read_cell(ind, value)
+    except CellProblem as exc:
+        return exc.detail()
     return None
 
 
@@ -128,6 +129,10 @@ def check_ruleset(rs: Ruleset) -> list[Problem]:
             out.append(Problem("bad-scale", f"ordinal scale of '{ind.id}' repeats a value", ("indicators", i, "scale")))
         if isinstance(ind, OrdinalIndicator) and "unknown" in ind.scale:
             out.append(Problem("bad-scale", "'unknown' is reserved for unanswered questions", ("indicators", i, "scale")))
+        for value in (ind.labels or {}) if isinstance(ind, OrdinalIndicator) else ():
+            if value not in ind.scale:
+                out.append(Problem("unknown-value", f"'{value}' is not on the scale of '{ind.id}'", ("indicators", i, "labels", value),
+                                   hint=suggest(value, ind.scale)))
 
     pillars = {p.id for p in rs.pillars}
     used_pillars = {f.pillar for f in rs.factors}
@@ -241,24 +246,26 @@ def check_profile(profile: Profile) -> list[Problem]:
     for key, ans in profile.answers.items():
         path = ("answers", key)
         if ans.known and ans.source is None:
-            out.append(Problem("missing-source", "a known answer needs a source (document and section)", path,
-                               hint="write the source, or state the answer as unknown"))
+            out.append(Problem("missing-source", _("a known answer needs a source (document and section)"), path,
+                               hint=_("write the source, or state the answer as unknown")))
         if ans.source is not None:
             out += [
-                Problem("unknown-source", f"cites source '{ans.source.source}', which the profile does not declare under sources",
+                Problem("unknown-source", _("cites source '%(source)s', which the profile does not declare under sources") % {
+                    "source": ans.source.source},
                         (*path, "source"), hint=suggest(ans.source.source, known))
             ] if ans.source.source not in known else []
     for key in ("decentralisation",):
         dec = profile.context.decentralisation
         if dec is not None and dec.source is not None and dec.source.source not in known:
-            out.append(Problem("unknown-source", f"cites undeclared source '{dec.source.source}'", ("context", key, "source")))
+            out.append(Problem("unknown-source", _("cites undeclared source '%(source)s'") % {"source": dec.source.source},
+                               ("context", key, "source")))
     from .governance.derive import DERIVED_INDICATORS  # noqa: PLC0415
     from .governance.model import check_governance  # noqa: PLC0415
 
     out += check_governance(profile)
     if profile.governance is not None:
-        out += [Problem("derived-answer", f"'{key}' is derived from the governance section; the profile cannot also answer it",
-                        ("answers", key), hint="remove the answer, or state it as unknown")
+        out += [Problem("derived-answer", _("'%(indicator)s' is derived from the governance section; the profile cannot also answer it")
+                        % {"indicator": key}, ("answers", key), hint=_("remove the answer, or state it as unknown"))
                 for key, ans in profile.answers.items() if key in DERIVED_INDICATORS and ans.known]
     return out
 
@@ -270,7 +277,8 @@ def check_answers(profile: Profile, rs: Ruleset) -> list[Problem]:
     for key, ans in profile.answers.items():
         path = ("answers", key)
         if key not in ids:
-            out.append(Problem("unknown-indicator", f"ruleset '{rs.id}' has no indicator '{key}'", path, hint=suggest(key, ids)))
+            out.append(Problem("unknown-indicator", _("ruleset '%(ruleset)s' has no indicator '%(indicator)s'") % {
+                "ruleset": rs.id, "indicator": key}, path, hint=suggest(key, ids)))
             continue
         if ans.known:
             why = value_problem(rs.indicator(key), ans.value)

@@ -10,6 +10,7 @@ from typing import Optional
 import click
 
 from .errors import MaturityError
+from .messages import _
 
 __all__ = ["test_command", "show_command", "diff_command", "translations_command"]
 
@@ -101,23 +102,41 @@ def diff_command(old: Path, new: Path, profiles: tuple[Path, ...], fmt: str) -> 
 @click.command("translations")
 @click.argument("ruleset_path", metavar="RULESET", type=click.Path(exists=True, dir_okay=False, path_type=Path), required=False)
 @click.option("--lang", "langs", multiple=True, help="Languages to check (default: every translation found).")
+@click.option("--seal", "seal_paths", multiple=True, type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Seals whose texts to check too (default: the bundled seals written for the ruleset); repeatable.")
 @click.option("--strict", is_flag=True, help="Exit 1 when any translation is missing.")
-def translations_command(ruleset_path: Optional[Path], langs: tuple[str, ...], strict: bool) -> None:
-    """List the texts of a ruleset that have no translation, per language."""
-    from .i18n import available_languages, missing_translations
+def translations_command(ruleset_path: Optional[Path], langs: tuple[str, ...], seal_paths: tuple[Path, ...], strict: bool) -> None:
+    """List the texts of a ruleset (title, description, every element, calibration notes, scale values)
+    and of its seals that have no translation, per language."""
+    from .i18n import available_languages, missing_seal_translations, missing_translations
     from .loading import bundled_ruleset_path, load_ruleset
+    from .seal import bundled_seals_dir, load_seal
 
     path = ruleset_path or bundled_ruleset_path()
     try:
         rs = load_ruleset(path)
+        paths = list(seal_paths) or [p for p in sorted(bundled_seals_dir().glob("*.yaml")) if _names_ruleset(p, rs.id)]
+        seals = [(p, load_seal(p, rs)) for p in paths]
         missing_any = False
         for lang in langs or available_languages(path):
             missing = missing_translations(rs, lang, path)
+            for p, seal in seals:
+                missing += [_("seal %(id)s: %(key)s") % {"id": seal.id, "key": key} for key in missing_seal_translations(seal, lang, p)]
             missing_any = missing_any or bool(missing)
-            click.echo(f"{lang}: {len(missing)} missing translation(s)")
+            click.echo(_("%(lang)s: %(n)s missing translation(s)") % {"lang": lang, "n": len(missing)})
             for key in missing:
                 click.echo(f"  {key}")
     except MaturityError as exc:
         _fail(exc)
         return
     sys.exit(1 if strict and missing_any else 0)
+
+
+def _names_ruleset(seal_path: Path, ruleset_id: str) -> bool:
+    from ._yamlio import read_yaml
+
+    try:
+        data = read_yaml(seal_path).data
+    except MaturityError:
+        return False
+    return isinstance(data, dict) and data.get("kind") == "seal" and data.get("ruleset") == ruleset_id

@@ -2,20 +2,49 @@
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import sys
 from pathlib import Path
 from typing import Optional
 
 import click
+import pandas as pd
+from tqdm import tqdm
 
 from ._yamlio import write_atomic
-from .benchmarking import Failure, benchmark_table, load_profiles, progress, territory_meta
+from .benchmarking import BenchmarkRun, Failure, benchmark_table, load_profiles, progress, territory_meta
+from .cli_lang import lang_option, reader_language
 from .errors import MaturityError, UsageError
+from .output import OutputError, staged_output
 from .loading import bundled_profiles_dir, bundled_ruleset_path, load_ruleset
-from .seal import bundled_seals_dir, load_seal
+from .seal import Seal, bundled_seals_dir, load_seal
 from .spreadsheets import write_table, write_template
 from .table import answers_table
+from .messages import _
+from .wording import term
+
+class StepReporter:
+    """Says what a long piece of work is doing, on stderr: a progress bar on a terminal, one line per step otherwise."""
+
+    def __init__(self, total: int, what: str) -> None:
+        self.what = what
+        self.bar = tqdm(total=total, desc=what, unit="step", file=sys.stderr, leave=False) if sys.stderr.isatty() else None
+
+    def __call__(self, message: str) -> None:
+        if self.bar is not None:
+            self.bar.set_postfix_str(message[:60], refresh=False)
+            self.bar.update(1)
+        else:
+            click.echo(f"{self.what}: {message}", err=True)
+
+    def __enter__(self) -> "StepReporter":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.bar is not None:
+            self.bar.close()
+
 
 SHOWN = ["rank", "territory", "name", "score", "lower", "upper", "stage", "seal", "seal_binding_gate", "rank_p05", "rank_p95"]
 
@@ -39,6 +68,7 @@ SHOWN = ["rank", "territory", "name", "score", "lower", "upper", "stage", "seal"
               show_default=True)
 @click.option("--report-pages", "report_pages", type=click.IntRange(-1, None), default=50, show_default=True,
               help="Write report.html with a profile page for up to this many territories (best ranks first); -1: no report.")
+@lang_option
 def benchmark_command(paths: tuple[Path, ...], ruleset_path: Optional[Path], seal_path: Optional[Path], no_seal: bool,
                       peers: Optional[str], draws: int, seed: int, engine: str, synthetic_seed: Optional[int],
                       out_dir: Path, report_pages: int) -> None:
@@ -51,6 +81,12 @@ def benchmark_command(paths: tuple[Path, ...], ruleset_path: Optional[Path], sea
     try:
         rs = load_ruleset(ruleset_path or bundled_ruleset_path())
         seal = None if no_seal else load_seal(seal_path or bundled_seals_dir() / "md-sglg.yaml", rs)
+        if reader_language():  # the ruleset's and the seal's texts in the reader's language (same plan)
+            from .i18n import translate, translate_seal  # noqa: PLC0415
+
+            rs = translate(rs, reader_language(), ruleset_path or bundled_ruleset_path())
+            if seal is not None:
+                seal = translate_seal(seal, reader_language(), seal_path or bundled_seals_dir() / "md-sglg.yaml")
     except MaturityError as exc:
         click.echo(str(exc), err=True)
         sys.exit(1)
@@ -64,7 +100,7 @@ def benchmark_command(paths: tuple[Path, ...], ruleset_path: Optional[Path], sea
         if not profiles:
             for f in failures:
                 click.echo(f.message, err=True)
-            click.echo("no profile could be loaded", err=True)
+            click.echo(_("no profile could be loaded"), err=True)
             sys.exit(1)
         answers, meta = answers_table(profiles, rs), territory_meta(profiles)
     try:
@@ -73,54 +109,103 @@ def benchmark_command(paths: tuple[Path, ...], ruleset_path: Optional[Path], sea
     except MaturityError as exc:
         click.echo(str(exc), err=True)
         sys.exit(2 if isinstance(exc, UsageError) else 1)
+    except KeyboardInterrupt:
+        click.echo(f"interrupted while scoring: nothing was written; {out_dir}/ is as it was", err=True)
+        sys.exit(130)
     if synthetic_seed is None:
         run.profiles = profiles  # explanations and report pages use the profiles themselves
-    table = run.table.sort_values(["rank", "territory"], na_position="last")
-    for name in ("results.csv", "results.json", "results.xlsx"):
-        write_table(table, out_dir / name)
+    table = run.table.sort_values(["year", "rank", "territory"] if by_year(run.table) else ["rank", "territory"],
+                                  na_position="last")
     try:
-        import pyarrow  # noqa: F401, PLC0415
-
-        write_table(table, out_dir / "results.parquet")
-    except ImportError:  # Parquet is optional: pip install maturity[parquet]
-        pass
-    steps = progress(run)
-    if len(steps):
-        write_table(steps, out_dir / "progress.csv")
-    write_atomic(out_dir / "run.json", json.dumps({
-        "ruleset": run.ruleset, "seal": run.seal, "peers": run.peers, "engine": run.engine, "draws": draws,
-        "seed": seed, "territories": len(table), "synthetic": bool(table["synthetic"].any()),
-        "failures": [{"file": f.file, "message": f.message} for f in run.failures]}, indent=2, ensure_ascii=False))
-    shown = [c for c in SHOWN if c in table.columns]
-    with_names = table[shown].head(25).to_string(index=False, float_format=lambda v: f"{v:.1f}")
-    seal_line = f"seal {run.seal['id']} {run.seal['version']}: " + ", ".join(
-        f"{k} {v}" for k, v in table["seal"].value_counts().items()) if run.seal else "no seal"
-    summary = (f"{len(table)} territories scored with ruleset {run.ruleset['id']} {run.ruleset['version']} "
-               f"({run.engine} engine){'; SYNTHETIC data' if table['synthetic'].any() else ''}\n{seal_line}\n"
-               f"{len(run.failures)} input(s) failed\n\n{with_names}\n")
-    write_atomic(out_dir / "summary.txt", summary)
-    if report_pages >= 0:
-        from .report.benchmark_report import write_benchmark_report  # noqa: PLC0415
-
-        write_benchmark_report(run, out_dir, pages=report_pages, group=peers or "level")
+        with staged_output(out_dir) as staging:
+            summary = _write_outputs(run, table, staging, draws=draws, seed=seed, peers=peers, report_pages=report_pages,
+                                     seal=seal)
+    except OutputError as exc:
+        click.echo(str(exc), err=True)
+        sys.exit(1)
+    except KeyboardInterrupt:
+        click.echo(f"interrupted: nothing was written; {out_dir}/ is as it was", err=True)
+        sys.exit(130)
     click.echo(summary)
     for f in run.failures:
         click.echo(f.message, err=True)
-    click.echo(f"results written to {out_dir}/", err=True)
+    click.echo(_("results written to %(dir)s/") % {"dir": out_dir}, err=True)
     if run.failures:
         sys.exit(1)
+
+
+def by_year(table: pd.DataFrame) -> bool:
+    """Whether some territory has rows in several years (ranks are then within each year)."""
+    return bool("year" in table.columns and table.groupby("territory")["year"].nunique().gt(1).any())
+
+
+def _write_outputs(run: BenchmarkRun, table: pd.DataFrame, out: Path, *, draws: int, seed: int, peers: Optional[str],
+                   report_pages: int, seal: Optional[Seal]) -> str:
+    """Every file of a run into ``out``; returns the summary text."""
+    notes = []
+    for name in ("results.csv", "results.json", "results.xlsx"):
+        write_table(table, out / name)
+    if importlib.util.find_spec("pyarrow") is not None:
+        write_table(table, out / "results.parquet")
+    else:
+        notes.append("results.parquet not written: it needs pyarrow (pip install 'maturity[parquet]')")
+    steps = progress(run)
+    if len(steps):
+        write_table(steps, out / "progress.csv")
+    yearly = by_year(table)
+    write_atomic(out / "run.json", json.dumps({
+        "ruleset": run.ruleset, "seal": run.seal, "peers": run.peers, "engine": run.engine, "draws": draws,
+        "seed": seed, "territories": len(table), "ranked_within_year": yearly, "synthetic": bool(table["synthetic"].any()),
+        "failures": [{"file": f.file, "message": f.message} for f in run.failures]}, indent=2, ensure_ascii=False))
+    shown = [c for c in SHOWN if c in table.columns]
+    if table["year"].notna().any():
+        shown.insert(shown.index("territory") + 1, "year")
+    head = table[shown].head(25).copy()
+    for col in ("territory", "name"):  # long ids and names are shortened on screen (the files keep them whole)
+        head[col] = head[col].astype(str).map(lambda v: v if len(v) <= 40 else v[:39] + "…")
+    stage_names = {s.id: s.name for s in run.scored_with.aggregation.stages} if run.scored_with else {}
+    head["stage"] = head["stage"].map(lambda s: stage_names.get(s, s) if isinstance(s, str) else s)  # words; files keep ids
+    if "seal" in head.columns:
+        head["seal"] = head["seal"].astype(object).map(lambda s: term(s) if isinstance(s, str) else s)
+    with_names = head.to_string(index=False, float_format=lambda v: f"{v:.1f}")
+    seal_line = _("seal %(id)s %(version)s: %(counts)s") % {
+        "id": run.seal["id"], "version": run.seal["version"],
+        "counts": ", ".join(f"{term(str(k))} {v}" for k, v in table["seal"].value_counts().items() if v)} \
+        if run.seal else _("no seal")
+    years = sorted(int(y) for y in table["year"].dropna().unique())
+    year_line = (_("years %(years)s; ranked within each year") % {"years": ", ".join(map(str, years))} + "\n" if yearly
+                 else _("year %(year)s") % {"year": years[0]} + "\n" if len(years) == 1 else "")
+    summary = (_("%(n)s territories scored with ruleset %(id)s %(version)s (%(engine)s engine)") % {
+        "n": len(table), "id": run.ruleset["id"], "version": run.ruleset["version"], "engine": run.engine}
+        + (_("; SYNTHETIC data") if table["synthetic"].any() else "") + f"\n{year_line}{seal_line}\n"
+        + _("%(n)s input(s) failed") % {"n": len(run.failures)} + "\n" + "".join(f"{n}\n" for n in notes)
+        + f"\n{with_names}\n")
+    write_atomic(out / "summary.txt", summary)
+    if report_pages >= 0:
+        from .report.benchmark_report import write_benchmark_report  # noqa: PLC0415
+
+        steps = min(report_pages, len(table)) + 4  # pages, three figures, the report itself
+        with StepReporter(steps, "report") as say:
+            write_benchmark_report(run, out, pages=report_pages, group=peers or "level", seal=seal,
+                                   draws=draws, say=say)
+    return summary
 
 
 @click.command("template")
 @click.option("--ruleset", "ruleset_path", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None)
 @click.option("--format", "fmt", type=click.Choice(["yaml", "xlsx", "csv"]), default="yaml", show_default=True)
 @click.option("--out", "out_path", type=click.Path(dir_okay=False, path_type=Path), required=True)
+@lang_option
 def template_command(ruleset_path: Optional[Path], fmt: str, out_path: Path) -> None:
     """Write a blank questionnaire (a profile to fill in, or a sheet with a column per indicator)."""
     try:
         rs = load_ruleset(ruleset_path or bundled_ruleset_path())
+        if reader_language():  # the questions in the reader's language; ids and values stay as written
+            from .i18n import translate  # noqa: PLC0415
+
+            rs = translate(rs, reader_language(), ruleset_path or bundled_ruleset_path())
     except MaturityError as exc:
         click.echo(str(exc), err=True)
         sys.exit(1)
     write_template(out_path, rs, fmt)
-    click.echo(f"wrote {out_path}", err=True)
+    click.echo(_("wrote %(file)s") % {"file": out_path}, err=True)

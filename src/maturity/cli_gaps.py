@@ -12,7 +12,10 @@ from typing import Optional
 
 import click
 
+from .cli_lang import lang_option
 from .errors import MaturityError
+from .messages import _
+from .wording import gap_kind, term
 from .loading import load_profile
 
 __all__ = ["gaps"]
@@ -25,12 +28,13 @@ __all__ = ["gaps"]
               help="Also draw the graph, gaps highlighted, to this file (.png or .svg).")
 @click.option("--max-hops", type=click.IntRange(min=1), default=2, show_default=True,
               help="How far a sector department may be from the M&D unit or working group.")
+@lang_option
 def gaps(profile_path: Path, fmt: str, draw_path: Optional[Path], max_hops: int) -> None:
     """List the coherence gaps in PROFILE's governance section, and the graph-derived answers."""
     from .governance import build_graph, declared_vs_graph, derived_answers, find_gaps  # noqa: PLC0415
 
     if draw_path is not None and draw_path.suffix.lower() not in (".png", ".svg"):
-        raise click.UsageError(f"--draw writes .png or .svg files, not {draw_path.suffix or 'no suffix'!r}")
+        raise click.UsageError(_("--draw writes .png or .svg files, not %(suffix)r") % {"suffix": draw_path.suffix or _("no suffix")})
     try:
         profile = load_profile(profile_path)
     except MaturityError as exc:
@@ -40,10 +44,11 @@ def gaps(profile_path: Path, fmt: str, draw_path: Optional[Path], max_hops: int)
     findings = find_gaps(G, max_hops=max_hops) + declared_vs_graph(profile, G)
     derived = derived_answers(G) if profile.governance is not None else {}
     if draw_path is not None:
-        from .governance.draw import draw_governance  # noqa: PLC0415 (matplotlib only when drawing)
+        from .governance.draw import close_drawing, draw_governance  # noqa: PLC0415 (matplotlib only when drawing)
 
         fig = draw_governance(G, findings)
         fig.savefig(draw_path, bbox_inches="tight")
+        close_drawing(fig)
     if fmt == "json":
         click.echo(json.dumps({
             "territory": profile.territory.id,
@@ -57,16 +62,17 @@ def gaps(profile_path: Path, fmt: str, draw_path: Optional[Path], max_hops: int)
         return
     name = profile.territory.name
     if profile.governance is None:
-        click.echo(f"{name}: the profile has no governance section; nothing to analyse.")
+        click.echo(_("%(name)s: the profile has no governance section; nothing to analyse.") % {"name": name})
         return
-    scope = "complete" if G.graph.get("complete") else "not marked complete: a gap may be a gap in the description"
-    click.echo(f"{name}: {G.number_of_nodes()} actors, {G.number_of_edges()} relations ({scope})")
-    click.echo(f"{len(findings)} gap(s)")
+    scope = _("complete") if G.graph.get("complete") else _("not marked complete: a gap may be a gap in the description")
+    click.echo(_("%(name)s: %(actors)s actors, %(relations)s relations (%(scope)s)") % {
+        "name": name, "actors": G.number_of_nodes(), "relations": G.number_of_edges(), "scope": scope})
+    click.echo(_("%(n)s gap(s)") % {"n": len(findings)})
     for f in findings:
-        click.echo(f"- [{f.severity}] {f.kind}: {f.explanation}")
-        click.echo(f"    actors: {', '.join(f.actors)}")
-        click.echo(f"    action: {f.action}")
-        click.echo(f"    sources: {'; '.join(f.sources)}")
-    click.echo("graph-derived answers:")
+        click.echo(f"- [{term(f.severity)}] {gap_kind(f.kind)} ({f.kind}): {f.explanation}")
+        click.echo("    " + _("actors: %(actors)s") % {"actors": ", ".join(f.actors)})
+        click.echo("    " + _("action: %(action)s") % {"action": f.action})
+        click.echo("    " + _("sources: %(sources)s") % {"sources": "; ".join(f.sources)})
+    click.echo(_("graph-derived answers:"))
     for k, a in derived.items():
         click.echo(f"- {k} = {a.value}" + (f"  ({a.note})" if a.note else ""))

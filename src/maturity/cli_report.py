@@ -12,6 +12,7 @@ from typing import Optional
 import click
 
 from ._yamlio import write_atomic
+from .cli_lang import lang_option, reader_language
 from .errors import MaturityError
 from .loading import bundled_ruleset_path, load_profile, load_ruleset
 
@@ -25,11 +26,14 @@ __all__ = ["profile_command"]
 @click.option("--format", "fmt", type=click.Choice(["text", "json", "html"]), default="text", show_default=True)
 @click.option("--out", "out_path", type=click.Path(dir_okay=False, writable=True, path_type=Path), default=None,
               help="Write to this file (atomically) instead of standard output.")
-def profile_command(profile_path: Path, ruleset_path: Optional[Path], fmt: str, out_path: Optional[Path]) -> None:
+@click.option("--scores", is_flag=True, help="Show the scores and their bounds (off by default, as in IOM's profiles).")
+@lang_option
+def profile_command(profile_path: Path, ruleset_path: Optional[Path], fmt: str, out_path: Optional[Path],
+                    scores: bool) -> None:
     """Profile mode for one territory: well-developed areas, areas with potential, next steps, findings.
 
-    No rank: the territory is described on its own, as in IOM's Local Migration Governance
-    Indicators profiles. --format html writes one self-contained page (inline CSS, embedded
+    No rank and, unless --scores, no numbers: the territory is described on its own, in words,
+    as in IOM's Local Migration Governance Indicators profiles. --format html writes one self-contained page (inline CSS, embedded
     figures, no scripts, no network).
     """
     from .report import profile_mode, render_profile_text  # noqa: PLC0415
@@ -37,21 +41,29 @@ def profile_command(profile_path: Path, ruleset_path: Optional[Path], fmt: str, 
 
     try:
         ruleset = load_ruleset(ruleset_path or bundled_ruleset_path())
-        assessment = Scorer(ruleset).score(load_profile(profile_path, ruleset), keep_session=False)
+        if reader_language():
+            from .i18n import translate  # noqa: PLC0415
+
+            ruleset = translate(ruleset, reader_language(), ruleset_path or bundled_ruleset_path())
+        profile = load_profile(profile_path, ruleset)
+        assessment = Scorer(ruleset).score(profile, keep_session=False)
     except MaturityError as exc:
         click.echo(str(exc), err=True)
         sys.exit(1)
-    content = profile_mode(assessment)
+    content = profile_mode(assessment, ruleset=ruleset, profile=profile)
     if fmt == "json":
         output = content.to_json() + "\n"
     elif fmt == "html":
         from .report.html import render_profile_html  # noqa: PLC0415 (jinja2 and matplotlib only for HTML)
 
-        output = render_profile_html(content)
+        output = render_profile_html(content, scores=scores, profile=profile)
     else:
-        output = render_profile_text(content)
+        output = render_profile_text(content, scores=scores)
     if out_path is None:
         click.echo(output, nl=False)
         return
     write_atomic(out_path, output)
-    click.echo(f"{out_path}: {fmt} profile of {assessment.territory['id']} written", err=True)
+    from .messages import _  # noqa: PLC0415
+
+    click.echo(_("%(file)s: %(format)s profile of %(territory)s written") % {
+        "file": out_path, "format": fmt, "territory": assessment.territory["id"]}, err=True)

@@ -41,6 +41,7 @@ class Problem:
     file: str | None = None
     line: int | None = None
     hint: str | None = None
+    column: str | None = None  # a sheet's column letter, for problems in a cell
 
     @property
     def field(self) -> str:
@@ -52,7 +53,8 @@ class Problem:
 
     def __str__(self) -> str:
         where = f"{self.file or '<input>'}:{self.line if self.line is not None else '?'}"
-        text = f"{where}: {self.field}: {self.message}"
+        text = (f"{where}:{self.column} ({self.field}): {self.message}" if self.column
+                else f"{where}: {self.field}: {self.message}")
         return f"{text} ({self.hint})" if self.hint else text
 
     def to_dict(self) -> dict[str, object]:
@@ -60,6 +62,7 @@ class Problem:
             "code": self.code,
             "file": self.file,
             "line": self.line,
+            "column": self.column,
             "field": self.field,
             "message": self.message,
             "hint": self.hint,
@@ -82,7 +85,9 @@ class InvalidFileError(MaturityError):
 
     def __str__(self) -> str:
         lines = [str(p) for p in self.problems]
-        head = f"{self.file or '<input>'}: {len(lines)} problem(s)"
+        from .messages import ngettext  # noqa: PLC0415
+
+        head = f"{self.file or '<input>'}: " + ngettext("%(n)s problem", "%(n)s problems", len(lines)) % {"n": len(lines)}
         return "\n".join([head, *("  " + line for line in lines)])
 
 
@@ -110,4 +115,6 @@ def suggest(word: str, choices: Iterable[str]) -> str | None:
     "did you mean 'dedicated_unit'?"
     """
     close = difflib.get_close_matches(str(word), list(choices), n=1, cutoff=0.6)
-    return f"did you mean '{close[0]}'?" if close else None
+    from .messages import _  # noqa: PLC0415
+
+    return _("did you mean '%(word)s'?") % {"word": close[0]} if close else None

@@ -3,10 +3,11 @@
 A translation file names the ruleset and the language, and maps element ids to texts::
 
     kind: translation
-    format_version: 1
+    format_version: 2
     ruleset: core
     lang: es
     title: ...
+    description: ...
     levels:     {1: {name: inicial, meaning: ...}}
     pillars:    {evidence: {title: ...}}
     indicators: {unit_exists: {question: ..., help: ...}}
@@ -14,6 +15,20 @@ A translation file names the ruleset and the language, and maps element ids to t
     caps:       {services_need_diagnostic: {reason: ...}}
     findings:   {unit_without_budget: {message: ..., action: ...}}
     stages:     {emerging: {name: ..., meaning: ...}}
+    scales:     {budget_coverage: {none: ..., project_activities: ...}}   # the words for ordinal values
+    notes:      {dedicated_unit: {3: ...}}                                # calibration notes, by level
+
+``scales`` and ``notes`` need ``format_version: 2``; a version 1 file reads as before. A seal
+has translation files of its own (``kind: translation`` naming ``seal:`` instead of
+``ruleset:``, looked up as ``translations/<seal id>.<lang>.yaml`` beside the seal, then in the
+bundled seals folder) with its ``title`` and the ``name`` of each gate it declares::
+
+    kind: translation
+    format_version: 2
+    seal: md-sglg
+    lang: es
+    title: ...
+    gates: {my_gate: {name: ...}}
 
 Files are looked up as ``translations/<ruleset id>.<lang>.yaml`` beside the ruleset, then in
 the bundled rulesets folder, for the ruleset and every ruleset it extends (the nearest wins).
@@ -36,10 +51,11 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from ._yamlio import Document, read_yaml
 from .errors import InvalidFileError, Problem, suggest
-from .ruleset import Ruleset
+from .ruleset import OrdinalIndicator, Ruleset
 
-__all__ = ["Translation", "translate", "missing_translations", "available_languages", "translation_files",
-           "load_translation_document", "TEXT_FIELDS"]
+__all__ = ["Translation", "SealTranslation", "translate", "missing_translations", "available_languages",
+           "translation_files", "load_translation_document", "translate_seal", "missing_seal_translations",
+           "seal_translation_files", "load_seal_translation_document", "TEXT_FIELDS", "KEYED_SECTIONS"]
 
 PathLike = Union[str, os.PathLike]
 TEXT_FIELDS: dict[str, tuple[str, ...]] = {
@@ -51,14 +67,21 @@ TEXT_FIELDS: dict[str, tuple[str, ...]] = {
     "findings": ("message", "action"),
     "stages": ("name", "meaning"),
 }
+# Sections whose texts are keyed by a value of the element rather than by a field name
+# (format_version 2): the words of each ordinal scale value, the note of each level rule.
+KEYED_SECTIONS: dict[str, str] = {"scales": "indicators", "notes": "factors"}
 Texts = dict[str, dict[str, str]]
+
+
+def _str_keys(v: Any) -> Any:
+    return {str(k): x for k, x in v.items()} if isinstance(v, dict) else v
 
 
 class Translation(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     kind: str = Field(pattern="^translation$")
-    format_version: int = Field(ge=1, le=1)
+    format_version: int = Field(ge=1, le=2)
     ruleset: str
     lang: str = Field(pattern=r"^[a-z]{2}(-[A-Z]{2})?$", description="an ISO 639-1 language code, e.g. es or fr")
     title: Optional[str] = None
@@ -70,11 +93,29 @@ class Translation(BaseModel):
     caps: Texts = Field(default_factory=dict)
     findings: Texts = Field(default_factory=dict)
     stages: Texts = Field(default_factory=dict)
+    scales: Texts = Field(default_factory=dict)
+    notes: Texts = Field(default_factory=dict)
 
     @field_validator("levels", mode="before")
     @classmethod
     def _level_keys(cls, v: Any) -> Any:
-        return {str(k): x for k, x in v.items()} if isinstance(v, dict) else v
+        return _str_keys(v)
+
+    @field_validator("notes", mode="before")
+    @classmethod
+    def _note_keys(cls, v: Any) -> Any:
+        return {k: _str_keys(x) for k, x in v.items()} if isinstance(v, dict) else v
+
+
+class SealTranslation(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    kind: str = Field(pattern="^translation$")
+    format_version: int = Field(ge=2, le=2)
+    seal: str
+    lang: str = Field(pattern=r"^[a-z]{2}(-[A-Z]{2})?$", description="an ISO 639-1 language code, e.g. es or fr")
+    title: Optional[str] = None
+    gates: Texts = Field(default_factory=dict)
 
 
 def _elements(rs: Ruleset, section: str) -> dict[str, Any]:
@@ -85,9 +126,15 @@ def _elements(rs: Ruleset, section: str) -> dict[str, Any]:
     return {x.id: x for x in getattr(rs, section)}
 
 
-def load_translation_document(doc: Document) -> Translation:
-    """Validate a translation file: its shape, and its fields and ids against the ruleset (when found)."""
+def load_translation_document(doc: Document) -> Union[Translation, "SealTranslation"]:
+    """Validate a translation file: its shape, and its fields and ids against the ruleset (when found).
+
+    A file that names a ``seal`` instead of a ``ruleset`` is a seal's translation."""
     from .loading import validation_problems
+
+    if isinstance(doc.data, dict) and "seal" in doc.data and "ruleset" not in doc.data:
+        folder = Path(doc.file).parent if doc.file else Path.cwd()
+        return load_seal_translation_document(doc, _find_seal_gates(str(doc.data.get("seal")), folder))
 
     try:
         tr = Translation.model_validate(doc.data)
@@ -105,9 +152,48 @@ def load_translation_document(doc: Document) -> Translation:
                 if fld not in allowed:
                     problems.append(doc.problem(Problem("unknown-field", f"{section} translate {', '.join(allowed)}, not '{fld}'",
                                                         (section, key, fld), hint=suggest(fld, allowed))))
+    problems += _keyed_problems(tr, rs, doc)
     if problems:
         raise InvalidFileError(doc.file, problems)
     return tr
+
+
+def _keyed_allowed(rs: Ruleset, section: str, key: str) -> Optional[list[str]]:
+    """The keys a ``scales`` or ``notes`` entry may translate; None when the element has none."""
+    if section == "scales":
+        ind = next((i for i in rs.indicators if i.id == key), None)
+        return list(ind.scale) if isinstance(ind, OrdinalIndicator) else None
+    factor = next((f for f in rs.factors if f.id == key), None)
+    return None if factor is None else [str(n) for n, rule in factor.levels.items() if rule.note]
+
+
+def _keyed_problems(tr: Translation, rs: Optional[Ruleset], doc: Document) -> list[Problem]:
+    problems: list[Problem] = []
+    for section, of in KEYED_SECTIONS.items():
+        entries = getattr(tr, section)
+        if entries and tr.format_version < 2:
+            problems.append(doc.problem(Problem("format-version", f"{section} need format_version: 2", (section,))))
+            continue
+        if rs is None:
+            continue
+        elements = {x.id for x in getattr(rs, of)}
+        for key, texts in entries.items():
+            if key not in elements:
+                problems.append(doc.problem(Problem("unknown-id", f"ruleset '{tr.ruleset}' has no {of[:-1]} '{key}'",
+                                                    (section, key), hint=suggest(key, elements))))
+                continue
+            allowed = _keyed_allowed(rs, section, key)
+            if allowed is None:
+                problems.append(doc.problem(Problem("not-ordinal", f"'{key}' is not an ordinal indicator: it has no scale to translate",
+                                                    (section, key))))
+                continue
+            for value in texts:
+                if value not in allowed:
+                    what = f"not on the scale of '{key}' ({', '.join(allowed)})" if section == "scales" else \
+                        f"not a level of '{key}' with a note ({', '.join(allowed) or 'none has one'})"
+                    problems.append(doc.problem(Problem("unknown-value", f"'{value}' is {what}", (section, key, value),
+                                                        hint=suggest(value, allowed))))
+    return problems
 
 
 def _find_ruleset(rid: str, folder: Path) -> Optional[Ruleset]:
@@ -178,7 +264,7 @@ def _texts(rs: Ruleset, lang: str, ruleset_path: Optional[PathLike]) -> dict[tup
     out: dict[tuple[str, str, str], str] = {}
     for p in reversed(translation_files(rs, lang, ruleset_path)):
         tr = load_translation_document(read_yaml(p))
-        for section in TEXT_FIELDS:
+        for section in (*TEXT_FIELDS, *KEYED_SECTIONS):
             for key, texts in getattr(tr, section).items():
                 for fld, text in texts.items():
                     out[(section, key, fld)] = text
@@ -209,19 +295,123 @@ def translate(rs: Ruleset, lang: Optional[str], ruleset_path: Optional[PathLike]
     }
     for section in ("pillars", "indicators", "factors", "caps", "findings"):
         update[section] = apply(section, getattr(rs, section), lambda x: x.id)
+    update["indicators"] = [_with_labels(i, texts) for i in update["indicators"]]
+    update["factors"] = [_with_notes(f, texts) for f in update["factors"]]
     for fld in ("title", "description"):
         if ("ruleset", rs.id, fld) in texts:
             update[fld] = texts[("ruleset", rs.id, fld)]
     return rs.model_copy(update=update)
 
 
+def _with_labels(ind: Any, texts: dict[tuple[str, str, str], str]) -> Any:
+    if not isinstance(ind, OrdinalIndicator):
+        return ind
+    words = {v: texts[("scales", ind.id, v)] for v in ind.scale if ("scales", ind.id, v) in texts}
+    return ind.model_copy(update={"labels": {**(ind.labels or {}), **words}}) if words else ind
+
+
+def _with_notes(factor: Any, texts: dict[tuple[str, str, str], str]) -> Any:
+    levels = {n: rule.model_copy(update={"note": texts[("notes", factor.id, str(n))]})
+              if rule.note and ("notes", factor.id, str(n)) in texts else rule for n, rule in factor.levels.items()}
+    return factor.model_copy(update={"levels": levels})
+
+
 def missing_translations(rs: Ruleset, lang: str, ruleset_path: Optional[PathLike] = None) -> list[str]:
-    """Every text of ``rs`` (``section.id.field``) that has no ``lang`` translation."""
+    """Every text of ``rs`` that has no ``lang`` translation: ``title``, ``description``,
+    ``section.id.field``, ``scales.indicator.value`` and ``notes.factor.level``."""
     texts = _texts(rs, lang, ruleset_path)
-    out = []
+    out = [fld for fld in ("title", "description") if getattr(rs, fld) and ("ruleset", rs.id, fld) not in texts]
     for section, fields in TEXT_FIELDS.items():
         for key, el in _elements(rs, section).items():
             for fld in fields:
                 if getattr(el, fld, None) and (section, key, fld) not in texts:
                     out.append(f"{section}.{key}.{fld}")
+    for section, of in KEYED_SECTIONS.items():
+        for el in getattr(rs, of):
+            for value in _keyed_allowed(rs, section, el.id) or ():
+                if (section, el.id, value) not in texts:
+                    out.append(f"{section}.{el.id}.{value}")
     return out
+
+
+# -- seals ---------------------------------------------------------------------------------
+def seal_translation_files(seal_id: str, lang: str, seal_path: Optional[PathLike] = None) -> list[Path]:
+    """The translation files of a seal, nearest first: beside the seal, then the bundled ones."""
+    from .seal import bundled_seals_dir
+
+    folders = ([Path(seal_path).resolve().parent / "translations"] if seal_path is not None else []) \
+        + [bundled_seals_dir() / "translations"]
+    out: list[Path] = []
+    for folder in folders:
+        p = folder / f"{seal_id}.{lang}.yaml"
+        if p.is_file() and p.resolve() not in {x.resolve() for x in out}:
+            out.append(p)
+    return out
+
+
+def _find_seal_gates(seal_id: str, folder: Path) -> Optional[list[str]]:
+    """The ids of the gates a seal declares, the seal found beside ``folder`` or bundled (None: not found)."""
+    from .seal import bundled_seals_dir
+
+    for d in (folder, folder.parent, bundled_seals_dir()):
+        for p in sorted(d.glob("*.yaml")) if d.is_dir() else []:
+            try:
+                data = read_yaml(p).data
+            except InvalidFileError:
+                continue
+            if isinstance(data, dict) and data.get("kind") == "seal" and data.get("id") == seal_id:
+                gates = data.get("gates") or []
+                return [str(g.get("id")) for g in gates if isinstance(g, dict)] if isinstance(gates, list) else []
+    return None
+
+
+def load_seal_translation_document(doc: Document, gate_ids: Optional[list[str]] = None) -> SealTranslation:
+    """Validate a seal's translation file; with ``gate_ids`` (the gates the seal declares), its keys too."""
+    from .loading import validation_problems
+
+    try:
+        tr = SealTranslation.model_validate(doc.data)
+    except ValidationError as exc:
+        raise InvalidFileError(doc.file, validation_problems(exc, doc, "seal")) from None
+    problems: list[Problem] = []
+    for key, texts in tr.gates.items():
+        if gate_ids is not None and key not in gate_ids:
+            problems.append(doc.problem(Problem("unknown-id", f"seal '{tr.seal}' declares no gate '{key}'", ("gates", key),
+                                                hint=suggest(key, gate_ids))))
+        for fld in texts:
+            if fld != "name":
+                problems.append(doc.problem(Problem("unknown-field", f"gates translate name, not '{fld}'", ("gates", key, fld),
+                                                    hint=suggest(fld, ["name"]))))
+    if problems:
+        raise InvalidFileError(doc.file, problems)
+    return tr
+
+
+def _seal_texts(seal: Any, lang: str, seal_path: Optional[PathLike]) -> dict[tuple[str, str], str]:
+    out: dict[tuple[str, str], str] = {}
+    for p in reversed(seal_translation_files(seal.id, lang, seal_path)):
+        tr = load_seal_translation_document(read_yaml(p), [g.id for g in seal.gates])
+        if tr.seal != seal.id:
+            raise InvalidFileError(str(p), [read_yaml(p).problem(Problem(
+                "wrong-seal", f"this file translates seal '{tr.seal}', not '{seal.id}'", ("seal",)))])
+        if tr.title is not None:
+            out[("title", "")] = tr.title
+        for key, texts in tr.gates.items():
+            if "name" in texts:
+                out[("gates", key)] = texts["name"]
+    return out
+
+
+def translate_seal(seal: Any, lang: Optional[str], seal_path: Optional[PathLike] = None) -> Any:
+    """``seal`` with its title and gate names in ``lang`` (the shorthand gates are named by the program)."""
+    if not lang or lang == "en":
+        return seal
+    texts = _seal_texts(seal, lang, seal_path)
+    gates = [g.model_copy(update={"name": texts[("gates", g.id)]}) if ("gates", g.id) in texts else g for g in seal.gates]
+    return seal.model_copy(update={"title": texts.get(("title", ""), seal.title), "gates": gates})
+
+
+def missing_seal_translations(seal: Any, lang: str, seal_path: Optional[PathLike] = None) -> list[str]:
+    """The seal's texts with no ``lang`` translation (``title``, ``gates.<id>.name``)."""
+    texts = _seal_texts(seal, lang, seal_path)
+    return ([] if ("title", "") in texts else ["title"]) + [f"gates.{g.id}.name" for g in seal.gates if ("gates", g.id) not in texts]

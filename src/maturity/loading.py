@@ -15,7 +15,10 @@ from typing import Any, Iterator, Union
 from pydantic import BaseModel, ValidationError
 
 from . import checks
+from .bundled import bundled_dir, bundled_profiles_dir, bundled_ruleset_path
+from .tailoring import resolve_document
 from ._yamlio import Document, parse_yaml, read_yaml
+from .messages import _
 from .errors import InvalidFileError, Problem, suggest
 from .profile import Profile
 from .ruleset import SUPPORTED_FORMAT_VERSIONS, Ruleset
@@ -38,23 +41,6 @@ __all__ = [
 
 PathLike = Union[str, os.PathLike]
 KINDS = {"ruleset": Ruleset, "profile": Profile}
-
-
-def bundled_dir(kind: str) -> Path:
-    installed = Path(__file__).resolve().parent / "_bundled" / kind
-    if installed.is_dir():
-        return installed
-    return Path(__file__).resolve().parents[2] / kind  # an editable install: the repository's folders
-
-
-def bundled_ruleset_path() -> Path:
-    """The core ruleset shipped with maturity."""
-    return bundled_dir("rulesets") / "core.yaml"
-
-
-def bundled_profiles_dir() -> Path:
-    """The folder of case-territory profiles shipped with maturity."""
-    return bundled_dir("profiles")
 
 
 def load_core_ruleset() -> Ruleset:
@@ -116,10 +102,10 @@ def validation_problems(exc: ValidationError, doc: Document, kind: str) -> list[
         path = _clean_path(doc.data, tuple(err["loc"]), keep_last=etype == "missing")
         hint = None
         if etype == "extra_forbidden":
-            message = f"unknown key '{path[-1] if path else err['loc'][-1]}'"
+            message = _("unknown key '%(key)s'") % {"key": path[-1] if path else err["loc"][-1]}
             hint = suggest(str(err["loc"][-1]), _VOCABULARY.get(kind, ()))
         elif etype == "missing":
-            message = f"missing required field '{err['loc'][-1]}'"
+            message = _("missing required field '%(field)s'") % {"field": err["loc"][-1]}
         else:
             message = err["msg"].removeprefix("Value error, ")
             if etype.startswith("literal_error") or etype in ("union_tag_invalid",):
@@ -159,9 +145,7 @@ def build_document(doc: Document, expected: str | None, ruleset: Ruleset | None 
     """Check a parsed document's kind and version, validate it and cross-check it; every problem at once."""
     kind = _gate(doc, expected)
     if kind == "ruleset" and "extends" in doc.data:  # a tailored ruleset: resolve it against its parent first
-        from .tailoring import resolve_document
-
-        doc = resolve_document(doc)
+        doc = resolve_document(doc, lambda parent: build_document(parent, "ruleset"))
     model = KINDS[kind]
     try:
         obj = model.model_validate(doc.data)
@@ -220,6 +204,25 @@ def iter_yaml_files(paths: list[PathLike]) -> Iterator[Path]:
     for p in map(Path, paths):
         if p.is_dir():
             yield from sorted(x for x in p.rglob("*") if x.suffix in (".yaml", ".yml") and x.is_file())
+        else:
+            yield p
+
+
+SHEET_SUFFIXES = (".csv", ".xlsx", ".xlsm")
+
+
+def iter_input_files(paths: list[PathLike]) -> Iterator[Path]:
+    """The YAML files and CSV/XLSX sheets named by ``paths`` (files, or folders searched recursively), sorted.
+
+    In folders, hidden files, Excel's lock files (``~$...``) and the output folders of benchmarking
+    runs (folders holding a ``run.json``) are skipped.
+    """
+    for p in map(Path, paths):
+        if p.is_dir():
+            outputs = [d.parent for d in p.rglob("run.json")]
+            yield from sorted(x for x in p.rglob("*") if x.suffix.lower() in (".yaml", ".yml", *SHEET_SUFFIXES)
+                              and x.is_file() and not x.name.startswith((".", "~$"))
+                              and not any(x.is_relative_to(d) for d in outputs))
         else:
             yield p
 

@@ -6,18 +6,19 @@ answers everywhere:
 
 - governance-derived answers are applied to profiles (:func:`maturity.governance.apply_governance`);
 - what is unknown is decided once (:func:`maturity.cells.is_unknown`);
-- every value is read once, with one vocabulary (:func:`maturity.cells.read_value`);
+- every value is read once, with one vocabulary (:func:`maturity.cells.read_cell`);
 - every problem is reported with its place (row and indicator), and the row is marked invalid.
 
 The result, :class:`Prepared`, holds encoded values (ordinal ranks, booleans as 0/1) for the
-indicators the plan reads, which of them are known, how many of the ruleset's questions each
+indicators the plan reads, as the two ends of what each answer allows (equal for an exact
+answer, apart for a range such as "at least 5"), which of them are known, how many of the ruleset's questions each
 row answers, and which factors the known answers can assess.
 
 >>> from maturity import bundled_profiles_dir, load_core_ruleset, load_profile
 >>> rs = load_core_ruleset()
 >>> p = prepare(rs, [load_profile(bundled_profiles_dir() / "ph-legazpi.yaml")])
 >>> int(p.answered[0]), p.total
-(17, 88)
+(19, 98)
 """
 
 from __future__ import annotations
@@ -30,13 +31,13 @@ import numpy as np
 import pandas as pd
 from pandas.api import types as ptypes
 
-from .cells import CellError, YEAR_RANGE, expected, is_unknown, read_value
+from .cells import EXACT, MAX_YEAR, MIN_YEAR, CellProblem, Range, is_unknown, read_cell
 from .errors import InvalidFileError, Problem, suggest
 from .plan import Plan, compile_plan, encode_value
 from .profile import Profile
-from .ruleset import BooleanIndicator, CountIndicator, NumberIndicator, Ruleset, YearIndicator
+from .ruleset import BooleanIndicator, CountIndicator, NumberIndicator, OrdinalIndicator, Ruleset, YearIndicator
 
-__all__ = ["Prepared", "prepare", "answers_frame", "assessed_factors", "indicator_kind"]
+__all__ = ["Prepared", "prepare", "answers_frame", "assessed_factors", "indicator_kind", "domain", "encode_answer"]
 
 Source = Union[Profile, Sequence[Profile], pd.DataFrame, str, Path]
 
@@ -50,8 +51,9 @@ def indicator_kind(ind: Any) -> str:
 class Prepared:
     """Encoded answers for the rows of one input, ready for any evaluator.
 
-    ``values`` (float, rows x ``plan.indicators``) holds encoded answers (NaN where unknown),
-    ``known`` which of them are known; ``answered`` counts each row's known answers over all
+    ``low`` and ``high`` (float, rows x ``plan.indicators``) hold the ends of each encoded answer
+    (equal for an exact answer; a range's open end is the end of the indicator's domain, which
+    may be infinite; NaN where unknown), ``known`` which answers are known (exactly or as a range); ``answered`` counts each row's known answers over all
     ``total`` questions of the ruleset; ``assessed`` (rows x ``plan.factors``) tells which
     factors the known answers can judge. ``problems`` lists every bad value with its place;
     ``invalid`` marks the rows that have one (their bad cells are read as unknown).
@@ -59,7 +61,8 @@ class Prepared:
 
     plan: Plan
     index: pd.Index
-    values: np.ndarray
+    low: np.ndarray
+    high: np.ndarray
     known: np.ndarray
     answered: np.ndarray
     total: int
@@ -79,23 +82,55 @@ class Prepared:
         return self
 
     def row_answers(self, row: int) -> dict[str, Any]:
-        """One row's answers as the engines' plain values (None for unknown), by indicator id."""
+        """One row's answers as plain ``(low, high)`` pairs (None for unknown), by indicator id.
+
+        Booleans come as ``bool``, numbers as ``float``, the rest as ``int``; an open (infinite)
+        end as ``±2**53``, past every whole number a cell may hold (what the rules engine can carry).
+        """
         out: dict[str, Any] = {}
         for j, ind in enumerate(self.plan.indicators):
             if not self.known[row, j]:
                 out[ind] = None
                 continue
-            v = float(self.values[row, j])
-            kind = self.kinds[j]
-            out[ind] = bool(v) if kind == "boolean" else v if kind == "number" else int(v)
+            out[ind] = tuple(_plain_end(float(v), self.kinds[j]) for v in (self.low[row, j], self.high[row, j]))
         return out
 
     def take(self, rows: np.ndarray) -> "Prepared":
         """The prepared answers of some rows (positions)."""
-        return Prepared(self.plan, self.index[rows], self.values[rows], self.known[rows], self.answered[rows],
+        return Prepared(self.plan, self.index[rows], self.low[rows], self.high[rows], self.known[rows], self.answered[rows],
                         self.total, self.assessed[rows], self.kinds, (),
                         None if self.invalid is None else self.invalid[rows],
                         None if self.profiles is None else tuple(self.profiles[i] for i in rows))
+
+
+def _plain_end(v: float, kind: str) -> Any:
+    if not np.isfinite(v):
+        v = float(EXACT) if v > 0 else -float(EXACT)
+    return bool(v) if kind == "boolean" else v if kind == "number" else int(v)
+
+
+def domain(ind: Any) -> tuple[float, float]:
+    """The encoded ends of an indicator's possible answers (what a range's open end stands for)."""
+    if isinstance(ind, BooleanIndicator):
+        return 0.0, 1.0
+    if isinstance(ind, OrdinalIndicator):
+        return 0.0, float(len(ind.scale) - 1)
+    if isinstance(ind, CountIndicator):
+        return 0.0, np.inf
+    if isinstance(ind, YearIndicator):
+        return float(MIN_YEAR), float(MAX_YEAR)
+    return (float(ind.minimum) if ind.minimum is not None else -np.inf,
+            float(ind.maximum) if ind.maximum is not None else np.inf)
+
+
+def encode_answer(ind: Any, answer: Any) -> tuple[float, float]:
+    """The encoded ``(low, high)`` of a read answer: equal ends, or a :class:`~maturity.cells.Range`'s."""
+    if isinstance(answer, Range):
+        lo, hi = domain(ind)
+        return (float(encode_value(ind, answer.at_least)) if answer.at_least is not None else lo,
+                float(encode_value(ind, answer.at_most)) if answer.at_most is not None else hi)
+    v = float(encode_value(ind, answer))
+    return v, v
 
 
 def assessed_factors(plan: Plan, known: np.ndarray) -> np.ndarray:
@@ -157,7 +192,7 @@ def _prepare_profiles(ruleset: Ruleset, plan: Plan, profiles: list[Profile], fil
     ids = {i.id for i in ruleset.indicators}
     col = {i: k for k, i in enumerate(plan.indicators)}
     n = len(applied)
-    values = np.full((n, len(col)), np.nan)
+    low, high = np.full((n, len(col)), np.nan), np.full((n, len(col)), np.nan)
     known = np.zeros((n, len(col)), dtype=bool)
     answered = np.zeros(n, dtype=np.int64)
     invalid = np.zeros(n, dtype=bool)
@@ -173,18 +208,18 @@ def _prepare_profiles(ruleset: Ruleset, plan: Plan, profiles: list[Profile], fil
                 continue
             ind = ruleset.indicator(key)
             try:
-                value = read_value(ind, answer.value)
-            except CellError as exc:
+                value = read_cell(ind, answer.value)
+            except CellProblem as exc:
                 path = ("answers", key, "value") if answer.source or answer.note else ("answers", key)
-                problems.append(Problem("bad-value", str(exc), path, file=file))
+                problems.append(Problem("bad-value", exc.detail(), path, file=file))
                 invalid[r] = True
                 continue
             answered[r] += 1
             if key in col:
-                values[r, col[key]] = float(encode_value(ind, value))
+                low[r, col[key]], high[r, col[key]] = encode_answer(ind, value)
                 known[r, col[key]] = True
     index = pd.Index([p.territory.id for p in applied], name="territory")
-    return Prepared(plan, index, values, known, answered, len(ruleset.indicators), assessed_factors(plan, known),
+    return Prepared(plan, index, low, high, known, answered, len(ruleset.indicators), assessed_factors(plan, known),
                     _kinds(ruleset, plan), tuple(problems), invalid, applied)
 
 
@@ -203,7 +238,7 @@ def _prepare_frame(ruleset: Ruleset, plan: Plan, table: pd.DataFrame, file: Opti
                 for c in table.columns if c not in known_ids]
     n = len(table)
     col = {i: k for k, i in enumerate(plan.indicators)}
-    values = np.full((n, len(col)), np.nan)
+    low, high = np.full((n, len(col)), np.nan), np.full((n, len(col)), np.nan)
     known = np.zeros((n, len(col)), dtype=bool)
     answered = np.zeros(n, dtype=np.int64)
     invalid = np.zeros(n, dtype=bool)
@@ -212,21 +247,20 @@ def _prepare_frame(ruleset: Ruleset, plan: Plan, table: pd.DataFrame, file: Opti
         if c not in known_ids:
             continue
         ind = ruleset.indicator(c)
-        encoded, ok, bad = _read_column(ind, table[c])
+        lo, hi, ok, bad = _read_column(ind, table[c])
         for r in np.flatnonzero(bad):
-            raw = table[c].iloc[r]
             try:
-                read_value(ind, raw)
-                why = f"expected {expected(ind)}, got {raw!r}"
-            except CellError as exc:
-                why = str(exc)
+                read_cell(ind, _plain(table[c].iloc[r]))
+                why = f"cannot read {table[c].iloc[r]!r}"  # the column-wise reading refused what the cell reader accepts
+            except CellProblem as exc:
+                why = exc.detail()
             problems.append(Problem("bad-value", why, (str(keys[r]), str(c)), file=file))
         invalid |= bad
         answered += ok
         if c in col:
-            values[:, col[c]] = np.where(ok, encoded, np.nan)
+            low[:, col[c]], high[:, col[c]] = np.where(ok, lo, np.nan), np.where(ok, hi, np.nan)
             known[:, col[c]] = ok
-    return Prepared(plan, pd.Index(keys), values, known, answered, len(ids), assessed_factors(plan, known),
+    return Prepared(plan, pd.Index(keys), low, high, known, answered, len(ids), assessed_factors(plan, known),
                     _kinds(ruleset, plan), tuple(problems), invalid, None)
 
 
@@ -249,25 +283,29 @@ def _unknown_mask(col: pd.Series) -> np.ndarray:
     return miss
 
 
-def _read_column(ind: Any, col: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """``(encoded, known, bad)`` for one column: typed columns column-wise, others per distinct value."""
+def _read_column(ind: Any, col: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """``(low, high, known, bad)`` for one column: typed columns column-wise, others per distinct value."""
     unknown = _unknown_mask(col)
     dtype = col.dtype
     typed_numeric = (ptypes.is_numeric_dtype(dtype) and not ptypes.is_bool_dtype(dtype)
                      and not isinstance(dtype, pd.CategoricalDtype))
     if typed_numeric and isinstance(ind, (CountIndicator, YearIndicator, NumberIndicator)):
-        return _numeric_column(ind, col.to_numpy(dtype=np.float64, na_value=np.nan), unknown)
+        v, ok, bad = _numeric_column(ind, col.to_numpy(dtype=np.float64, na_value=np.nan), unknown)
+        return v, v, ok, bad
     if ptypes.is_bool_dtype(dtype) and isinstance(ind, BooleanIndicator):
-        v = col.to_numpy(dtype=np.float64, na_value=np.nan)
-        return np.nan_to_num(v), ~unknown, np.zeros(len(col), dtype=bool)
-    if isinstance(dtype, pd.CategoricalDtype):
+        v = np.nan_to_num(col.to_numpy(dtype=np.float64, na_value=np.nan))
+        return v, v, ~unknown, np.zeros(len(col), dtype=bool)
+    if isinstance(dtype, pd.CategoricalDtype):  # each category read once, spread by the codes
         return _distinct_values(ind, col.cat.codes.to_numpy(), np.asarray(dtype.categories, dtype=object), unknown)
-    codes, uniques = pd.factorize(col.astype(object).to_numpy(), use_na_sentinel=True)
+    raw = col.astype(object).to_numpy()
+    if any(isinstance(v, dict) for v in raw):  # ranges written as mappings: hashable for factorize
+        raw = np.array([_hashable_range(v) if isinstance(v, dict) else v for v in raw], dtype=object)
+    codes, uniques = pd.factorize(raw, use_na_sentinel=True)
     return _distinct_values(ind, codes, uniques, unknown)
 
 
 def _numeric_column(ind: Any, v: np.ndarray, unknown: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The column-wise twin of :func:`maturity.cells.read_value` for numbers (tested equal to it)."""
+    """The column-wise twin of :func:`maturity.cells.read_cell` for numbers (tested equal to it)."""
     with np.errstate(invalid="ignore"):
         finite = np.isfinite(v)
         if isinstance(ind, NumberIndicator):
@@ -278,40 +316,47 @@ def _numeric_column(ind: Any, v: np.ndarray, unknown: np.ndarray) -> tuple[np.nd
                 ok &= v <= ind.maximum
             out = v
         else:
-            whole = finite & (np.floor(v) == v)
+            whole = finite & (np.floor(v) == v) & (np.abs(v) < EXACT)
             if isinstance(ind, CountIndicator):
                 ok, out = whole & (v >= 0), v
             else:
-                in_range = whole & (v >= YEAR_RANGE[0]) & (v <= YEAR_RANGE[1])
-                ok, out = in_range, v
-                serial = whole & ~in_range & (v > YEAR_RANGE[1])
-                if serial.any():  # Excel serial dates: read one by one
-                    for r in np.flatnonzero(serial):
-                        try:
-                            out = out.copy() if out is v else out
-                            out[r] = read_value(ind, float(v[r]))
-                            ok[r] = True
-                        except CellError:
-                            pass
+                in_range = whole & (v >= MIN_YEAR) & (v <= MAX_YEAR)
+                ok, out = in_range, v.copy()
+                for r in np.flatnonzero(whole & ~in_range):  # Excel serial dates: read one by one
+                    try:
+                        out[r] = read_cell(ind, float(v[r]))
+                        ok[r] = True
+                    except CellProblem:
+                        pass
     bad = ~unknown & ~ok
     return np.where(ok, out, np.nan), ~unknown & ok, bad
 
 
 def _distinct_values(ind: Any, codes: np.ndarray, uniques: Any,
-                     unknown: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+                     unknown: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Read each distinct value once (sheets hold few) and spread the results over the rows (code -1: NA)."""
-    enc = np.full(len(uniques) + 1, np.nan)  # the last slot serves code -1 (NA)
+    enc_low = np.full(len(uniques) + 1, np.nan)  # the last slot serves code -1 (NA)
+    enc_high = np.full(len(uniques) + 1, np.nan)
     good = np.zeros(len(uniques) + 1, dtype=bool)
     for k, value in enumerate(uniques):
         if is_unknown(value):
             continue
         try:
-            enc[k] = float(encode_value(ind, read_value(ind, _plain(value))))
+            answer = read_cell(ind, _plain(value))
+        except CellProblem:
+            continue
+        if answer is not None:
+            enc_low[k], enc_high[k] = encode_answer(ind, answer)
             good[k] = True
-        except CellError:
-            pass
-    encoded, ok = enc[codes], good[codes] & ~unknown
-    return encoded, ok, ~unknown & ~ok
+    ok = good[codes] & ~unknown
+    return enc_low[codes], enc_high[codes], ok, ~unknown & ~ok
+
+
+def _hashable_range(value: dict[str, Any]) -> Any:
+    try:
+        return Range.model_validate(value)
+    except ValueError:
+        return repr(value)  # refused, with its text, by the cell reader
 
 
 def _plain(value: Any) -> Any:

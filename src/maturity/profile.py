@@ -10,7 +10,7 @@ from typing import Annotated, Any, Literal, Union
 
 from pydantic import BaseModel, ConfigDict, Field, model_serializer, model_validator
 
-from .cells import is_unknown
+from .cells import ADMIN_LEVELS, RANGE_KEYS, Range, is_unknown
 from .citations import Citation, SourceDoc
 from .governance.model import Governance
 
@@ -18,8 +18,7 @@ __all__ = ["Profile", "Territory", "Context", "Decentralisation", "Answer", "UNK
            "DECENTRALISATION_DEGREES"]
 
 UNKNOWN = "unknown"
-ADMIN_LEVELS = ("region", "province", "city", "municipality", "district", "county", "state", "other")
-Value = Union[bool, int, float, str]
+Value = Union[bool, int, float, str, Range]
 
 
 class _Model(BaseModel):
@@ -73,8 +72,11 @@ class Answer(_Model):
     def _short_form(cls, data: Any) -> Any:
         if data is None:
             return {"value": UNKNOWN}
-        if isinstance(data, (bool, int, float, str)):
+        if isinstance(data, (bool, int, float, str, Range)):
             return {"value": data}
+        if isinstance(data, dict) and "value" not in data and set(data) & set(RANGE_KEYS):  # {at_least: 5, source: ...}
+            return {"value": {k: v for k, v in data.items() if k in RANGE_KEYS},
+                    **{k: v for k, v in data.items() if k not in RANGE_KEYS}}
         return data
 
     @property

@@ -68,6 +68,12 @@ class OrdinalIndicator(_IndicatorBase):
 
     type: Literal["ordinal"]
     scale: list[str] = Field(min_length=2)
+    labels: dict[str, str] | None = Field(
+        default=None, description="the words readers see for scale values (default: the value, underscores as spaces)")
+
+    def label(self, value: str) -> str:
+        """The words for a scale value."""
+        return (self.labels or {}).get(value) or value.replace("_", " ")
 
 
 class NumberIndicator(_IndicatorBase):

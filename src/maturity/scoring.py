@@ -37,6 +37,7 @@ from .plan import Plan, compile_plan
 from .prepare import Prepared, prepare
 from .profile import UNKNOWN, Answer, Profile
 from .ruleset import Ruleset
+from .wording import cap_requirement_words, condition_words, level_condition_words
 
 __all__ = ["Scorer", "score"]
 
@@ -132,7 +133,7 @@ class Scorer:
             atoms = [self.plan.atoms[a] for a in clause.atoms]
             reasons.append(Reason(
                 level=n, level_name=self._names[n], rule=clause.rule_id,
-                conditions=tuple(a.text for a in atoms),
+                conditions=tuple(condition_words(a, self.ruleset) for a in atoms),
                 evidence=self._evidence(profile, [a.indicator for a in atoms]),
                 sources=tuple(str(c) for c in factor.levels[n].sources),
             ))
@@ -145,7 +146,7 @@ class Scorer:
                 continue
             status = o.cap_status(0, k).value
             out.append(CapResult(cap.id, status, cap.max_level,  # type: ignore[arg-type]
-                                 f"{cap.unless.factor} at least {cap.unless.value}", cap.reason,
+                                 cap_requirement_words(cap.unless.factor, cap.unless.value), cap.reason,
                                  tuple(map(str, cap.sources)), f"cap:{cap.id}"))
         return tuple(out)
 
@@ -155,26 +156,25 @@ class Scorer:
             return ()
         f = self.plan.factors.index(factor.id)
         options: list[list[Missing]] = []
-        if o.raw_lower[0, f] >= target:
-            options.append([])
-        else:
-            for clause in self.plan.clauses_for(factor.id, target):
-                missing = []
-                for a in clause.atoms:
-                    if o.atom_holds(0, a, "lower"):
-                        continue
-                    atom = self.plan.atoms[a]
-                    known = profile.answer(atom.indicator).known
-                    missing.append(Missing(atom.text, atom.indicator, "unmet" if known else "unknown",
-                                           self.ruleset.indicator(atom.indicator).question))
-                options.append(missing)
+        for clause in self.plan.clauses_for(factor.id, target):
+            missing = []
+            for a in clause.atoms:
+                if o.atom_holds(0, a, "lower"):
+                    continue
+                atom = self.plan.atoms[a]
+                known = profile.answer(atom.indicator).known
+                missing.append(Missing(condition_words(atom, self.ruleset), atom.indicator, "unmet" if known else "unknown",
+                                       self.ruleset.indicator(atom.indicator).question))
+            options.append(missing)
+        if o.raw_lower[0, f] >= target:  # the factor's own conditions hold: only a cap keeps it down
+            options.insert(0, [])
         best = min(options, key=len)
         for cap in self.plan.caps_on(factor.id):
             g = self.plan.factors.index(cap.requires_factor)
             if cap.max_level < target and o.lower[0, g] < cap.requires_level:
-                best = [*best, Missing(f"level of {cap.requires_factor} at least {cap.requires_level} (cap {cap.id})",
+                best = [*best, Missing(cap_requirement_words(cap.requires_factor, cap.requires_level, cap.id),
                                        None, "unmet")]
-        return (NextStep(target, self._names[target], tuple(best), len(options),
+        return (NextStep(target, self._names[target], tuple(best), len(self.plan.clauses_for(factor.id, target)),
                          tuple(map(str, factor.levels[target].sources))),)
 
     def _factor(self, profile: Profile, o: Outcome, k: int, factor: Any) -> FactorResult:
@@ -206,7 +206,8 @@ class Scorer:
             if clause is None:
                 raise MaturityError(f"no clause of finding {fd.id} holds although the finding was raised")
             atoms = [self.plan.atoms[a] for a in clause.atoms]
-            texts = [a.text for a in atoms] + [self.plan.literal(x).text for x in clause.levels]
+            texts = [condition_words(a, self.ruleset) for a in atoms] + [level_condition_words(self.plan.literal(x))
+                                                                          for x in clause.levels]
             out.append(FindingResult(fd.id, fd.severity, o.finding_status(0, k).value, fd.message, fd.action,  # type: ignore[arg-type]
                                      clause.rule_id, tuple(texts), self._evidence(profile, [a.indicator for a in atoms]),
                                      tuple(map(str, fd.sources))))

@@ -25,9 +25,11 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 import numpy as np
 import pandas as pd
 
+from .bundled import bundled_seals_dir
 from .citations import Citation, SourceDoc
 from .conditions import NEGATE, Condition, LevelCheck, atoms, fold
 from .errors import ClauseBudgetError, InvalidFileError, Problem, suggest
+from .messages import _
 from .ruleset import Ruleset
 
 __all__ = ["Seal", "Gate", "PillarThreshold", "load_seal", "parse_seal", "bundled_seals_dir", "seal_results",
@@ -95,12 +97,13 @@ class Seal(_Model):
             core = [f.id for f in ruleset.factors if f.core]
             n = self.all_core.min_level
             out.append(Gate.model_validate({
-                "id": "all_core", "name": f"every core factor at level {n} or more",
+                "id": "all_core", "name": _("every core factor at level %(level)s or more") % {"level": n},
                 "when": {"all": [{"factor": f, "at_least": n} for f in core]}}))
         if self.essential is not None:
             e = self.essential
             out.append(Gate.model_validate({
-                "id": "essential", "name": f"at least {e.at_least} of {len(e.factors)} essential factors at level {e.min_level} or more",
+                "id": "essential", "name": _("at least %(k)s of %(n)s essential factors at level %(level)s or more") % {
+                    "k": e.at_least, "n": len(e.factors), "level": e.min_level},
                 "when": {"at_least": e.at_least, "of": [{"factor": f, "at_least": e.min_level} for f in e.factors]}}))
         return out + list(self.gates)
 
@@ -160,12 +163,6 @@ def load_seal(path: str | Path, ruleset: Ruleset) -> Seal:
     except (OSError, UnicodeDecodeError) as exc:
         raise InvalidFileError(str(path), [Problem("unreadable", f"cannot read file: {exc}", (), file=str(path))]) from None
     return parse_seal(text, ruleset, str(path))
-
-
-def bundled_seals_dir() -> Path:
-    from .loading import bundled_dir  # noqa: PLC0415
-
-    return bundled_dir("seals")
 
 
 def shortfalls(cond: Any, lower: Mapping[str, Any], upper: Mapping[str, Any]) -> list[str]:

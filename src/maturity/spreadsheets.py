@@ -13,121 +13,227 @@ from __future__ import annotations
 
 import io
 import json
+from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
+from pydantic import ValidationError
 
 from ._yamlio import write_atomic
+from .cells import (
+    CellProblem,
+    cell_problem,
+    column_letter,
+    is_unknown,
+    read_cell,
+    read_country,
+    read_level,
+    read_name,
+    read_population,
+    read_territory,
+    read_text,
+    read_year,
+)
 from .errors import InvalidFileError, Problem, suggest
 from .profile import Profile
-from .ruleset import Ruleset
+from .messages import _
+from .ruleset import OrdinalIndicator, Ruleset
 
-__all__ = ["read_sheet", "write_template", "write_table"]
+__all__ = ["SHEETS", "neutralise_formulas", "read_sheet", "read_sheet_rows", "write_table", "write_template"]
 
 META = ["territory", "name", "country", "level", "year", "region", "population", "decentralisation"]
 
 
+MAX_LISTED = 20  # unknown columns listed one by one; the rest are counted
+SHEETS = (".csv", ".xlsx", ".xlsm")
+
+
+def _fail(path: Path, code: str, message: str, line: int | None = None) -> InvalidFileError:
+    return InvalidFileError(str(path), [Problem(code, message, (), file=str(path), line=line)])
+
+
+def _decode(path: Path, data: bytes) -> str:
+    """UTF-8 (with or without a BOM); otherwise the Windows/Latin-1 encoding older Excel versions write."""
+    for encoding in ("utf-8-sig", "cp1252", "latin-1"):
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    raise _fail(path, "encoding", "cannot decode the sheet as UTF-8 or Latin-1 text")  # unreachable: latin-1 decodes all
+
+
+def _separator(header: str) -> str:
+    """``,`` unless the header line has more ``;`` (a European Excel export) or tabs."""
+    counts = {sep: header.count(sep) for sep in (",", ";", "\t")}
+    return max(counts, key=lambda sep: (counts[sep], sep == ","))
+
+
 def _read(path: Path) -> pd.DataFrame:
+    suffix = path.suffix.lower()
+    if suffix not in SHEETS:
+        raise _fail(path, "bad-suffix", "expected a .csv or .xlsx file")
     try:
-        if path.suffix.lower() == ".csv":
-            return pd.read_csv(path, dtype=str, keep_default_na=False)
-        if path.suffix.lower() in (".xlsx", ".xlsm"):
-            return pd.read_excel(path, dtype=str, keep_default_na=False)
-    except Exception as exc:  # noqa: BLE001 - any reader failure is a bad file, reported with its cause
-        raise InvalidFileError(str(path), [Problem("unreadable", f"cannot read the sheet: {exc}", (), file=str(path))]) from None
-    raise InvalidFileError(str(path), [Problem("bad-suffix", "expected a .csv or .xlsx file", (), file=str(path))])
+        if suffix == ".csv":
+            text = _decode(path, path.read_bytes())
+            if not text.strip():
+                raise _fail(path, "empty-sheet", "the sheet is empty: expected a header row (territory, name, country, level, ...)")
+            header = text.lstrip().splitlines()[0]
+            frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, sep=_separator(header),
+                                skip_blank_lines=False)  # blank lines keep their row number
+        else:
+            frame = pd.read_excel(path, dtype=object, keep_default_na=False)
+    except InvalidFileError:
+        raise
+    except Exception as exc:
+        reason = " ".join(str(exc).split()) or type(exc).__name__
+        raise _fail(path, "unreadable", f"cannot read the sheet: {reason}") from None
+    frame.columns = [str(c).replace("\ufeff", "").strip() for c in frame.columns]
+    blank = [c for c in frame.columns if c.startswith("Unnamed:") and frame[c].map(is_unknown).all()]
+    return frame.drop(columns=blank)  # empty columns Excel leaves at the right of a sheet
 
 
-def _cell(raw: str, kind: str) -> Any:
-    text = raw.strip()
-    if text == "" or text.lower() == "unknown":
-        return "unknown"
-    if kind == "boolean":
-        low = text.lower()
-        if low in ("true", "yes", "1"):
-            return True
-        if low in ("false", "no", "0"):
-            return False
-        return text  # rejected by the profile checks with a clear message
-    if kind in ("count", "year"):
-        try:
-            return int(float(text))
-        except ValueError:
-            return text
-    if kind == "number":
-        try:
-            return float(text)
-        except ValueError:
-            return text
-    return text
+def _columns(path: Path, frame: pd.DataFrame, ids: set[str]) -> None:
+    problems = []
+    unknown = [c for c in frame.columns if c not in META and c.removesuffix("__source") not in ids]
+    for col in unknown[:MAX_LISTED]:
+        base = col.removesuffix("__source")
+        problems.append(Problem("unknown-column", f"unknown column '{col}'", (col,), file=str(path), line=1,
+                                column=column_letter(list(frame.columns).index(col)), hint=suggest(base, [*ids, *META])))
+    if len(unknown) > MAX_LISTED:
+        problems.append(Problem("unknown-column", f"and {len(unknown) - MAX_LISTED:,} more unknown columns", ("columns",),
+                                file=str(path), line=1))
+    for col in ("territory", "name", "country", "level"):
+        if col not in frame.columns:
+            problems.append(Problem("missing-column", f"missing column '{col}'", ("columns",), file=str(path), line=1,
+                                    hint="the header row needs territory, name, country and level"))
+    if problems:
+        raise InvalidFileError(str(path), problems)
 
 
 def read_sheet(path: str | Path, ruleset: Ruleset) -> tuple[list[Profile], list[InvalidFileError]]:
     """Profiles from a sheet; each bad row is an error naming the file, row and column, the rest load."""
-    from .checks import check_answers, check_profile  # noqa: PLC0415
+    rows, errors = read_sheet_rows(path, ruleset)
+    return [profile for _, profile in rows], errors
+
+
+def read_sheet_rows(path: str | Path, ruleset: Ruleset) -> tuple[list[tuple[int, Profile]], list[InvalidFileError]]:
+    """As :func:`read_sheet`, each profile with its row number (the header is row 1).
+
+    Cells are read by :mod:`maturity.cells`. A row whose territory and year repeat an earlier
+    row's is an error; the first is kept. Rows with every cell empty are skipped.
+    """
+    from .checks import check_answers, check_profile
 
     path = Path(path)
-    df = _read(path)
-    ids = {i.id: i for i in ruleset.indicators}
-    problems = []
-    for col in df.columns:
-        base = col.removesuffix("__source")
-        if col not in META and base not in ids:
-            problems.append(Problem("unknown-column", f"unknown column '{col}'", ("columns", col), file=str(path), line=1,
-                                    hint=suggest(base, [*ids, *META])))
-    for col in ("territory", "name", "country", "level"):
-        if col not in df.columns:
-            problems.append(Problem("missing-column", f"missing column '{col}'", ("columns",), file=str(path), line=1))
-    if problems:
-        raise InvalidFileError(str(path), problems)
-    profiles, errors = [], []
-    for i, row in df.iterrows():
-        line = int(i) + 2  # header is line 1
-        answers = {}
-        for ind_id, ind in ids.items():
-            if ind_id not in df.columns:
-                continue
-            value = _cell(row[ind_id], ind.type)
-            if value == "unknown":
-                continue
-            source = row.get(f"{ind_id}__source", "").strip() or f"sheet row {line}"
-            answers[ind_id] = {"value": value, "source": source}
-        data = {"kind": "profile", "format_version": 1,
-                "territory": {"id": row["territory"].strip(), "name": row["name"].strip(), "country": row["country"].strip(),
-                              "level": row["level"].strip(),
-                              "assessment_year": int(row["year"]) if row.get("year", "").strip() else None},
-                "context": {"region": row.get("region", "").strip() or None,
-                            "population": int(row["population"]) if row.get("population", "").strip() else None,
-                            "decentralisation": ({"degree": row["decentralisation"].strip()}
-                                                 if row.get("decentralisation", "").strip() else None)},
+    frame = _read(path)
+    indicators = {i.id: i for i in ruleset.indicators}
+    _columns(path, frame, set(indicators))
+    if frame.empty:
+        raise _fail(path, "no-rows", "the sheet has a header but no territory rows", line=2)
+    pos = {c: k for k, c in enumerate(frame.columns)}
+    present = [(i, ind) for i, ind in indicators.items() if i in pos]
+    name = str(path)
+    rows: list[tuple[int, Profile]] = []
+    errors: list[InvalidFileError] = []
+    first_row: dict[tuple[str, int | None], int] = {}
+    for r, cells in enumerate(frame.to_numpy(dtype=object)):
+        line = r + 2
+        if all(is_unknown(v) for v in cells):
+            continue
+        get = _RowReader(cells, pos, name, line)
+        territory = {"id": get("territory", read_territory), "name": get("name", read_name),
+                     "country": get("country", read_country), "level": get("level", read_level),
+                     "assessment_year": get("year", read_year)}
+        degree = get("decentralisation", read_text)
+        context = {"region": get("region", read_text), "population": get("population", read_population),
+                   "decentralisation": {"degree": degree} if degree else None}
+        answers: dict[str, dict[str, Any]] = {}
+        for ind_id, ind in present:
+            value = get(ind_id, partial(read_cell, ind))
+            if value is not None:
+                answers[ind_id] = {"value": value, "source": get(f"{ind_id}__source", read_text) or f"sheet row {line}"}
+        problems = get.problems
+        if problems:
+            errors.append(InvalidFileError(name, problems))
+            continue
+        key = (territory["id"], territory["assessment_year"])
+        if key in first_row:
+            year = f" in {key[1]}" if key[1] is not None else " (no year)"
+            errors.append(InvalidFileError(name, [Problem(
+                "duplicate-territory", f"territory '{key[0]}'{year} is already on row {first_row[key]}; this row is not scored",
+                ("territory",), file=name, line=line, column=column_letter(pos["territory"]),
+                hint="give the row its own year, or remove it")]))
+            continue
+        cited = sorted({str(a["source"]).split()[0] for a in answers.values()} - {"sheet"})
+        data = {"kind": "profile", "format_version": 1, "territory": territory, "context": context,
                 "sources": [{"id": "sheet", "title": path.name},
-                            *({"id": sid, "title": f"{sid} (cited in {path.name})"} for sid in sorted(
-                                {str(a["source"]).split()[0] for a in answers.values()} - {"sheet"}))],
+                            *({"id": sid, "title": f"{sid} (cited in {path.name})"} for sid in cited)],
                 "answers": answers}
         try:
             profile = Profile.model_validate(data)
-            found = check_profile(profile) + check_answers(profile, ruleset)
-        except Exception as exc:  # noqa: BLE001 - pydantic errors become located problems
-            found = [Problem("bad-row", str(exc).splitlines()[0], ("row", line))]
+        except ValidationError as exc:
+            errors.append(InvalidFileError(name, [_row_problem(name, line, pos, ".".join(map(str, e["loc"])), e["msg"])
+                                                  for e in exc.errors()]))
+            continue
+        found = check_profile(profile) + check_answers(profile, ruleset)
         if found:
-            errors.append(InvalidFileError(str(path), [Problem(p.code, p.message, ("row", line, *p.path[-1:]), file=str(path),
-                                                               line=line, hint=p.hint) for p in found]))
-        else:
-            profiles.append(profile)
-    return profiles, errors
+            errors.append(InvalidFileError(name, [_row_problem(name, line, pos, _column_of(p.path), p.message, p.code, p.hint)
+                                                  for p in found]))
+            continue
+        first_row[key] = line
+        rows.append((line, profile))
+    return rows, errors
+
+
+class _RowReader:
+    """Reads the cells of one row, collecting a located problem for each cell it cannot read."""
+
+    def __init__(self, cells: Any, pos: dict[str, int], file: str, line: int) -> None:
+        self.cells, self.pos, self.file, self.line = cells, pos, file, line
+        self.problems: list[Problem] = []
+
+    def __call__(self, col: str, reader: Callable[[Any], Any]) -> Any:
+        if col not in self.pos:
+            return None
+        try:
+            return reader(self.cells[self.pos[col]])
+        except CellProblem as exc:
+            self.problems.append(cell_problem(exc, file=self.file, row=self.line, column=self.pos[col], header=col))
+            return None
+
+
+def _column_of(path: tuple[Any, ...]) -> str:
+    """The sheet column a profile field comes from: ``("answers", "x", "source")`` is ``x__source``."""
+    if len(path) >= 2 and path[0] == "answers":
+        return f"{path[1]}__source" if path[-1] == "source" else str(path[1])
+    return str(path[-1]) if path else "row"
+
+
+def _row_problem(file: str, line: int, pos: dict[str, int], column: str, message: str, code: str = "bad-row",
+                 hint: str | None = None) -> Problem:
+    column = column.split(".")[-1].replace("assessment_year", "year")
+    return Problem(code, message, (column,), file=file, line=line,
+                   column=column_letter(pos[column]) if column in pos else None, hint=hint)
 
 
 def write_template(path: str | Path, ruleset: Ruleset, fmt: str) -> None:
     """A blank questionnaire: a profile YAML listing every question, or a sheet with a column per indicator."""
     path = Path(path)
     if fmt == "yaml":
-        lines = [f"# Questionnaire for ruleset {ruleset.id} {ruleset.version}: answer each indicator with a value",
-                 "# and a source, or leave it unknown.", "kind: profile", "format_version: 1", "territory:",
+        lines = ["# " + _("Questionnaire for ruleset %(id)s %(version)s: answer each indicator with a value") % {
+                     "id": ruleset.id, "version": ruleset.version},
+                 "# " + _("and a source, or leave it unknown. Write the values in brackets as they are written."),
+                 "kind: profile", "format_version: 1", "territory:",
                  "  id: my-territory", "  name: My territory", "  country: XX", "  level: municipality",
                  "sources:", "  - {id: my-source, title: The document the answers come from}", "answers:"]
         for ind in ruleset.indicators:
-            allowed = f" [{' | '.join(ind.scale)}]" if ind.type == "ordinal" else f" ({ind.type})"
+            if isinstance(ind, OrdinalIndicator):
+                allowed = " [" + " | ".join(v if ind.label(v) == v else f"{v} = {ind.label(v)}" for v in ind.scale) + "]"
+            else:
+                allowed = " (" + {"boolean": "true | false", "count": _("a whole number"), "number": _("a number"),
+                                  "year": _("a year")}.get(ind.type, ind.type) + ")"
             lines.append(f"  # {' '.join(ind.question.split())}{allowed}")
             lines.append(f"  {ind.id}: unknown")
         write_atomic(path, "\n".join(lines) + "\n")
@@ -148,18 +254,70 @@ def write_template(path: str | Path, ruleset: Ruleset, fmt: str) -> None:
         raise ValueError(f"unknown template format {fmt!r}")
 
 
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise_formulas(table: pd.DataFrame) -> pd.DataFrame:
+    """A copy in which every text cell that a spreadsheet could run as a formula starts with ``'``.
+
+    Text beginning with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return gets a leading
+    apostrophe, as OWASP recommends against CSV injection; numbers, booleans and empty cells are
+    left as they are.
+
+    >>> neutralise_formulas(pd.DataFrame({"name": ["=HYPERLINK(1)", "Upala", -3]}))["name"].tolist()
+    ["'=HYPERLINK(1)", 'Upala', -3]
+    """
+    out = table.copy()
+    for col in out.columns:
+        series = out[col]
+        if series.dtype != object and not pd.api.types.is_string_dtype(series.dtype):
+            continue
+        risky = series.map(lambda v: isinstance(v, str) and v.startswith(FORMULA_START)).to_numpy(dtype=bool)
+        if risky.any():
+            series = series.astype(object).copy()
+            series[risky] = ["'" + v for v in series[risky]]
+            out[col] = series
+    header = [("'" + c) if isinstance(c, str) and c.startswith(FORMULA_START) else c for c in out.columns]
+    out.columns = header
+    return out
+
+
+def _excel_value(value: Any) -> Any:
+    if value is None or value is pd.NA or value is pd.NaT or (isinstance(value, float) and value != value):
+        return None
+    return value.item() if hasattr(value, "item") else value
+
+
+def _xlsx(table: pd.DataFrame) -> bytes:
+    """The table as one worksheet, streamed row by row (openpyxl's write-only mode: large tables fit)."""
+    from openpyxl import Workbook
+
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet("results")
+    sheet.append([str(c) for c in table.columns])
+    for row in table.itertuples(index=False, name=None):
+        sheet.append([_excel_value(v) for v in row])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
 def write_table(table: pd.DataFrame, path: str | Path) -> None:
-    """Write a result table as CSV, XLSX, JSON or Parquet (by suffix), atomically."""
+    """Write a result table as CSV, XLSX, JSON or Parquet (by suffix), atomically.
+
+    In CSV and XLSX, text that a spreadsheet would run as a formula is neutralised
+    (:func:`neutralise_formulas`); JSON and Parquet keep every value as it is.
+    """
     path = Path(path)
     suffix = path.suffix.lower()
+    if suffix in (".csv", ".xlsx"):
+        table = neutralise_formulas(table)
     if suffix == ".csv":
         write_atomic(path, table.to_csv(index=False))
     elif suffix == ".json":
         write_atomic(path, json.dumps(json.loads(table.to_json(orient="records")), indent=2, ensure_ascii=False))
     elif suffix == ".xlsx":
-        buffer = io.BytesIO()
-        table.to_excel(buffer, index=False, engine="openpyxl")
-        write_atomic(path, buffer.getvalue())
+        write_atomic(path, _xlsx(table))
     elif suffix == ".parquet":
         buffer = io.BytesIO()
         table.to_parquet(buffer, index=False)

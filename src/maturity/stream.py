@@ -12,6 +12,7 @@ read as :mod:`maturity.cells` says (an empty cell or ``unknown`` is unknown).
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any, Iterable, Iterator, Mapping, Optional, Union
 
@@ -70,8 +71,13 @@ def score_stream(ruleset: Ruleset, source: Source, *, chunksize: int = 100_000, 
 
 
 def score_file(ruleset: Ruleset, source: Source, dest: Union[str, Path], **kwargs: Any) -> int:
-    """Score ``source`` chunk by chunk into ``dest`` (``.csv`` or ``.parquet``); returns the rows written."""
+    """Score ``source`` chunk by chunk into ``dest`` (``.csv`` or ``.parquet``); returns the rows written.
+
+    Chunks go to a partial file beside ``dest`` that replaces it once every chunk is written: a
+    failed or interrupted run leaves ``dest`` as it was.
+    """
     dest = Path(dest)
+    partial = dest.with_name(f".{dest.name}.partial-{os.getpid()}")
     rows, writer = 0, None
     try:
         for k, frame in enumerate(score_stream(ruleset, source, **kwargs)):
@@ -81,14 +87,21 @@ def score_file(ruleset: Ruleset, source: Source, dest: Union[str, Path], **kwarg
 
                 table = pa.Table.from_pandas(_for_parquet(frame), preserve_index=True)
                 if writer is None:
-                    writer = pq.ParquetWriter(dest, table.schema)
+                    writer = pq.ParquetWriter(partial, table.schema)
                 writer.write_table(table.cast(writer.schema))
             else:
-                frame.to_csv(dest, mode="w" if k == 0 else "a", header=k == 0)
+                frame.to_csv(partial, mode="w" if k == 0 else "a", header=k == 0)
             rows += len(frame)
-    finally:
         if writer is not None:
             writer.close()
+            writer = None
+        if partial.exists():
+            os.replace(partial, dest)
+    except BaseException:
+        if writer is not None:
+            writer.close()
+        partial.unlink(missing_ok=True)
+        raise
     return rows
 
 

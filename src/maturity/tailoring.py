@@ -17,13 +17,15 @@ A tailored ruleset names its parent and then says what changes::
     sources: [...]; indicators: [...]; pillars: [...]; factors: [...]; caps: [...]; findings: [...]   # added
     aggregation: {...}                                 # replaces the parent's, if given
 
-Parents are looked up in the folder of the file, then in the bundled rulesets folder.
+Parents are looked up in the folder of the file, then in the bundled rulesets folder, by an index
+of the ``*.yaml`` files there that declare ``kind: ruleset`` and their ``id`` at the top level of
+their first 64 KB (:func:`ruleset_index`); other files are never parsed.
 Resolution happens before validation, so every later check (references, monotonicity, cap
 cycles) runs on the resolved ruleset; problems are reported at the line of the tailoring
 that caused them, or in the parent file when they come from it.
 
->>> from maturity.loading import bundled_ruleset_path
->>> rs = load_tailored(bundled_ruleset_path().parent / "ph-lgu.yaml")
+>>> from maturity.loading import bundled_ruleset_path, load_ruleset
+>>> rs = load_ruleset(bundled_ruleset_path().parent / "ph-lgu.yaml")
 >>> rs.id, "participation" in [f.id for f in rs.factors]
 ('ph_lgu', True)
 """
@@ -32,13 +34,15 @@ from __future__ import annotations
 
 import copy
 import os
+import re
 from pathlib import Path
-from typing import Any, Iterable, Union
+from typing import Any, Callable, Iterable, Union
 
+from .bundled import bundled_ruleset_path
 from ._yamlio import Document, read_yaml
 from .errors import InvalidFileError, Problem, suggest
 
-__all__ = ["resolve_document", "find_parent", "lineage", "load_tailored", "TAILORING_KEYS", "ResolvedDocument"]
+__all__ = ["resolve_document", "find_parent", "ruleset_index", "lineage", "TAILORING_KEYS", "ResolvedDocument"]
 
 PathLike = Union[str, os.PathLike]
 TAILORING_KEYS = ("extends", "select", "deselect", "refine")
@@ -107,27 +111,49 @@ def _parse_ref(doc: Document) -> tuple[str, str | None]:
     return rid, (version or None)
 
 
-def _candidates(folders: Iterable[Path]) -> Iterable[tuple[Path, Document]]:
+HEADER_BYTES = 64 * 1024
+_KIND_LINE = re.compile(r"""^kind:[ \t]*["']?ruleset["']?[ \t]*(#.*)?$""", re.M)
+_ID_LINE = re.compile(r"""^id:[ \t]*["']?([^"'#\s]+)["']?[ \t]*(#.*)?$""", re.M)
+
+
+def ruleset_index(folders: Iterable[Path]) -> dict[str, list[Path]]:
+    """Ruleset files by id, found by reading the first ``HEADER_BYTES`` of each ``*.yaml`` file.
+
+    Only files whose top level declares ``kind: ruleset`` (and an ``id:``) within that header are
+    listed; nothing is parsed, so a large or hostile file beside a ruleset costs one short read.
+    """
+    index: dict[str, list[Path]] = {}
     seen: set[Path] = set()
     for folder in folders:
         if not folder.is_dir():
             continue
         for p in sorted(folder.glob("*.yaml")):
             rp = p.resolve()
-            if rp in seen:
+            if rp in seen or not p.is_file():
                 continue
             seen.add(rp)
             try:
-                d = read_yaml(p)
-            except InvalidFileError:
+                with open(p, "rb") as fh:
+                    head = fh.read(HEADER_BYTES).decode("utf-8", errors="replace")
+            except OSError:
                 continue
-            if isinstance(d.data, dict) and d.data.get("kind") == "ruleset":
-                yield p, d
+            found = _ID_LINE.search(head)
+            if _KIND_LINE.search(head) and found:
+                index.setdefault(found.group(1), []).append(p)
+    return index
+
+
+def _candidates(folders: Iterable[Path], rid: str) -> list[tuple[Path, Document]]:
+    """The parsed rulesets with id ``rid`` in ``folders`` (a parent that does not parse is reported as such)."""
+    out = []
+    for p in ruleset_index(folders).get(rid, []):
+        d = read_yaml(p)
+        if isinstance(d.data, dict) and d.data.get("kind") == "ruleset" and str(d.data.get("id")) == rid:
+            out.append((p, d))
+    return out
 
 
 def _search_folders(doc: Document) -> list[Path]:
-    from .loading import bundled_ruleset_path
-
     here = Path(doc.file).resolve().parent if doc.file else Path.cwd()
     return [here, bundled_ruleset_path().parent]
 
@@ -135,11 +161,11 @@ def _search_folders(doc: Document) -> list[Path]:
 def find_parent(doc: Document) -> tuple[Path, Document]:
     """The file of the ruleset ``doc`` extends: same folder first, then the bundled rulesets."""
     rid, version = _parse_ref(doc)
-    found: list[tuple[Path, Document]] = [(p, d) for p, d in _candidates(_search_folders(doc)) if d.data.get("id") == rid]
+    found = _candidates(_search_folders(doc), rid)
     if not found:
-        ids = {d.data.get("id") for _, d in _candidates(_search_folders(doc))}
+        ids = ruleset_index(_search_folders(doc))
         raise _fail(doc, "unknown-parent", f"extends '{rid}', but no ruleset with that id is in "
-                    f"{' or '.join(map(str, _search_folders(doc)))}", ("extends",), hint=suggest(rid, [i for i in ids if i]))
+                    f"{' or '.join(map(str, _search_folders(doc)))}", ("extends",), hint=suggest(rid, list(ids)))
     if version is None:
         raise _fail(doc, "bad-extends", f"extends '{rid}' without a version; write '{rid}@{found[0][1].data.get('version')}'",
                     ("extends",))
@@ -162,12 +188,6 @@ def lineage(path: PathLike) -> list[str]:
         seen.add(p.resolve())
         out.append(str(doc.data.get("id")))
     return out
-
-
-def load_tailored(path: PathLike):
-    from .loading import load_ruleset
-
-    return load_ruleset(path)
 
 
 def _ids(items: Any) -> list[str]:
@@ -197,8 +217,13 @@ def _as_id_list(doc: Document, value: Any, path: tuple[Any, ...]) -> list[str]:
     return list(value)
 
 
-def resolve_document(doc: Document, _stack: tuple[Path, ...] = ()) -> ResolvedDocument:
-    """Resolve a tailored ruleset (a document with ``extends``) into the data of a plain ruleset."""
+def resolve_document(doc: Document, check_parent: Callable[[Document], object],
+                     _stack: tuple[Path, ...] = ()) -> ResolvedDocument:
+    """Resolve a tailored ruleset (a document with ``extends``) into the data of a plain ruleset.
+
+    ``check_parent`` validates the resolved parent as a ruleset on its own (the loader's check),
+    raising :class:`InvalidFileError` with its problems.
+    """
     data = doc.data
     here = Path(doc.file).resolve() if doc.file else Path("<input>")
     stack = (*_stack, here)
@@ -207,11 +232,8 @@ def resolve_document(doc: Document, _stack: tuple[Path, ...] = ()) -> ResolvedDo
         chain = " -> ".join(f"{p.name}" for p in (*stack, parent_path.resolve()))
         raise _fail(doc, "cyclic-extends", f"extends forms a cycle: {chain}", ("extends",))
     if isinstance(parent_doc.data, dict) and "extends" in parent_doc.data:
-        parent_doc = resolve_document(parent_doc, stack)
-    # The parent must be a valid ruleset on its own.
-    from .loading import build_document
-
-    build_document(parent_doc, "ruleset")
+        parent_doc = resolve_document(parent_doc, check_parent, stack)
+    check_parent(parent_doc)  # the parent must be a valid ruleset on its own
     parent = copy.deepcopy(parent_doc.data)
     problems: list[Problem] = []
 

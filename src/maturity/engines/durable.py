@@ -3,7 +3,8 @@
 Each comparison, level, cap and finding of the plan is a rule of a durable_rules
 Rete network. Facts per territory session:
 
-- ``ans``: an answer ``{i: indicator, k: 1|0 known, v: value}``;
+- ``ans``: an answer ``{i: indicator, k: 1|0 known, lo: low end, hi: high end}`` (the ends are
+  equal for an exact answer, apart for a range such as "at least 5");
 - ``at``:  an atom that holds, in world ``w``;
 - ``raw``: a level reached by the factor's own conditions, in world ``w``;
 - ``lv``:  a level reached once caps are applied, in world ``w``;
@@ -42,7 +43,9 @@ __all__ = ["EngineSession", "Derivation", "WORLDS", "DurableEvaluator"]
 
 WORLDS = ("lo", "hi")
 Key = tuple[Any, ...]
-_OPS = {"at_least": "$gte", "above": "$gt", "at_most": "$lte", "below": "$lt"}
+# a comparison on a range: certain when every value passes, possible when some value does
+_CERTAIN = {"at_least": ("$gte", "lo"), "above": ("$gt", "lo"), "at_most": ("$lte", "hi"), "below": ("$lt", "hi")}
+_SOME = {"at_least": ("$gte", "hi"), "above": ("$gt", "hi"), "at_most": ("$lte", "lo"), "below": ("$lt", "lo")}
 
 
 check_version()
@@ -57,12 +60,20 @@ def _pattern(**kw: Any) -> dict[str, Any]:
     return {"$and": [{k: v} for k, v in kw.items()]}
 
 
-def _comparison(atom: Atom) -> dict[str, Any]:
+def _comparison(atom: Atom, world: str) -> dict[str, Any]:
+    """The pattern on an answer's ends for ``atom`` in ``world`` (lo: certain; hi: possible)."""
+    v = atom.value
+    if atom.op in _CERTAIN:
+        op, end = (_CERTAIN if world == "lo" else _SOME)[atom.op]
+        return {op: {end: v}}
+    exact = {"$and": [{"lo": v}, {"hi": v}]}
+    if isinstance(v, bool):  # yes/no answers are never ranges: both ends are the answer
+        return exact if atom.op == "is" else {"$neq": {"lo": v}}
     if atom.op == "is":
-        return {"v": atom.value}
-    if atom.op == "is_not":
-        return {"$neq": {"v": atom.value}}
-    return {_OPS[atom.op]: {"v": atom.value}}
+        return exact if world == "lo" else {"$and": [{"$lte": {"lo": v}}, {"$gte": {"hi": v}}]}
+    if world == "lo":  # is_not: every value differs
+        return {"$or": [{"$gt": {"lo": v}}, {"$lt": {"hi": v}}]}
+    return {"$or": [{"$neq": {"lo": v}}, {"$neq": {"hi": v}}]}
 
 
 @dataclass
@@ -116,12 +127,11 @@ def _build_rules(plan: Plan) -> dict[str, Any]:
         rules[name] = definition
 
     for atom in plan.atoms.values():
-        cmp = _comparison(atom)
         base = [{"t": "ans"}, {"i": atom.indicator}]
-        add(f"atom:{atom.id}:lo", [{"m": {"$and": [*base, {"k": 1}, cmp]}}], ("at", atom.id, "lo"),
+        add(f"atom:{atom.id}:lo", [{"m": {"$and": [*base, {"k": 1}, _comparison(atom, "lo")]}}], ("at", atom.id, "lo"),
             {"t": "at", "a": atom.id, "w": "lo"})
-        add(f"atom:{atom.id}:hi", [{"m": {"$and": [*base, {"$or": [{"k": 0}, cmp]}]}}], ("at", atom.id, "hi"),
-            {"t": "at", "a": atom.id, "w": "hi"})
+        add(f"atom:{atom.id}:hi", [{"m": {"$and": [*base, {"$or": [{"k": 0}, _comparison(atom, "hi")]}]}}],
+            ("at", atom.id, "hi"), {"t": "at", "a": atom.id, "w": "hi"})
 
     for w in WORLDS:
         for clause in plan.level_clauses:
@@ -197,7 +207,8 @@ def _ruleset_name(plan: Plan) -> str:
 class EngineSession:
     """One territory's facts in durable_rules; close it (or use ``with``) to free its state.
 
-    ``answers`` maps indicator ids to encoded values, or to ``None`` for unknown.
+    ``answers`` maps indicator ids to the ``(low, high)`` ends of their encoded answer, or to
+    ``None`` for unknown (see :meth:`maturity.prepare.Prepared.row_answers`).
     """
 
     plan: Plan
@@ -244,10 +255,10 @@ class EngineSession:
             raise EngineError(f"a rule action failed: {errors[0] if errors else state['exception']}")
 
     def _answer_fact(self, indicator: str) -> dict[str, Any]:
-        value = self.answers.get(indicator)
-        if value is None:
+        ends = self.answers.get(indicator)
+        if ends is None:
             return {"sid": self.sid, "t": "ans", "i": indicator, "k": 0}
-        return {"sid": self.sid, "t": "ans", "i": indicator, "k": 1, "v": value}
+        return {"sid": self.sid, "t": "ans", "i": indicator, "k": 1, "lo": ends[0], "hi": ends[1]}
 
     def _seed_facts(self) -> list[dict[str, Any]]:
         return [

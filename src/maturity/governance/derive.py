@@ -18,6 +18,8 @@ from typing import TYPE_CHECKING, Any, Callable
 import networkx as nx
 
 from ..citations import Citation
+from ..messages import _
+from ..wording import sector_name
 from ._graph import AUTHORITY, edges, is_higher, name, of_type, reach, typ
 from .build import build_graph
 from .detectors import LRAS, SEATING_BODIES, GapFinding, find_gaps
@@ -46,33 +48,35 @@ def _alignment(G: nx.MultiDiGraph) -> tuple[bool, str]:
         if p in A:
             for n in sorted(nx.node_connected_component(A, p), key=str):
                 if typ(G, n) == "national_plan":
-                    return True, f"{name(G, p)} is aligned (through aligned_with) with {name(G, n)}"
-    return False, "no local plan has an aligned_with path to a national plan"
+                    return True, _("%(plan)s is aligned (through aligned_with) with %(national)s") % {
+                        "plan": name(G, p), "national": name(G, n)}
+    return False, _("no local plan has an aligned_with path to a national plan")
 
 
 def _line(G: nx.MultiDiGraph) -> tuple[bool, str]:
     side = set(of_type(G, AUTHORITY)) | set(of_type(G, ("local_development_plan", "investment_plan")))
     for u, v, t in _sorted_edges(G, "reports_to", "endorses"):
         if t == "reports_to" and u in side and is_higher(G, v):
-            return True, f"{name(G, u)} reports to {name(G, v)}"
+            return True, _("%(actor)s reports to %(higher)s") % {"actor": name(G, u), "higher": name(G, v)}
         if t == "endorses" and v in side and is_higher(G, u) and typ(G, u) not in PLANS:
-            return True, f"{name(G, u)} endorses {name(G, v)}"
-    return False, "no reporting line to, or endorsement by, a regional or national actor"
+            return True, _("%(higher)s endorses %(actor)s") % {"higher": name(G, u), "actor": name(G, v)}
+    return False, _("no reporting line to, or endorsement by, a regional or national actor")
 
 
 def _national_endorsement(G: nx.MultiDiGraph) -> tuple[bool, str]:
     side = set(of_type(G, AUTHORITY)) | set(of_type(G, ("local_development_plan", "investment_plan")))
-    for u, v, _ in _sorted_edges(G, "endorses"):
+    for u, v, _k in _sorted_edges(G, "endorses"):
         if v in side and (typ(G, u) == "national_agency" or G.nodes[u].get("level") == "national") and typ(G, u) not in PLANS:
-            return True, f"{name(G, u)} endorses {name(G, v)}"
-    return False, "no national actor endorses the authority or its plans"
+            return True, _("%(higher)s endorses %(actor)s") % {"higher": name(G, u), "actor": name(G, v)}
+    return False, _("no national actor endorses the authority or its plans")
 
 
 def _sectors(G: nx.MultiDiGraph, max_hops: int = 2) -> tuple[int, str]:
     near = reach(G, of_type(G, ("md_unit", "working_group")), cutoff=max_hops)
     found = sorted({G.nodes[d].get("sector") for d in of_type(G, ("department",))
                     if d in near and G.nodes[d].get("sector") in KEY_SECTORS})
-    return len(found), f"sectors linked to the M&D unit or working group: {', '.join(found) or 'none'}"
+    return len(found), _("sectors linked to the M&D unit or working group: %(sectors)s") % {
+        "sectors": ", ".join(sector_name(x) for x in found) or _("none")}
 
 
 def _seated(G: nx.MultiDiGraph) -> list:
@@ -82,7 +86,8 @@ def _seated(G: nx.MultiDiGraph) -> list:
 
 def _seats(G: nx.MultiDiGraph) -> tuple[int, str]:
     seated = _seated(G)
-    return len(seated), f"migrants' organisations on planning bodies: {', '.join(name(G, n) for n in seated) or 'none'}"
+    return len(seated), _("migrants' organisations on planning bodies: %(names)s") % {
+        "names": ", ".join(name(G, n) for n in seated) or _("none")}
 
 
 def _any_seat(G: nx.MultiDiGraph) -> tuple[bool, str]:
@@ -93,13 +98,14 @@ def _any_seat(G: nx.MultiDiGraph) -> tuple[bool, str]:
 def _lra(G: nx.MultiDiGraph) -> tuple[int, str]:
     pairs = sorted({tuple(sorted((str(u), str(v)))) for u, v, _ in edges(G, "partners_with")
                     if typ(G, u) in LRAS and typ(G, v) in LRAS})
-    return len(pairs), f"agreements between authorities: {', '.join(' - '.join(p) for p in pairs) or 'none'}"
+    return len(pairs), _("agreements between authorities: %(pairs)s") % {"pairs": ", ".join(" - ".join(p) for p in pairs) or _("none")}
 
 
 def _spof(G: nx.MultiDiGraph) -> tuple[int, str]:
-    points, _ = fragile_points(G)
+    points, _cut = fragile_points(G)
     names = sorted(name(G, p) for p in points)
-    return len(points), f"single actors linking migrants' organisations to government: {', '.join(names) or 'none'}"
+    return len(points), _("single actors linking migrants' organisations to government: %(names)s") % {
+        "names": ", ".join(names) or _("none")}
 
 
 # indicator id -> (computation, type); the ids are those of the core ruleset.
@@ -131,10 +137,10 @@ def derived_answers(G: nx.MultiDiGraph, *, complete: bool | None = None) -> dict
     for ind, (value, reason) in derived_values(G).items():
         kind = DERIVED_INDICATORS[ind][1]
         if complete or (kind == "boolean" and value is True):
-            out[ind] = Answer(value=value, source=GRAPH_CITATION, note=f"derived from the governance graph: {reason}")
+            out[ind] = Answer(value=value, source=GRAPH_CITATION, note=_("derived from the governance graph: %(reason)s") % {"reason": reason})
         else:
-            out[ind] = Answer(value="unknown", note="the governance section is not marked complete, so the graph "
-                              f"cannot establish this ({reason})")
+            out[ind] = Answer(value="unknown", note=_("the governance section is not marked complete, so the graph "
+                                                      "cannot establish this (%(reason)s)") % {"reason": reason})
     return out
 
 
@@ -185,8 +191,9 @@ def declared_vs_graph(profile: "Profile", G: nx.MultiDiGraph | None = None) -> l
         if more or less:
             out.append(GapFinding(
                 "declared_vs_graph", "warning", (ind,),
-                f"the profile answers {ind} = {declared!r}, but the governance graph gives {value!r} ({reason})",
-                "Correct the answer or the governance section so that they agree; neither overrides the other.",
+                _("the profile answers %(indicator)s = %(declared)r, but the governance graph gives %(graph)r (%(reason)s)") % {
+                    "indicator": ind, "declared": declared, "graph": value, "reason": reason},
+                _("Correct the answer or the governance section so that they agree; neither overrides the other."),
                 (str(ans.source) if ans.source else "profile answers", str(GRAPH_CITATION))))
     return out
 

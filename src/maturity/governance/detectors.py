@@ -17,6 +17,8 @@ import networkx as nx
 
 from ._graph import AUTHORITY, edges, is_higher, name, neighbours, of_type, reach, typ
 from .fragility import fragile_points
+from ..messages import _
+from ..wording import sector_name
 from .model import GOVERNMENT, KEY_SECTORS, MIGRANT_ORGS, PLANS
 
 __all__ = [
@@ -33,6 +35,7 @@ __all__ = [
 ]
 
 Severity = Literal["info", "warning", "critical"]
+
 SEATING_BODIES = frozenset({"planning_council", "working_group"})
 LRAS = frozenset({"local_government", "partner_authority"})
 
@@ -73,7 +76,7 @@ def detect_vertical(G: nx.MultiDiGraph) -> list[GapFinding]:
     if plans:
         A = nx.Graph()
         A.add_nodes_from(plans + national)
-        A.add_edges_from((u, v) for u, v, _ in edges(G, "aligned_with"))
+        A.add_edges_from((u, v) for u, v, _rel in edges(G, "aligned_with"))
         linked: set = set()
         for n in national:
             linked |= nx.node_connected_component(A, n)
@@ -81,9 +84,10 @@ def detect_vertical(G: nx.MultiDiGraph) -> list[GapFinding]:
             if p not in linked:
                 out.append(GapFinding(
                     "vertical_alignment", "warning", (p,),
-                    f"{name(G, p)} has no chain of alignment to a national plan"
-                    + ("" if national else " (the graph holds no national plan)"),
-                    "Align the plan with the regional and national development plans, or record the alignment.",
+                    (_("%(plan)s has no chain of alignment to a national plan") if national
+                     else _("%(plan)s has no chain of alignment to a national plan (the graph holds no national plan)"))
+                    % {"plan": name(G, p)},
+                    _("Align the plan with the regional and national development plans, or record the alignment."),
                     cite))
     authority = of_type(G, AUTHORITY)
     if authority:
@@ -95,8 +99,8 @@ def detect_vertical(G: nx.MultiDiGraph) -> list[GapFinding]:
             lgs = of_type(G, ("local_government",)) or authority
             out.append(GapFinding(
                 "vertical_line", "warning", tuple(sorted(map(str, lgs))),
-                "No endorsement by, or reporting line to, a regional or national actor",
-                "Seek national endorsement of the local model and a reporting line to the regional or national level.",
+                _("No endorsement by, or reporting line to, a regional or national actor"),
+                _("Seek national endorsement of the local model and a reporting line to the regional or national level."),
                 cite))
     return _sorted(out)
 
@@ -118,19 +122,21 @@ def detect_horizontal(G: nx.MultiDiGraph, *, max_hops: int = 2,
         if G.nodes[d].get("sector") in wanted and d not in near:
             out.append(GapFinding(
                 "horizontal_department", "warning", (d,),
-                f"{name(G, d)} ({G.nodes[d].get('sector')}) is not linked to the M&D unit or working group "
-                f"within {max_hops} step(s)" + ("" if hubs else "; the graph has no M&D unit or working group"),
-                "Bring the department into the M&D working group or set up coordination with the unit.", cite))
+                (_("%(department)s (%(sector)s) is not linked to the M&D unit or working group within %(hops)s step(s)")
+                 if hubs else _("%(department)s (%(sector)s) is not linked to the M&D unit or working group within "
+                                "%(hops)s step(s); the graph has no M&D unit or working group"))
+                % {"department": name(G, d), "sector": sector_name(G.nodes[d].get("sector")), "hops": max_hops},
+                _("Bring the department into the M&D working group or set up coordination with the unit."), cite))
     if len(depts) >= 2:
         members: dict = defaultdict(set)
-        for u, v, _ in edges(G, "member_of"):
+        for u, v, _rel in edges(G, "member_of"):
             if typ(G, u) == "department" and typ(G, v) in ("working_group", "planning_council", "md_unit"):
                 members[v].add(u)
         if not any(len(m) >= 2 for m in members.values()):
             out.append(GapFinding(
                 "horizontal_no_interdepartmental_body", "warning", tuple(sorted(map(str, depts))),
-                "No working group or council brings two or more departments together",
-                "Set up an inter-departmental working group to steer migration work across sectors.", cite))
+                _("No working group or council brings two or more departments together"),
+                _("Set up an inter-departmental working group to steer migration work across sectors."), cite))
     return _sorted(out)
 
 
@@ -144,7 +150,7 @@ def detect_participation(G: nx.MultiDiGraph) -> list[GapFinding]:
     out = []
     cite = ("consolidated-reply Q1", "consolidated-reply Q3")
     seats: dict = defaultdict(set)
-    for u, v, _ in edges(G, "member_of"):
+    for u, v, _rel in edges(G, "member_of"):
         if typ(G, v) in SEATING_BODIES:
             seats[u].add(v)
     via: dict = defaultdict(set)
@@ -159,13 +165,14 @@ def detect_participation(G: nx.MultiDiGraph) -> list[GapFinding]:
             mids = sorted(map(str, via[org]))
             out.append(GapFinding(
                 "participation_intermediary", "info", (org, *mids),
-                f"{name(G, org)} reaches planning bodies only through {', '.join(name(G, m) for m in mids)}",
-                "Give the organisation its own seat on the planning council or working group.", cite))
+                _("%(organisation)s reaches planning bodies only through %(intermediaries)s") % {
+                    "organisation": name(G, org), "intermediaries": ", ".join(name(G, m) for m in mids)},
+                _("Give the organisation its own seat on the planning council or working group."), cite))
         else:
             out.append(GapFinding(
                 "participation_unseated", "warning", (org,),
-                f"{name(G, org)} is a member of no planning council or working group",
-                "Seat migrants' representatives on the planning council or the M&D working group.", cite))
+                _("%(organisation)s is a member of no planning council or working group") % {"organisation": name(G, org)},
+                _("Seat migrants' representatives on the planning council or the M&D working group."), cite))
     return _sorted(out)
 
 
@@ -178,18 +185,18 @@ def detect_accountability(G: nx.MultiDiGraph) -> list[GapFinding]:
     authority = set(of_type(G, AUTHORITY))
     if not authority:
         return []
-    up = any(u in authority and is_higher(G, v) for u, v, _ in edges(G, "reports_to"))
+    up = any(u in authority and is_higher(G, v) for u, v, _rel in edges(G, "reports_to"))
     down = any(u in authority and typ(G, v) not in GOVERNMENT and typ(G, v) not in PLANS
-               for u, v, _ in edges(G, "accountable_to"))
+               for u, v, _rel in edges(G, "accountable_to"))
     if up and down:
         return []
     kind, text, action = {
-        (True, False): ("accountability_upward_only", "The authority reports upwards but is accountable to no local actor",
-                        "Account for migration work to migrants and the local population."),
-        (False, True): ("accountability_downward_only", "The authority is accountable locally but reports to no higher level",
-                        "Set up reporting on migration work to the regional or national level."),
-        (False, False): ("accountability_none", "No accountability line, upward or downward",
-                         "Set up reporting upwards and accountability to migrants and the local population."),
+        (True, False): ("accountability_upward_only", _("The authority reports upwards but is accountable to no local actor"),
+                        _("Account for migration work to migrants and the local population.")),
+        (False, True): ("accountability_downward_only", _("The authority is accountable locally but reports to no higher level"),
+                        _("Set up reporting on migration work to the regional or national level.")),
+        (False, False): ("accountability_none", _("No accountability line, upward or downward"),
+                         _("Set up reporting upwards and accountability to migrants and the local population.")),
     }[(up, down)]
     lgs = of_type(G, ("local_government",)) or sorted(authority, key=str)
     return [GapFinding(kind, "warning", tuple(sorted(map(str, lgs))), text, action,
@@ -199,7 +206,7 @@ def detect_accountability(G: nx.MultiDiGraph) -> list[GapFinding]:
 def detect_decentralised_cooperation(G: nx.MultiDiGraph) -> list[GapFinding]:
     """Partnerships with diaspora or migrants' associations but no authority-to-authority agreement."""
     diaspora, lra = set(), 0
-    for u, v, _ in edges(G, "partners_with"):
+    for u, v, _rel in edges(G, "partners_with"):
         tu, tv = typ(G, u), typ(G, v)
         if tu in LRAS and tv in LRAS:
             lra += 1
@@ -209,8 +216,8 @@ def detect_decentralised_cooperation(G: nx.MultiDiGraph) -> list[GapFinding]:
         return []
     return [GapFinding(
         "cooperation_only_with_diaspora", "warning", tuple(sorted(map(str, diaspora))),
-        "Cooperation is agreed directly with diaspora or migrants' associations, with no agreement between authorities",
-        "Seal the cooperation in an agreement between the local or regional authorities, with the associations as partners.",
+        _("Cooperation is agreed directly with diaspora or migrants' associations, with no agreement between authorities"),
+        _("Seal the cooperation in an agreement between the local or regional authorities, with the associations as partners."),
         ("consolidated-reply Q2",))]
 
 
@@ -229,8 +236,9 @@ def detect_overlapping_mandates(G: nx.MultiDiGraph) -> list[GapFinding]:
                 continue
             out.append(GapFinding(
                 "overlapping_mandates", "warning", (a, b),
-                f"{name(G, a)} and {name(G, b)} share the mandate '{mandate}' with no coordination between them",
-                "Agree who does what, or link the two through a coordination relation or a common body.",
+                _("%(first)s and %(second)s share the mandate '%(mandate)s' with no coordination between them") % {
+                    "first": name(G, a), "second": name(G, b), "mandate": mandate},
+                _("Agree who does what, or link the two through a coordination relation or a common body."),
                 ("consolidated-reply Q2", "consolidated-reply Conclusion")))
     return _sorted(out)
 
@@ -252,8 +260,8 @@ def detect_isolation(G: nx.MultiDiGraph) -> list[GapFinding]:
         plan = typ(G, n) in PLANS
         out.append(GapFinding(
             "isolation", "info" if plan else "warning", (n,),
-            f"{name(G, n)} is not connected to the mainstreaming process",
-            "Link the plan to the local plans." if plan else "Involve the actor (consultation, membership or partnership).",
+            _("%(actor)s is not connected to the mainstreaming process") % {"actor": name(G, n)},
+            _("Link the plan to the local plans.") if plan else _("Involve the actor (consultation, membership or partnership)."),
             ("consolidated-reply Q3",)))
     return _sorted(out)
 
@@ -268,17 +276,17 @@ def detect_fragility(G: nx.MultiDiGraph) -> list[GapFinding]:
     migrants-to-government link).
     """
     points, bridges = fragile_points(G)
-    cite = ("governance graph (project rule, not in the sources)",)
+    cite = (_("governance graph (project rule, not in the sources)"),)
     out = [GapFinding(
         "fragility_single_actor", "warning", (a, *sorted(map(str, cut))),
-        f"{name(G, a)} is the only link between {len(cut)} migrants' organisation(s) and government",
-        "Create direct links between those organisations and the authority, or a second intermediary.", cite)
+        _("%(actor)s is the only link between %(n)s migrants' organisation(s) and government") % {"actor": name(G, a), "n": len(cut)},
+        _("Create direct links between those organisations and the authority, or a second intermediary."), cite)
         for a, cut in points.items()]
     out += [GapFinding(
         "fragility_single_relation", "info", (*sorted(map(str, e)), *sorted(map(str, cut))),
-        f"The relation between {name(G, e[0])} and {name(G, e[1])} is the only link of {len(cut)} migrants' "
-        "organisation(s) to government",
-        "Add a second channel (membership of a planning body, consultation).", cite)
+        _("The relation between %(first)s and %(second)s is the only link of %(n)s migrants' organisation(s) to government")
+        % {"first": name(G, e[0]), "second": name(G, e[1]), "n": len(cut)},
+        _("Add a second channel (membership of a planning body, consultation)."), cite)
         for e, cut in bridges.items()]
     return _sorted(out)
 

@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from ..citations import Citation
 from ..errors import Problem, suggest
+from ..messages import _
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..profile import Profile
@@ -117,21 +118,23 @@ class Governance(_Model):
 def _relation_problem(rel: Relation, src: Actor, dst: Actor) -> str | None:
     """Why a relation makes no sense for the types it joins (None when it does)."""
     if rel.source == rel.target:
-        return f"'{rel.source}' cannot be related to itself"
+        return _("'%(actor)s' cannot be related to itself") % {"actor": rel.source}
     if rel.type == "aligned_with":
         if src.type not in PLANS or dst.type not in PLANS:
-            return "aligned_with joins two plans (national_plan, local_development_plan, investment_plan)"
+            return _("aligned_with joins two plans (national_plan, local_development_plan, investment_plan)")
         return None
     if src.type in PLANS:
-        return f"a plan ('{src.id}', {src.type}) cannot be the source of {rel.type}; only aligned_with starts at a plan"
+        return _("a plan ('%(id)s', %(type)s) cannot be the source of %(relation)s; only aligned_with starts at a plan") % {
+            "id": src.id, "type": src.type, "relation": rel.type}
     if dst.type in PLANS and rel.type not in _PLAN_TARGETS:
-        return f"{rel.type} cannot point at a plan ('{dst.id}', {dst.type}); a plan is endorsed, funded or aligned with"
+        return _("%(relation)s cannot point at a plan ('%(id)s', %(type)s); a plan is endorsed, funded or aligned with") % {
+            "relation": rel.type, "id": dst.id, "type": dst.type}
     if rel.type == "member_of" and dst.type in ("returnees",):
-        return "returnees are not a body that others are members of"
+        return _("returnees are not a body that others are members of")
     if rel.type == "represents" and src.type in ("national_plan",):
-        return "a plan represents no one"
+        return _("a plan represents no one")
     if rel.type == "partners_with" and src.type in ("returnees",) and dst.type in ("returnees",):
-        return "a partnership needs at least one organisation"
+        return _("a partnership needs at least one organisation")
     return None
 
 
@@ -147,14 +150,14 @@ def check_governance(profile: "Profile") -> list[Problem]:
     for i, actor in enumerate(gov.actors):
         path = (*base, "actors", i)
         if actor.id in actors:
-            out.append(Problem("duplicate-id", f"duplicate actor id '{actor.id}'", (*path, "id")))
+            out.append(Problem("duplicate-id", _("duplicate actor id '%(id)s'") % {"id": actor.id}, (*path, "id")))
         actors.setdefault(actor.id, actor)
         if actor.type == "department" and not actor.sector:
-            out.append(Problem("missing-sector", f"department '{actor.id}' needs a sector", path,
-                               hint="e.g. sector: labour (labour, health, education, housing, public_security, ...)"))
+            out.append(Problem("missing-sector", _("department '%(id)s' needs a sector") % {"id": actor.id}, path,
+                               hint=_("e.g. sector: labour (labour, health, education, housing, public_security, ...)")))
         if actor.source is not None and actor.source.source not in declared_sources:
-            out.append(Problem("unknown-source", f"cites source '{actor.source.source}', which the profile does not "
-                               "declare under sources", (*path, "source"), hint=suggest(actor.source.source, declared_sources)))
+            out.append(Problem("unknown-source", _("cites source '%(source)s', which the profile does not declare under sources")
+                               % {"source": actor.source.source}, (*path, "source"), hint=suggest(actor.source.source, declared_sources)))
     seen: set[tuple[str, str, str]] = set()
     for i, rel in enumerate(gov.relations):
         path = (*base, "relations", i)
@@ -163,16 +166,17 @@ def check_governance(profile: "Profile") -> list[Problem]:
             ident = getattr(rel, end)
             if ident not in actors:
                 missing = True
-                out.append(Problem("unknown-actor", f"unknown actor '{ident}'", (*path, end), hint=suggest(ident, actors)))
+                out.append(Problem("unknown-actor", _("unknown actor '%(id)s'") % {"id": ident}, (*path, end), hint=suggest(ident, actors)))
         if rel.citation is not None and rel.citation.source not in declared_sources:
-            out.append(Problem("unknown-source", f"cites source '{rel.citation.source}', which the profile does not "
-                               "declare under sources", (*path, "cite"), hint=suggest(rel.citation.source, declared_sources)))
+            out.append(Problem("unknown-source", _("cites source '%(source)s', which the profile does not declare under sources")
+                               % {"source": rel.citation.source}, (*path, "cite"), hint=suggest(rel.citation.source, declared_sources)))
         if rel.agreement is not None and rel.type != "partners_with":
-            out.append(Problem("bad-relation", "only partners_with relations carry an agreement", (*path, "agreement")))
+            out.append(Problem("bad-relation", _("only partners_with relations carry an agreement"), (*path, "agreement")))
         key = (rel.source, rel.target, rel.type)
         symmetric = rel.type in ("coordinates_with", "partners_with", "aligned_with")
         if key in seen or (symmetric and (rel.target, rel.source, rel.type) in seen):
-            out.append(Problem("duplicate-relation", f"duplicate relation {rel.source} {rel.type} {rel.target}", path))
+            out.append(Problem("duplicate-relation", _("duplicate relation %(source)s %(relation)s %(target)s") % {
+                "source": rel.source, "relation": rel.type, "target": rel.target}, path))
         seen.add(key)
         if not missing:
             why = _relation_problem(rel, actors[rel.source], actors[rel.target])

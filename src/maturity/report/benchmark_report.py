@@ -1,34 +1,78 @@
 """The benchmarking report: a content model computed from a run, then one self-contained HTML page.
 
-The content (:class:`BenchmarkContent`) is plain data computed from a
-:class:`~maturity.benchmarking.BenchmarkRun`; the template renders it with autoescaping, the
-figures are embedded as PNG data URIs, and nothing is loaded from the network.
+The page leads with what a seal's users read first: passers, possible passers and failures,
+pass rates by group with counts, and what holds territories back, gate by gate and factor by
+factor; then the top and bottom of the league table (the full table is results.csv/xlsx), the
+levels of the top territories, the stages in scale order and the robustness of the ranks.
 
+The content (:class:`BenchmarkContent`) is plain data; the template renders it with
+autoescaping, figures are embedded as PNG data URIs, and nothing is loaded from the network.
+The rank measure is named in the content (``measure``) so that runs ranked on another measure
+say so on every output.
+
+Examples
+--------
 >>> from maturity import bundled_profiles_dir, load_core_ruleset
 >>> from maturity.benchmarking import benchmark
 >>> run = benchmark([bundled_profiles_dir()], load_core_ruleset())
 >>> c = benchmark_content(run)
->>> c.territories, sorted(r["territory"] for r in c.league if r["rank"] == 1)
-(5, ['ec-pichincha', 'ph-legazpi'])
+>>> c.territories, c.league[0]["territory"], c.seal_summary is None
+(5, 'ph-legazpi', True)
 """
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+import hashlib
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any, Callable, Optional
 
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
 from .._yamlio import write_atomic
-from .figures import _new_figure, figure_data_uri, heatmap_figure, levels_frame, stage_distribution_figure
+from ..seal import Seal
+from .figures import (
+    LEVEL_COLOURS,
+    figure_data_uri,
+    heatmap_figure,
+    levels_frame,
+    new_figure,
+    stage_distribution_figure,
+)
+from .seal_view import SealSummary, count_text, seal_summary
+from .templating import environment, stylesheet
 
-__all__ = ["BenchmarkContent", "benchmark_content", "robustness_figure", "render_benchmark_html", "write_benchmark_report"]
+__all__ = ["BenchmarkContent", "benchmark_content", "robustness_figure", "render_benchmark_html",
+           "write_benchmark_report", "LEAGUE_COLUMNS", "page_key"]
 
-LEAGUE_COLUMNS = ["rank", "territory", "name", "level", "country", "score", "lower", "upper", "stage", "completeness",
+LEAGUE_COLUMNS = ["rank", "territory", "year", "name", "level", "country", "score", "lower", "upper", "stage", "completeness",
                   "seal", "seal_binding_gate", "rank_median", "rank_p05", "rank_p95", "rank_robust", "peer_group", "peer_rank"]
+
+Progress = Callable[[str], None]
+MAX_STEM = 100  # characters of a page's file name before ".html"
+
+
+def page_key(territory: str, year: Optional[int]) -> str:
+    """The stem of a territory's page: its id, with ``.<year>`` when the row has a year.
+
+    Ids are lower-case letters, digits, ``-`` and ``_``, so the dot cannot be part of an id.
+    Stems longer than ``MAX_STEM`` keep their start with a hash of the whole, so that they stay
+    unique on every file system.
+
+    Examples
+    --------
+    >>> page_key("ph-legazpi", 2023), page_key("x", None)
+    ('ph-legazpi.2023', 'x')
+    >>> len(page_key("a" * 300, 2023)) == MAX_STEM
+    True
+    """
+    stem = territory if year is None else f"{territory}.{int(year)}"
+    if len(stem) <= MAX_STEM:
+        return stem
+    digest = hashlib.sha256(stem.encode("utf-8")).hexdigest()[:16]
+    return f"{stem[:MAX_STEM - 17]}-{digest}"
 
 
 @dataclass(frozen=True)
@@ -41,15 +85,33 @@ class BenchmarkContent:
     engine: str
     territories: int
     synthetic: bool
-    league: list[dict[str, Any]]
-    pass_rates: list[dict[str, Any]] = field(default_factory=list)  # per group: territories, passed, possible, failed
-    binding_gates: dict[str, int] = field(default_factory=dict)
-    stages: dict[str, int] = field(default_factory=dict)
+    league: list[dict[str, Any]]  # every territory, in rank order (unranked last)
+    measure: str = "score"  # what ranks are computed on
+    shown: int = 25  # rows shown at the top and at the bottom of the league table
+    seal_summary: Optional[SealSummary] = None
+    stages: list[dict[str, Any]] = field(default_factory=list)  # scale order, empty stages included: id, name, count
+    unscored: int = 0
+    draws: Optional[int] = None
     robust_share: Optional[float] = None
     progress: list[dict[str, Any]] = field(default_factory=list)
     failures: list[dict[str, str]] = field(default_factory=list)
     pages: dict[str, str] = field(default_factory=dict)  # territory id -> relative link of its profile page
     governance_gaps: dict[str, int] = field(default_factory=dict)  # gap kind -> count, over the territories with pages
+    files: list[str] = field(default_factory=list)  # full results beside the report (results.csv, results.xlsx, ...)
+
+    @property
+    def ranked(self) -> int:
+        return sum(1 for r in self.league if r.get("rank") is not None)
+
+    @property
+    def league_top(self) -> list[dict[str, Any]]:
+        return self.league[: self.shown]
+
+    @property
+    def league_bottom(self) -> list[dict[str, Any]]:
+        """The last ``shown`` ranked territories, when the table is longer than top and bottom together."""
+        ranked = [r for r in self.league if r.get("rank") is not None]
+        return ranked[-self.shown:] if len(ranked) > 2 * self.shown else ranked[self.shown:]
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -61,126 +123,135 @@ def _plain(v: Any) -> Any:
     return v.item() if hasattr(v, "item") else v
 
 
-def benchmark_content(run: Any, *, group: str = "level", title: str = "Benchmarking run") -> BenchmarkContent:
-    """The report's content from a run: league table, seal pass rates by ``group``, stages, robustness."""
+def _stages(run: Any) -> tuple[list[dict[str, Any]], int]:
+    stages = run.table["stage"]
+    out = [{"id": s.id, "name": s.name, "count": int((stages.astype("string") == s.id).sum())}
+           for s in run.scored_with.aggregation.stages]
+    return out, int(stages.isna().sum())
+
+
+def benchmark_content(run: Any, *, group: str = "level", title: str = "Benchmarking run", seal: Optional[Seal] = None,
+                      draws: Optional[int] = None, shown: int = 25) -> BenchmarkContent:
+    """The report's content from a run: seal summary by ``group`` (with ``seal``), league, stages, robustness."""
     from ..benchmarking import progress  # noqa: PLC0415
 
     t = run.table.sort_values(["rank", "territory"], na_position="last")
     league = [{c: _plain(row.get(c)) for c in LEAGUE_COLUMNS if c in t.columns} for _, row in t.iterrows()]
-    rates = []
-    if "seal" in t.columns:
-        for name, g in t.groupby(t[group].astype(object).where(t[group].notna(), "(none)")):
-            counts = g["seal"].value_counts()
-            rates.append({"group": str(name), "territories": int(len(g)), "passed": int(counts.get("passed", 0)),
-                          "possible": int(counts.get("possible", 0)), "failed": int(counts.get("failed", 0)),
-                          "pass_rate": float(counts.get("passed", 0)) / len(g)})
-    gates = {str(k): int(v) for k, v in t["seal_binding_gate"].dropna().value_counts().items()} if "seal_binding_gate" in t else {}
-    stages = {str(k): int(v) for k, v in t["stage"].dropna().value_counts().items()}
+    for row in league:
+        row["year"] = int(row["year"]) if row.get("year") is not None else None
+        row["key"] = page_key(row["territory"], row["year"])
+    stages, unscored = _stages(run)
     robust = float(t["rank_robust"].mean()) if "rank_robust" in t.columns else None
     steps = progress(run)
+    summary = seal_summary(run, seal, group=group) if seal is not None and "seal" in t.columns else None
     return BenchmarkContent(
         title=title, ruleset=dict(run.ruleset), seal=run.seal, engine=run.engine, territories=int(len(t)),
-        synthetic=bool(t["synthetic"].any()), league=league, pass_rates=rates, binding_gates=gates, stages=stages,
-        robust_share=robust, progress=[{k: _plain(v) for k, v in r.items()} for r in steps.to_dict("records")],
+        synthetic=bool(t["synthetic"].any()), league=league, shown=shown, seal_summary=summary, stages=stages,
+        unscored=unscored, draws=draws, robust_share=robust,
+        progress=[{k: _plain(v) for k, v in r.items()} for r in steps.to_dict("records")],
         failures=[{"file": f.file, "message": f.message} for f in run.failures])
 
 
-def robustness_figure(table: pd.DataFrame, *, limit: int = 40) -> Figure:
-    """Median rank with its 5th-95th percentile interval, for the best ``limit`` territories."""
-    t = table.dropna(subset=["rank_median"]).sort_values("rank_median").head(limit)
-    fig = _new_figure(8, max(2.5, 0.25 * len(t) + 1))
+def robustness_figure(table: pd.DataFrame, *, limit: int = 40, draws: Optional[int] = None) -> Figure:
+    """The best ``limit`` territories in published-rank order: each one's 5th-95th percentile rank
+    interval over the draws (line), the median (dot) and the published rank (diamond)."""
+    t = table.dropna(subset=["rank", "rank_median"]).sort_values(["rank", "territory"]).head(limit)
+    fig = new_figure(8, max(2.5, 0.25 * len(t) + 1.4))
     ax = fig.add_subplot(111)
     y = np.arange(len(t))
-    ax.errorbar(t["rank_median"], y, xerr=[t["rank_median"] - t["rank_p05"], t["rank_p95"] - t["rank_median"]],
-                fmt="o", color="#1f5f8b", ecolor="#9bbbd4", capsize=2)
-    ax.set_yticks(y, [str(n)[:40] for n in t["name"]])
+    ax.hlines(y, t["rank_p05"], t["rank_p95"], color="#9bbbd4", linewidth=3, label="5th-95th percentile over the draws")
+    ax.plot(t["rank_median"], y, "o", color="#1f5f8b", markersize=4, label="median rank over the draws")
+    ax.plot(t["rank"].astype(float), y, "D", color="#d95f02", markersize=5, label="published rank")
+    ax.set_yticks(y, [_short(n) for n in t["name"]], fontsize=7)
     ax.invert_yaxis()
-    ax.set_xlabel("rank (median and 5th-95th percentile over the draws)")
-    ax.set_title("Rank robustness")
+    ax.set_xlabel("rank")
+    if len(t):
+        ax.set_xlim(0, float(np.nanmax(t[["rank_p95", "rank"]].to_numpy(dtype=float))) * 1.05 + 1)
+    stated = f"\nover {draws:,} draws of the weights and the unknown answers" if draws else ""
+    ax.set_title(f"Rank robustness of the top {len(t)}, in published-rank order{stated}", fontsize=9, pad=22)
+    ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=3, fontsize=7, frameon=False)
     return fig
 
 
-def render_benchmark_html(content: BenchmarkContent, run: Any) -> str:
+def _short(name: Any, limit: int = 40) -> str:
+    s = str(name)
+    return s if len(s) <= limit else s[: limit - 1] + "\u2026"
+
+
+def render_benchmark_html(content: BenchmarkContent, run: Any, *, top: int = 30, say: Optional[Progress] = None) -> str:
     """The report page (self-contained HTML) for ``content`` computed from ``run``."""
-    from .html import _css, _environment  # noqa: PLC0415
+    say = say or (lambda _: None)
+    ranked = run.table.dropna(subset=["rank"]).sort_values(["rank", "territory"]).head(top)
+    titles = {f.id: f.title for f in run.scored_with.factors}
+    figures = {}
+    if len(ranked):
+        say("drawing the heat map of the top territories")
+        frame = levels_frame(ranked, id_column="name").T.rename(columns=lambda f: titles.get(f, f))
+        figures["heatmap"] = figure_data_uri(heatmap_figure(
+            frame, title=f"Factor levels of the top {len(ranked)} territories, by rank"))
+    say("drawing the stage chart")
+    figures["stages"] = figure_data_uri(stage_distribution_figure(
+        run.table, order=[s["id"] for s in content.stages], labels=[s["name"] for s in content.stages]))
+    if "rank_median" in run.table.columns and len(ranked):
+        say("drawing the rank robustness chart")
+        figures["robustness"] = figure_data_uri(robustness_figure(run.table, draws=content.draws))
+    template = environment().get_template("benchmark.html.j2")
+    return template.render(c=content, css=stylesheet(), figures=figures, count=count_text, top=len(ranked),
+                           level_colours=LEVEL_COLOURS)
 
-    figures = {"heatmap": figure_data_uri(heatmap_figure(levels_frame(run.table.head(60)))),
-               "stages": figure_data_uri(stage_distribution_figure(run.table))}
-    if "rank_median" in run.table.columns:
-        figures["robustness"] = figure_data_uri(robustness_figure(run.table))
-    template = _environment().get_template("benchmark.html.j2")
-    return template.render(c=content, css=_css(), figures=figures)
+
+def _pages(run: Any, content: BenchmarkContent, out_dir: Path, pages: int, group: str, seal: Optional[Seal],
+           say: Progress) -> tuple[dict[str, str], dict[str, int]]:
+    from .figures import factor_bars_figure  # noqa: PLC0415
+    from .html import render_profile_html  # noqa: PLC0415
+    from .seal_view import seal_box_from_run  # noqa: PLC0415
+
+    links: dict[str, str] = {}
+    gaps: dict[str, int] = {}
+    groups = run.table[group].astype(object).where(run.table[group].notna(), "(none)")
+    chosen = content.league[:pages]
+    for i, row in enumerate(chosen, 1):
+        tid, year = row["territory"], row["year"]
+        same_year = run.table["year"] == year if year is not None else run.table["year"].isna()
+        matches = run.table.index[(run.table["territory"] == tid) & same_year]
+        if len(matches) != 1:
+            continue
+        say(f"page {i} of {len(chosen)}: {tid}" + (f" ({year})" if year is not None else ""))
+        assessment = run.explain(tid, year)  # the reference engine's explanation of the run's answers
+        peers = (groups == groups[matches[0]]).to_numpy()
+        levels = run.table.loc[peers, [f"level.{f.id}" for f in run.scored_with.factors]].astype("Float64")
+        average = {c.removeprefix("level."): float(v) for c, v in levels.mean(skipna=True).dropna().items()}
+        bars = factor_bars_figure(assessment, peer_average=average,
+                                  peer_label=f"average of its peers ({group}: {groups[matches[0]]})")
+        profile = run.profile(tid, year)
+        box = None
+        if seal is not None and "seal" in run.table.columns:
+            box = seal_box_from_run(run, seal, matches[0], {p.id: (p.lower, p.upper) for p in assessment.pillars})
+        name = f"territories/{row['key']}.html"
+        write_atomic(out_dir / name, render_profile_html(assessment, bars_uri=figure_data_uri(bars), seal_box=box,
+                                                         scores=True, ruleset=run.scored_with, profile=profile))
+        links[row["key"]] = name
+        for g in assessment.governance_gaps:
+            gaps[g["kind"]] = gaps.get(g["kind"], 0) + 1
+    return links, gaps
 
 
-def write_benchmark_report(run: Any, out_dir: str | Path, *, pages: int = 50, group: str = "level") -> Path:
+def write_benchmark_report(run: Any, out_dir: str | Path, *, pages: int = 50, group: str = "level",
+                           seal: Optional[Seal] = None, draws: Optional[int] = None,
+                           say: Optional[Progress] = None) -> Path:
     """Write ``report.html`` and, for up to ``pages`` territories, a profile page each (atomically).
 
-    Pages are rendered on every core (a forked worker per core, where the platform forks); the
-    files are written by this process, in league order.
+    ``seal``: the seal the run applied, for its gates in words; ``draws``: the robustness draws,
+    stated on the page; ``say``: called with a line on each step (figures, pages) for progress.
     """
+    say = say or (lambda _: None)
     out_dir = Path(out_dir)
-    content = benchmark_content(run, group=group)
-    groups = run.table[group].astype(object).where(run.table[group].notna(), "(none)")
-    tasks = []
-    for row in content.league[:pages]:
-        matches = run.table.index[run.table["territory"] == row["territory"]]
-        if len(matches) == 1:
-            tasks.append((row["territory"], matches[0]))
-    links, gaps = {}, {}
-    for tid, html, kinds in _render_pages(run, groups, group, tasks):
-        name = f"territories/{tid}.html"
-        write_atomic(out_dir / name, html)
-        links[tid] = name
-        for kind in kinds:
-            gaps[kind] = gaps.get(kind, 0) + 1
-    content = BenchmarkContent(**{**content.__dict__, "pages": links, "governance_gaps": gaps})
+    content = benchmark_content(run, group=group, seal=seal, draws=draws)
+    links, gaps = _pages(run, content, out_dir, pages, group, seal, say) if pages > 0 else ({}, {})
+    files = [n for n in ("results.csv", "results.xlsx", "results.json", "results.parquet") if (out_dir / n).exists()]
+    content = replace(content, pages=links, governance_gaps=gaps, files=files)
     path = out_dir / "report.html"
-    write_atomic(path, render_benchmark_html(content, run))
+    html = render_benchmark_html(content, run, say=say)
+    say("writing report.html")
+    write_atomic(path, html)
     return path
-
-
-_shared: dict[str, Any] = {}  # what forked page workers read: the run and its peer groups
-
-
-def _render_pages(run: Any, groups: pd.Series, group: str, tasks: list[tuple[str, Any]]):
-    """``(territory, html, governance gap kinds)`` per task, in task order; on two processes when it pays."""
-    import multiprocessing  # noqa: PLC0415
-    import os  # noqa: PLC0415
-
-    workers = min(os.cpu_count() or 1, 4)
-    if len(tasks) < 8 or workers < 2 or "fork" not in multiprocessing.get_all_start_methods():
-        return [_page(run, groups, group, task) for task in tasks]
-    from concurrent.futures import ProcessPoolExecutor  # noqa: PLC0415
-
-    _shared.update(run=run, groups=groups, group=group)
-    try:
-        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
-            return list(pool.map(_page_in_worker, tasks, chunksize=max(1, len(tasks) // (4 * workers))))
-    finally:
-        _shared.clear()
-
-
-def _page_in_worker(task: tuple[str, Any]) -> tuple[str, str, list[str]]:
-    return _page(_shared["run"], _shared["groups"], _shared["group"], task)
-
-
-def _page(run: Any, groups: pd.Series, group: str, task: tuple[str, Any]) -> tuple[str, str, list[str]]:
-    from .figures import figure_data_uri, radar_figure  # noqa: PLC0415
-    from .html import render_profile_html  # noqa: PLC0415
-
-    tid, label = task
-    assessment = run.explain(tid)
-    peers = groups == groups[label]
-    average = run.scores.factor_score[peers.to_numpy()].mean(skipna=True).dropna().to_dict()
-    radar = figure_data_uri(radar_figure(assessment, peer_average=average,
-                                         peer_label=f"average of its peers ({group}: {groups[label]})"))
-    drawing = None
-    profile = run.profiles[run.table.index.get_loc(label)] if run.profiles is not None else None
-    if profile is not None and profile.governance is not None:
-        from ..governance import build_graph, find_gaps  # noqa: PLC0415
-        from ..governance.draw import draw_governance  # noqa: PLC0415
-
-        graph = build_graph(profile)
-        drawing = figure_data_uri(draw_governance(graph, find_gaps(graph)))
-    html = render_profile_html(assessment, radar_uri=radar, governance_uri=drawing)
-    return tid, html, [g["kind"] for g in assessment.governance_gaps]

@@ -1,10 +1,13 @@
 """The content model of a territory's profile page: plain dataclasses, no behaviour.
 
-:func:`maturity.report.profile_mode.profile_mode` builds it from an assessment. Profile mode follows the IOM Local Migration Governance Indicators profiles: one territory,
-no rank. Per pillar it lists the *well-developed areas* (factors whose level, as the known
-answers establish it, is at least ``established``) and the *areas with potential for
-development* (every other factor, with its bounds and the answers still unknown), then the
-next steps, the findings and the governance gaps.
+:func:`maturity.report.profile_mode.profile_mode` builds it from an assessment. Profile mode
+follows the IOM Local Migration Governance Indicators profiles: one territory, no rank, no
+numbers unless asked. Per pillar it lists the *well-developed areas* (factors whose level, as
+the known answers establish it, is at least ``established``), the *areas with potential for
+development* (assessed factors below that) and the factors with *not enough information* to
+assess them, each in words (questions and level names) with its evidence and sources once;
+then the next steps with every way to the next level, the certain and the possible findings
+apart, and the governance gaps. A benchmarking run adds the territory's seal box.
 
 Templates (:mod:`maturity.report.html`) and text rendering only read this model.
 
@@ -20,6 +23,8 @@ from typing import Any, Optional
 __all__ = [
     "WELL_DEVELOPED_LEVEL",
     "EvidenceItem",
+    "PartItem",
+    "WayItem",
     "ReasonItem",
     "MissingItem",
     "StepItem",
@@ -40,6 +45,29 @@ class EvidenceItem:
     value: str
     source: Optional[str]
     note: Optional[str]
+    question: Optional[str] = None  # the indicator's question, when the ruleset is at hand
+
+
+@dataclass(frozen=True)
+class PartItem:
+    """One condition of a way to a level, in words: the question, the answer it needs, its status.
+
+    ``status``: ``met``, ``unmet`` (answered, not enough), ``unknown`` (not answered), or
+    ``""`` when the answer's value is not at hand (a part that is neither unknown nor stated).
+    """
+
+    question: str
+    needs: str
+    indicator: Optional[str]
+    status: str
+
+
+@dataclass(frozen=True)
+class WayItem:
+    """One way to reach a level: every part must hold. ``closest``: the way with the fewest parts missing."""
+
+    parts: tuple[PartItem, ...]
+    closest: bool
 
 
 @dataclass(frozen=True)
@@ -49,6 +77,7 @@ class ReasonItem:
     conditions: tuple[str, ...]
     evidence: tuple[EvidenceItem, ...]
     sources: tuple[str, ...]
+    note: Optional[str] = None  # the ruleset's calibration note on this level, when it has one
 
 
 @dataclass(frozen=True)
@@ -71,6 +100,8 @@ class StepItem:
     missing: tuple[MissingItem, ...]
     alternatives: int
     sources: tuple[str, ...]
+    ways: tuple[WayItem, ...] = ()  # every way to ``target_level``, the closest first
+    held_by: tuple[str, ...] = ()  # caps that keep the factor below ``target_level``, in words
 
 
 @dataclass(frozen=True)
@@ -95,6 +126,9 @@ class AreaItem:
     caps: tuple[str, ...]
     next_step: Optional[StepItem]
     sources: tuple[str, ...]
+    evidence: tuple[EvidenceItem, ...] = ()  # every answer its levels rest on, once
+    unknown_questions: tuple[str, ...] = ()  # the questions of ``unknown_indicators``, in words
+    level_meaning: Optional[str] = None
 
     @property
     def bounds(self) -> str:
@@ -109,7 +143,12 @@ class PillarSection:
     lower: float
     upper: float
     well_developed: tuple[AreaItem, ...]
-    potential: tuple[AreaItem, ...]
+    potential: tuple[AreaItem, ...]  # assessed, below the well-developed level
+    not_assessed: tuple[AreaItem, ...] = ()  # not enough information to assess
+
+    @property
+    def enough_information(self) -> bool:
+        return bool(self.well_developed or self.potential)
 
 
 @dataclass(frozen=True)
@@ -149,6 +188,11 @@ class ProfileContent:
     governance_available: bool
     governance_complete: Optional[bool]
     well_developed_level: int
+    seal_box: Any = None  # a maturity.report.seal_view.SealBox, on the pages of a benchmarking run
+
+    @property
+    def pillar_titles(self) -> dict[str, str]:
+        return {p.id: p.title for p in self.pillars}
 
     @property
     def well_developed(self) -> tuple[AreaItem, ...]:
@@ -156,13 +200,33 @@ class ProfileContent:
 
     @property
     def potential(self) -> tuple[AreaItem, ...]:
-        return tuple(a for a in self.factors if not a.well_developed)
+        """Assessed areas below the well-developed level."""
+        return tuple(a for a in self.factors if a.assessed and not a.well_developed)
+
+    @property
+    def not_assessed(self) -> tuple[AreaItem, ...]:
+        """Areas with not enough information to assess them."""
+        return tuple(a for a in self.factors if not a.assessed)
+
+    @property
+    def enough_information(self) -> bool:
+        """False when no factor can be assessed on the known answers."""
+        return any(a.assessed for a in self.factors)
+
+    @property
+    def certain_findings(self) -> tuple[FindingItem, ...]:
+        return tuple(f for f in self.findings if f.status == "raised")
+
+    @property
+    def possible_findings(self) -> tuple[FindingItem, ...]:
+        return tuple(f for f in self.findings if f.status == "possible")
 
     def to_dict(self) -> dict[str, Any]:
         """Plain, JSON-ready data (with the ids of the well-developed areas and of the others)."""
         out = _lists(asdict(self))
         out["well_developed"] = [a.factor for a in self.well_developed]
         out["potential"] = [a.factor for a in self.potential]
+        out["not_assessed"] = [a.factor for a in self.not_assessed]
         return out
 
     def to_json(self, indent: Optional[int] = 2) -> str:

@@ -4,6 +4,8 @@ Single-territory figures take an :class:`~maturity.Assessment` or a
 :class:`~maturity.report.content.ProfileContent`; the many-territory figures take plain
 pandas tables so that benchmarking reports can reuse them.
 
+Examples
+--------
 >>> import pandas as pd
 >>> fig = stage_distribution_figure(pd.DataFrame({"stage": ["emerging", "emerging", "exploring"]}),
 ...                                 order=["exploring", "emerging", "consolidating"])
@@ -23,6 +25,7 @@ import pandas as pd
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.colors import ListedColormap
 from matplotlib.figure import Figure
+from matplotlib.patches import Patch
 
 from ..assessment import Assessment
 from .content import ProfileContent
@@ -33,15 +36,21 @@ __all__ = [
     "heatmap_figure",
     "stage_distribution_figure",
     "levels_frame",
+    "new_figure",
+    "LEVEL_COLOURS",
+    "UNKNOWN_COLOUR",
     "figure_png",
     "figure_data_uri",
 ]
 
 Scored = Union[Assessment, ProfileContent]
 LEVEL_COLOURS = ["#d7301f", "#fc8d59", "#fdcc8a", "#91bfdb", "#4575b4"]  # levels 0-4
+UNKNOWN_COLOUR = "#dddddd"
+LEVEL_NAMES = ["absent", "initial", "emerging", "established", "mainstreamed"]
 
 
-def _new_figure(width: float, height: float) -> Figure:
+def new_figure(width: float, height: float) -> Figure:
+    """A figure on its own Agg canvas: no pyplot, nothing global; drop it (or ``fig.clear()``) when done."""
     fig = Figure(figsize=(width, height), layout="constrained")
     FigureCanvasAgg(fig)
     return fig
@@ -83,7 +92,7 @@ def radar_figure(scored: Scored, peers: Optional[Sequence[Scored]] = None, *, ti
         arr = np.array([np.nan if v is None else float(v) for v in values], dtype=float)
         return np.append(arr, arr[:1])
 
-    fig = _new_figure(7, 7)
+    fig = new_figure(7, 7)
     ax = fig.add_subplot(projection="polar")
     ax.plot(closed, loop([r["score"] for r in rows]), color="#08519c", linewidth=2, marker="o", label=_name(scored))
     ax.fill_between(closed, loop([r["lower"] for r in rows]), loop([r["upper"] for r in rows]),
@@ -104,15 +113,18 @@ def radar_figure(scored: Scored, peers: Optional[Sequence[Scored]] = None, *, ti
     return fig
 
 
-def factor_bars_figure(scored: Scored, *, max_level: int = 4, title: Optional[str] = None) -> Figure:
-    """Horizontal bars of each factor's known level (none when unassessed), bounds as a whisker.
+def factor_bars_figure(scored: Scored, *, max_level: int = 4, title: Optional[str] = None,
+                       peer_average: Optional[Mapping[str, float]] = None, peer_label: str = "peer average",
+                       level_names: Sequence[str] = LEVEL_NAMES) -> Figure:
+    """Horizontal bars of each factor's known level, bounds as a whisker; unassessed factors hatched.
 
     Bars are in the factors' order from top to bottom; their widths are the levels (0 where
-    unassessed, the bar then drawn hatched and empty), the whiskers span lower to upper level.
+    unassessed, the bar then drawn hatched and empty, marked "unknown"), the whiskers span
+    lower to upper level. ``peer_average`` (factor id to mean level) adds a marker per factor.
     """
     rows = _rows(scored)
     y = np.arange(len(rows))[::-1]
-    fig = _new_figure(8, 0.32 * len(rows) + 1.2)
+    fig = new_figure(8, 0.34 * len(rows) + 1.6)
     ax = fig.add_subplot()
     widths = [r["level"] if r["level"] is not None else 0 for r in rows]
     colours = [LEVEL_COLOURS[min(int(w), len(LEVEL_COLOURS) - 1)] if r["level"] is not None else "white"
@@ -121,15 +133,22 @@ def factor_bars_figure(scored: Scored, *, max_level: int = 4, title: Optional[st
     for bar, r in zip(bars, rows):
         if r["level"] is None:
             bar.set_hatch("//")
-            ax.text(0.05, bar.get_y() + bar.get_height() / 2, "unknown", va="center", fontsize=6, color="#555555")
-    ax.hlines(y, [r["lower_level"] for r in rows], [r["upper_level"] for r in rows], color="#222222", linewidth=1.2)
+            ax.text(0.05, bar.get_y() + bar.get_height() / 2, "unknown", va="center", fontsize=7, color="#555555")
+    ax.hlines(y, [r["lower_level"] for r in rows], [r["upper_level"] for r in rows], color="#222222", linewidth=1.2,
+              label="could be, with the unknown answers")
     ax.plot([r["upper_level"] for r in rows], y, "|", color="#222222", markersize=8)
+    if peer_average:
+        px = [peer_average.get(r["id"], np.nan) for r in rows]
+        ax.plot(px, y, "v", color="#7b3294", markersize=6, linestyle="none", label=peer_label)
     ax.set_yticks(y)
-    ax.set_yticklabels([r["title"] for r in rows], fontsize=7)
+    ax.set_yticklabels([r["title"] for r in rows], fontsize=8)
     ax.set_xlim(0, max_level + 0.2)
     ax.set_xticks(range(max_level + 1))
-    ax.set_xlabel("level (line: bounds with the unknown answers)")
-    ax.set_title(title if title is not None else f"{_name(scored)}: factor levels", fontsize=10)
+    names = list(level_names)[: max_level + 1]
+    ax.set_xticklabels([f"{i} {names[i]}" if i < len(names) else str(i) for i in range(max_level + 1)], fontsize=7)
+    ax.set_xlabel("level the known answers establish")
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.12), ncol=2, fontsize=7, frameon=False)
+    ax.set_title(title if title is not None else f"{_name(scored)}: level of each factor", fontsize=10)
     return fig
 
 
@@ -145,51 +164,65 @@ def levels_frame(table: pd.DataFrame, *, prefix: str = "level.", id_column: str 
     return out.T.apply(pd.to_numeric, errors="coerce")
 
 
-def heatmap_figure(levels_df: pd.DataFrame, *, max_level: int = 4, title: str = "Factor levels by territory") -> Figure:
-    """A heat map of factor levels: rows are factors (the index), columns territories.
+def heatmap_figure(levels_df: pd.DataFrame, *, max_level: int = 4, title: str = "Factor levels by territory",
+                   level_names: Sequence[str] = LEVEL_NAMES) -> Figure:
+    """A heat map of levels: one row per index entry, one column per column, read as a table.
 
     Values are levels (0 to ``max_level``); missing values (unassessed) are drawn grey and
-    marked ``?``. The image's array is the table's values (masked where missing).
+    marked ``?``. The legend names every colour, the grey "unknown" included. The figure is
+    at most 11 inches wide, so that a page can show it whole. The image's array is the table's
+    values (masked where missing).
     """
     values = levels_df.apply(pd.to_numeric, errors="coerce").to_numpy(dtype=float)
     masked = np.ma.masked_invalid(values)
     rows, cols = values.shape
-    fig = _new_figure(max(5.0, 0.9 * cols + 3), max(3.0, 0.32 * rows + 1.5))
+    fig = new_figure(min(11.0, max(5.0, 0.42 * cols + 3.5)), max(3.0, 0.28 * rows + 2.6))
     ax = fig.add_subplot()
-    cmap = ListedColormap(LEVEL_COLOURS[: max_level + 1]).with_extremes(bad="#dddddd")
-    image = ax.imshow(masked, cmap=cmap, vmin=-0.5, vmax=max_level + 0.5, aspect="auto")
+    cmap = ListedColormap(LEVEL_COLOURS[: max_level + 1]).with_extremes(bad=UNKNOWN_COLOUR)
+    ax.imshow(masked, cmap=cmap, vmin=-0.5, vmax=max_level + 0.5, aspect="auto")
     for i in range(rows):
         for j in range(cols):
             v = values[i, j]
-            ax.text(j, i, "?" if np.isnan(v) else str(int(v)), ha="center", va="center", fontsize=7)
+            ax.text(j, i, "?" if np.isnan(v) else str(int(v)), ha="center", va="center", fontsize=6)
     ax.set_xticks(range(cols))
-    ax.set_xticklabels([str(c) for c in levels_df.columns], rotation=45, ha="right", fontsize=7)
+    ax.xaxis.tick_top()
+    ax.set_xticklabels([str(c) for c in levels_df.columns], rotation=55, ha="left", va="bottom",
+                       rotation_mode="anchor", fontsize=7)
     ax.set_yticks(range(rows))
-    ax.set_yticklabels([str(i) for i in levels_df.index], fontsize=7)
-    fig.colorbar(image, ax=ax, ticks=range(max_level + 1), label="level")
+    ax.set_yticklabels([str(i)[:40] for i in levels_df.index], fontsize=7)
+    plt_names = list(level_names)
+    handles = [Patch(facecolor=LEVEL_COLOURS[i], edgecolor="#555555",
+                     label=f"{i} {plt_names[i]}" if i < len(plt_names) else str(i)) for i in range(max_level + 1)]
+    handles.append(Patch(facecolor=UNKNOWN_COLOUR, edgecolor="#555555", label="? unknown (not assessed)"))
+    ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.01), ncol=min(6, len(handles)),
+              fontsize=7, frameon=False, title="level", title_fontsize=7)
     ax.set_title(title, fontsize=10)
     return fig
 
 
 def stage_distribution_figure(df: pd.DataFrame, *, column: str = "stage", order: Optional[Sequence[str]] = None,
-                              title: str = "Territories by stage") -> Figure:
-    """Bars counting territories per stage (``column``), in ``order`` (stages of the ruleset).
+                              labels: Optional[Sequence[str]] = None, title: str = "Territories by stage") -> Figure:
+    """Bars counting territories per stage (``column``), in ``order`` (the ruleset's stages, lowest first).
 
-    Without ``order`` the stages appear in the order first met. Rows without a stage (no
-    score) are counted in a last ``no score`` bar when there are any.
+    Every stage in ``order`` has a bar, empty ones included, with its count written above it;
+    ``labels`` names them (stage names). Without ``order`` the stages appear in the order first
+    met. Rows without a stage (no score) are counted in a last ``no score`` bar when there are any.
     """
     stages = df[column]
-    labels = list(order) if order is not None else list(dict.fromkeys(stages.dropna().astype(str)))
-    counts = [int((stages.astype("string") == s).sum()) for s in labels]
+    ids = list(order) if order is not None else list(dict.fromkeys(stages.dropna().astype(str)))
+    names = list(labels) if labels is not None else list(ids)
+    counts = [int((stages.astype("string") == s).sum()) for s in ids]
     missing = int(stages.isna().sum())
     if missing:
-        labels, counts = [*labels, "no score"], [*counts, missing]
-    fig = _new_figure(6, 3.5)
+        names, counts = [*names, "no score"], [*counts, missing]
+    fig = new_figure(6, 3.5)
     ax = fig.add_subplot()
-    ax.bar(range(len(labels)), counts, color="#4575b4")
-    ax.set_xticks(range(len(labels)))
-    ax.set_xticklabels(labels, fontsize=8)
+    bars = ax.bar(range(len(names)), counts, color="#4575b4")
+    ax.bar_label(bars, labels=[f"{n:,}" for n in counts], fontsize=8, padding=2)
+    ax.set_xticks(range(len(names)))
+    ax.set_xticklabels(names, fontsize=8)
     ax.set_ylabel("territories")
+    ax.set_ylim(0, max(counts + [1]) * 1.15)
     ax.yaxis.get_major_locator().set_params(integer=True)
     ax.set_title(title, fontsize=10)
     return fig

@@ -5,6 +5,8 @@ loads nothing from the network (its Content-Security-Policy forbids it). Every t
 through jinja2 with autoescaping on, so territory names and notes written by users are
 shown, never interpreted.
 
+Examples
+--------
 >>> from maturity import load_profile, score
 >>> from maturity.loading import bundled_profiles_dir
 >>> from maturity.report import profile_mode
@@ -15,65 +17,72 @@ True
 
 from __future__ import annotations
 
-from functools import lru_cache
-from importlib import resources
 from pathlib import Path
-from typing import Optional, Union
-
-import jinja2
+from dataclasses import replace
+from typing import Any, Optional, Union
 
 from .._yamlio import write_atomic
 from ..assessment import Assessment
 from .content import ProfileContent
-from .figures import figure_data_uri, radar_figure
+from ..profile import Profile
+from ..ruleset import Ruleset
+from .figures import factor_bars_figure, figure_data_uri
 from .profile_mode import profile_mode
+from .seal_view import SealBox
+from .templating import environment, stylesheet
 
-__all__ = ["render_profile_html", "write_profile_html"]
-
-
-@lru_cache(maxsize=1)
-def _environment() -> jinja2.Environment:
-    return jinja2.Environment(
-        loader=jinja2.PackageLoader("maturity.report", "templates"),
-        autoescape=True,  # every template, whatever its suffix
-        undefined=jinja2.StrictUndefined,
-        trim_blocks=False,
-        keep_trailing_newline=True,
-    )
-
-
-def _css() -> str:
-    return resources.files("maturity.report").joinpath("templates/report.css").read_text(encoding="utf-8")
+__all__ = ["render_profile_html", "write_profile_html", "governance_drawing_uri"]
 
 
 def _num(x: Optional[float]) -> str:
     return "n/a" if x is None else f"{x:.1f}"
 
 
-def render_profile_html(content: Union[ProfileContent, Assessment], *, radar_uri: Optional[str] = None,
-                        governance_uri: Optional[str] = None) -> str:
+def render_profile_html(content: Union[ProfileContent, Assessment], *, bars_uri: Optional[str] = None,
+                        governance_uri: Optional[str] = None, seal_box: Optional[SealBox] = None, scores: bool = False,
+                        ruleset: Optional[Ruleset] = None, profile: Optional[Profile] = None) -> str:
     """The profile page of one territory, as a self-contained HTML string.
 
-    ``radar_uri``: an image data URI to embed instead of drawing the radar (tests, caching);
-    ``governance_uri``: a data URI of the governance drawing, shown with the governance gaps.
+    ``bars_uri``: an image data URI to embed instead of drawing the per-factor bars (tests,
+    peer averages); ``governance_uri``: a data URI of the governance drawing (drawn from
+    ``profile`` when it has a governance section and none is given); ``seal_box``: the
+    territory's seal result in a benchmarking run; ``scores``: show the numbers (off in
+    profile mode, as in IOM's profiles). ``ruleset``/``profile`` put the conditions in words.
     """
     if isinstance(content, Assessment):
-        content = profile_mode(content)
+        content = profile_mode(content, ruleset=ruleset, profile=profile)
+    if seal_box is not None:
+        content = replace(content, seal_box=seal_box)
     from .. import __version__  # noqa: PLC0415
 
-    if radar_uri is None:
-        radar_uri = figure_data_uri(radar_figure(content))
-    if not radar_uri.startswith("data:image/"):
-        raise ValueError("the radar must be embedded as a data:image/... URI (the page loads nothing from elsewhere)")
-    if governance_uri is not None and not governance_uri.startswith("data:image/"):
-        raise ValueError("the governance drawing must be embedded as a data:image/... URI")
-    template = _environment().get_template("profile.html.j2")
-    return template.render(c=content, css=_css(), radar_uri=radar_uri, governance_uri=governance_uri, num=_num,
-                           version=__version__)
+    if bars_uri is None:
+        bars_uri = figure_data_uri(factor_bars_figure(content))
+    if governance_uri is None and profile is not None and profile.governance is not None:
+        governance_uri = governance_drawing_uri(profile)
+    for what, uri in (("the factor chart", bars_uri), ("the governance drawing", governance_uri)):
+        if uri is not None and not uri.startswith("data:image/"):
+            raise ValueError(f"{what} must be embedded as a data:image/... URI (the page loads nothing from elsewhere)")
+    template = environment().get_template("profile.html.j2")
+    return template.render(c=content, css=stylesheet(), bars_uri=bars_uri, governance_uri=governance_uri, num=_num,
+                           version=__version__, scores=scores)
 
 
-def write_profile_html(content: Union[ProfileContent, Assessment], path: Union[str, Path]) -> Path:
-    """Render and write the page atomically (readers see the old file or the new one)."""
+def governance_drawing_uri(profile: Profile) -> str:
+    """The profile's governance drawing, gaps numbered, as a PNG data URI (the figure is closed after)."""
+    from ..governance import build_graph, find_gaps  # noqa: PLC0415
+    from ..governance.draw import close_drawing, draw_governance  # noqa: PLC0415
+
+    graph = build_graph(profile)
+    fig = draw_governance(graph, find_gaps(graph))
+    try:
+        return figure_data_uri(fig)
+    finally:
+        close_drawing(fig)
+
+
+def write_profile_html(content: Union[ProfileContent, Assessment], path: Union[str, Path], **options: Any) -> Path:
+    """Render and write the page atomically (readers see the old file or the new one); options as for
+    :func:`render_profile_html`."""
     target = Path(path)
-    write_atomic(target, render_profile_html(content))
+    write_atomic(target, render_profile_html(content, **options))
     return target

@@ -1,11 +1,19 @@
-"""Profile mode: one territory's well-developed areas and areas with potential, no rank.
+"""Profile mode: one territory's well-developed areas and areas with potential, in words, no rank.
 
 As in the IOM Local Migration Governance Indicators profiles, a territory is described on its
 own: per pillar, the *well-developed areas* (factors whose known level is at least
-``established``) and the *areas with potential for development* (every other factor, with the
-bounds its unknown answers leave open and those unknowns), the next steps, the findings and,
-when the profile describes its governance, the coherence gaps of its governance graph.
+``established``), the *areas with potential for development* (assessed factors below that) and
+the factors with *not enough information* to assess them; then the next steps (every way to
+the next level, in questions), the findings (certain and possible apart) and, when the profile
+describes its governance, the coherence gaps of its governance graph. Seal gates are not
+findings: a benchmarking run shows them in the territory's seal box.
 
+With the ruleset at hand (given, or the bundled one when the assessment was scored with it),
+conditions read as the ruleset's questions; with the profile, every part of every way is
+marked met, unmet or unknown.
+
+Examples
+--------
 >>> from maturity import load_profile, score
 >>> from maturity.loading import bundled_profiles_dir
 >>> content = profile_mode(score(load_profile(bundled_profiles_dir() / "ec-pichincha.yaml")))
@@ -17,9 +25,12 @@ when the profile describes its governance, the coherence gaps of its governance 
 
 from __future__ import annotations
 
-from typing import Optional
+from typing import Any, Optional
 
 from ..assessment import Assessment, FactorResult
+from ..plan import Plan, compile_plan, encode_value
+from ..profile import Profile
+from ..ruleset import Ruleset
 from .content import (
     WELL_DEVELOPED_LEVEL,
     AreaItem,
@@ -27,13 +38,20 @@ from .content import (
     FindingItem,
     GapItem,
     MissingItem,
+    PartItem,
     PillarSection,
     ProfileContent,
     ReasonItem,
     StepItem,
+    WayItem,
 )
 
 __all__ = ["profile_mode", "render_profile_text"]
+
+_OPS = {
+    "is": lambda a, b: a == b, "is_not": lambda a, b: a != b, "at_least": lambda a, b: a >= b,
+    "below": lambda a, b: a < b, "at_most": lambda a, b: a <= b, "above": lambda a, b: a > b,
+}
 
 
 def _governance_available() -> bool:
@@ -44,16 +62,103 @@ def _governance_available() -> bool:
     return True
 
 
-def _step(f: FactorResult) -> Optional[StepItem]:
+def _ruleset_for(assessment: Assessment, ruleset: Optional[Ruleset]) -> Optional[Ruleset]:
+    if ruleset is not None:
+        return ruleset
+    from ..loading import load_core_ruleset  # noqa: PLC0415
+
+    core = load_core_ruleset()
+    r = assessment.ruleset
+    return core if (r.get("id"), r.get("version")) == (core.id, core.version) else None
+
+
+class _Words:
+    """Indicators, factors and caps in words, from the ruleset (ids when there is none)."""
+
+    def __init__(self, ruleset: Optional[Ruleset], profile: Optional[Profile]) -> None:
+        self.rs = ruleset
+        self.profile = profile
+        self.plan: Optional[Plan] = compile_plan(ruleset) if ruleset is not None else None
+
+    def question(self, indicator: str) -> str:
+        if self.rs is None:
+            return indicator
+        return self.rs.indicator(indicator).question.strip()
+
+    def factor(self, factor_id: str) -> str:
+        return self.rs.factor(factor_id).title if self.rs is not None else factor_id
+
+    def level(self, n: int) -> str:
+        names = {lv.level: lv.name for lv in self.rs.levels} if self.rs is not None else {}
+        return f"level {n} ({names[n]})" if n in names else f"level {n}"
+
+    def needs(self, text: str, indicator: str) -> str:
+        """``'migration_data at least partial'`` as ``'at least partial'``; booleans as yes or no."""
+        rest = text[len(indicator) + 1:] if text.startswith(indicator + " ") else text
+        return {"is true": "yes", "is false": "no", "is not true": "no", "is not false": "yes"}.get(rest, rest)
+
+    def status(self, atom: Any, unknown: set[str]) -> str:
+        if atom.indicator in unknown:
+            return "unknown"
+        if self.profile is None or self.rs is None:
+            return ""
+        answer = self.profile.answer(atom.indicator)
+        if not answer.known:
+            return "unknown"
+        value = encode_value(self.rs.indicator(atom.indicator), answer.value)
+        return "met" if _OPS[atom.op](value, atom.value) else "unmet"
+
+    def caps(self, f: FactorResult) -> tuple[str, ...]:
+        out = []
+        for c in f.caps:
+            cap = next((k for k in self.rs.caps if k.id == c.id), None) if self.rs is not None else None
+            until = (f"{self.factor(cap.unless.factor)} reaches {self.level(cap.unless.value)}" if cap is not None
+                     else c.requires)
+            how = "applies" if c.status == "applied" else "may apply, depending on unknown answers"
+            out.append(f"{c.reason.rstrip('.')}: at most {self.level(c.max_level)} until {until} ({how})")
+        return tuple(out)
+
+
+def _ways(f: FactorResult, target: int, words: _Words) -> tuple[WayItem, ...]:
+    if words.plan is None:
+        return ()
+    unknown = set(f.unknown_indicators)
+    ways = []
+    for clause in words.plan.clauses_for(f.id, target):
+        atoms = [words.plan.atoms[a] for a in clause.atoms]
+        parts = tuple(PartItem(words.question(a.indicator), words.needs(a.text, a.indicator), a.indicator,
+                               words.status(a, unknown)) for a in atoms)
+        ways.append(parts)
+    ways.sort(key=lambda ps: sum(1 for p in ps if p.status != "met"))
+    return tuple(WayItem(ps, i == 0) for i, ps in enumerate(ways))
+
+
+def _step(f: FactorResult, words: _Words) -> Optional[StepItem]:
     if not f.next_steps:
         return None
     s = f.next_steps[0]
-    return StepItem(f.id, f.title, f.core, s.target_level, s.target_name,
-                    tuple(MissingItem(m.condition, m.indicator, m.status, m.question) for m in s.missing),
-                    s.alternatives, tuple(s.sources))
+    missing = tuple(MissingItem(m.condition, m.indicator, m.status, m.question) for m in s.missing)
+    held = tuple(text for c, text in zip(f.caps, words.caps(f), strict=True) if c.max_level < s.target_level)
+    return StepItem(f.id, f.title, f.core, s.target_level, s.target_name, missing, s.alternatives, tuple(s.sources),
+                    _ways(f, s.target_level, words), held)
 
 
-def _area(f: FactorResult, threshold: int) -> AreaItem:
+def _evidence(f: FactorResult, words: _Words) -> tuple[EvidenceItem, ...]:
+    seen: dict[str, EvidenceItem] = {}
+    for r in f.reasons:
+        for e in r.evidence:
+            if e.indicator not in seen:
+                seen[e.indicator] = EvidenceItem(e.indicator, _value(e.value), e.source, e.note, words.question(e.indicator))
+    return tuple(seen.values())
+
+
+def _value(v: Any) -> str:
+    if isinstance(v, bool):
+        return "yes" if v else "no"
+    return str(v)
+
+
+def _area(f: FactorResult, threshold: int, words: _Words, meanings: dict[int, str]) -> AreaItem:
     well = f.assessed and f.level is not None and f.level >= threshold
     return AreaItem(
         factor=f.id, title=f.title, pillar=f.pillar, core=f.core, assessed=f.assessed,
@@ -61,33 +166,46 @@ def _area(f: FactorResult, threshold: int) -> AreaItem:
         score=f.score, lower=f.lower, upper=f.upper, well_developed=well,
         unknown_indicators=tuple(f.unknown_indicators),
         reasons=tuple(ReasonItem(r.level, r.level_name, tuple(r.conditions),
-                                 tuple(EvidenceItem(e.indicator, str(e.value), e.source, e.note) for e in r.evidence),
+                                 tuple(EvidenceItem(e.indicator, _value(e.value), e.source, e.note,
+                                                    words.question(e.indicator)) for e in r.evidence),
                                  tuple(r.sources)) for r in f.reasons),
-        caps=tuple(f"{c.id} ({c.status}): at most level {c.max_level} until {c.requires}" for c in f.caps),
-        next_step=_step(f),
+        caps=words.caps(f),
+        next_step=_step(f, words),
         sources=tuple(f.sources),
+        evidence=_evidence(f, words),
+        unknown_questions=tuple(words.question(i) for i in f.unknown_indicators),
+        level_meaning=meanings.get(f.level) if f.assessed and f.level is not None else None,
     )
 
 
-def profile_mode(assessment: Assessment, *, well_developed_level: int = WELL_DEVELOPED_LEVEL) -> ProfileContent:
+def profile_mode(assessment: Assessment, *, well_developed_level: int = WELL_DEVELOPED_LEVEL,
+                 ruleset: Optional[Ruleset] = None, profile: Optional[Profile] = None) -> ProfileContent:
     """The profile-mode content of one scored territory.
 
     ``well_developed_level``: the level from which a factor counts as well developed (3,
     ``established``, by default). A factor counts only on its known level, never on its
-    upper bound: an unassessed factor always has potential for development.
+    upper bound; a factor the known answers cannot assess has *not enough information*.
+    ``ruleset``: the ruleset it was scored with, for questions in words (default: the bundled
+    one when it is the one used); ``profile``: its answers, to mark each part of each way.
     """
-    areas = tuple(_area(f, well_developed_level) for f in assessment.factors)
+    rs = _ruleset_for(assessment, ruleset)
+    words = _Words(rs, profile)
+    meanings = {lv.level: lv.meaning for lv in rs.levels} if rs is not None else {}
+    areas = tuple(_area(f, well_developed_level, words, meanings) for f in assessment.factors)
     pillars = tuple(
         PillarSection(p.id, p.title, p.score, p.lower, p.upper,
                       tuple(a for a in areas if a.pillar == p.id and a.well_developed),
-                      tuple(a for a in areas if a.pillar == p.id and not a.well_developed))
+                      tuple(a for a in areas if a.pillar == p.id and a.assessed and not a.well_developed),
+                      tuple(a for a in areas if a.pillar == p.id and not a.assessed))
         for p in assessment.pillars
     )
-    # Next steps of the areas with potential: core factors first, then the closest (fewest missing parts).
+    # Next steps of the areas not yet well developed: core factors first, then the closest (fewest missing parts).
     steps = sorted((a.next_step for a in areas if not a.well_developed and a.next_step is not None),
                    key=lambda s: (not s.core, len(s.missing)))
-    gaps = tuple(GapItem(g["kind"], g["severity"], tuple(g.get("actors", ())), g["explanation"], g["action"],
-                         tuple(g.get("sources", ()))) for g in assessment.governance_gaps)
+    names = ({a.id: a.name for a in profile.governance.actors}
+             if profile is not None and profile.governance is not None else {})
+    gaps = tuple(GapItem(g["kind"], g["severity"], tuple(names.get(a, a) for a in dict.fromkeys(g.get("actors", ()))),
+                         g["explanation"], g["action"], tuple(g.get("sources", ()))) for g in assessment.governance_gaps)
     complete = assessment.governance_gaps[0].get("graph_complete") if assessment.governance_gaps else None
     o, c = assessment.overall, assessment.completeness
     return ProfileContent(
@@ -117,42 +235,58 @@ def _level(a: AreaItem) -> str:
     return f"{a.level} {a.level_name}" if a.assessed else "unknown"
 
 
-def render_profile_text(content: ProfileContent) -> str:
-    """Profile mode as plain text, for terminals."""
+def render_profile_text(content: ProfileContent, *, scores: bool = False) -> str:
+    """Profile mode as plain text, for terminals; ``scores`` adds the numbers (off by default)."""
     t, o = content.territory, content.overall
     lines = [
         f"{t['name']} ({t['id']}, {t['country']}, {t['level']})" + ("  [SYNTHETIC]" if t.get("synthetic") else ""),
         f"PROFILE (no rank)  ruleset {content.ruleset['id']} {content.ruleset['version']}",
-        f"answered {content.completeness['answered']} of {content.completeness['total']} indicators "
+        f"answered {content.completeness['answered']} of {content.completeness['total']} questions "
         f"({content.completeness['share']:.0%})",
-        f"overall score {_num(o['score'])}  bounds [{o['lower']:.1f}, {o['upper']:.1f}]  stage {o['stage_name'] or 'n/a'}"
-        + ("" if o["stage_settled"] else f" (could be {o['stage_lower']} to {o['stage_upper']})"),
     ]
+    if scores:
+        lines.append(f"overall score {_num(o['score'])}  bounds [{o['lower']:.1f}, {o['upper']:.1f}]  "
+                     f"stage {o['stage_name'] or 'n/a'}" + ("" if o["stage_settled"] else f" (could be {o['stage_lower']} to {o['stage_upper']})"))
+    if not content.enough_information:
+        lines.append("NOT ENOUGH INFORMATION: no area can be assessed on the known answers")
     for p in content.pillars:
-        lines += ["", f"== {p.title} [{p.id}]  score {_num(p.score)}  bounds [{p.lower:.1f}, {p.upper:.1f}]"]
+        head = f"== {p.title}" + (f"  score {_num(p.score)}  bounds [{p.lower:.1f}, {p.upper:.1f}]" if scores else "")
+        lines += ["", head]
+        if not p.enough_information:
+            lines.append("  not enough information")
+            continue
         lines.append("  well-developed areas:" + ("" if p.well_developed else " none"))
         for a in p.well_developed:
             lines.append(f"    + {a.title}: level {_level(a)}  [{', '.join(a.sources)}]")
         lines.append("  areas with potential for development:" + ("" if p.potential else " none"))
         for a in p.potential:
-            unknown = f"; {len(a.unknown_indicators)} unknown: {', '.join(a.unknown_indicators)}" if a.unknown_indicators else ""
-            span = (f"could be {a.lower_level} to {a.upper_level}" if a.lower_level != a.upper_level
-                    else "no higher level possible now" + (f" ({'; '.join(a.caps)})" if a.caps else ""))
-            lines.append(f"    - {a.title}: level {_level(a)}, {span}{unknown}")
+            span = f", could be {a.lower_level} to {a.upper_level}" if a.lower_level != a.upper_level else ""
+            lines.append(f"    - {a.title}: level {_level(a)}{span}")
+        if p.not_assessed:
+            lines.append("  not enough information: " + "; ".join(a.title for a in p.not_assessed))
     lines += ["", "NEXT STEPS" if content.next_steps else "NEXT STEPS: none"]
     for s in content.next_steps:
-        parts = [f"{m.condition} ({m.status})" for m in s.missing] or ["lift the caps on it"]
-        lines.append(f"- {s.factor_title}: level {s.target_level} {s.target_name} needs {', '.join(parts)}"
-                     f"  [{', '.join(s.sources)}]")
-    lines += ["", "FINDINGS" if content.findings else "FINDINGS: none"]
-    for fd in content.findings:
-        lines.append(f"- [{fd.severity}] {fd.id} ({fd.status}): {fd.message}  [{', '.join(fd.sources)}]")
-        if fd.action:
-            lines.append(f"    action: {fd.action}")
+        lines.append(f"- {s.factor_title}: to reach level {s.target_level} {s.target_name}  [{', '.join(s.sources)}]")
+        for h in s.held_by:
+            lines.append(f"    held by: {h}")
+        if s.ways:
+            for i, w in enumerate(s.ways, 1):
+                way = "; ".join(f"{p.question} {p.needs}" + (f" ({p.status})" if p.status else "") for p in w.parts)
+                lines.append(f"    way {i}{' (closest)' if w.closest else ''}: {way}")
+        else:
+            parts = [f"{m.condition} ({m.status})" for m in s.missing] or ["lift the caps on it"]
+            lines.append("    needs " + ", ".join(parts))
+    for label, items in (("FINDINGS", content.certain_findings), ("POSSIBLE FINDINGS (depend on unknown answers)",
+                                                                 content.possible_findings)):
+        lines += ["", label if items else f"{label}: none"]
+        for fd in items:
+            lines.append(f"- [{fd.severity}] {fd.message}  [{', '.join(fd.sources)}]")
+            if fd.action:
+                lines.append(f"    action: {fd.action}")
     if content.governance_gaps:
         lines += ["", "GOVERNANCE GAPS"]
         if not content.governance_complete:
             lines.append("  the governance section is not marked complete: a gap may be a gap in the description")
         for g in content.governance_gaps:
-            lines.append(f"- [{g.severity}] {g.kind}: {g.explanation}")
+            lines.append(f"- [{g.severity}] {g.kind.replace('_', ' ')}: {g.explanation} (actors: {', '.join(g.actors)})")
     return "\n".join(lines) + "\n"
