@@ -238,7 +238,8 @@ def _prepare_frame(ruleset: Ruleset, plan: Plan, table: pd.DataFrame, file: Opti
                 for c in table.columns if c not in known_ids]
     n = len(table)
     col = {i: k for k, i in enumerate(plan.indicators)}
-    low, high = np.full((n, len(col)), np.nan), np.full((n, len(col)), np.nan)
+    low = np.full((n, len(col)), np.nan)
+    ranged: dict[int, np.ndarray] = {}  # high ends of the columns holding ranges; elsewhere high is low
     known = np.zeros((n, len(col)), dtype=bool)
     answered = np.zeros(n, dtype=np.int64)
     invalid = np.zeros(n, dtype=bool)
@@ -258,8 +259,15 @@ def _prepare_frame(ruleset: Ruleset, plan: Plan, table: pd.DataFrame, file: Opti
         invalid |= bad
         answered += ok
         if c in col:
-            low[:, col[c]], high[:, col[c]] = np.where(ok, lo, np.nan), np.where(ok, hi, np.nan)
+            low[:, col[c]] = np.where(ok, lo, np.nan)
+            if hi is not lo and not np.array_equal(lo[ok], hi[ok]):
+                ranged[col[c]] = np.where(ok, hi, np.nan)
             known[:, col[c]] = ok
+    high = low  # one matrix when every answer is exact (a million rows: hundreds of MB saved)
+    if ranged:
+        high = low.copy()
+        for j, ends in ranged.items():
+            high[:, j] = ends
     return Prepared(plan, pd.Index(keys), low, high, known, answered, len(ids), assessed_factors(plan, known),
                     _kinds(ruleset, plan), tuple(problems), invalid, None)
 
