@@ -37,7 +37,7 @@ from .seal import Seal, seal_results
 from .table import DerivedLevels, TableScores, aggregate_table, answers_table
 
 __all__ = ["Failure", "BenchmarkRun", "load_profiles", "drop_repeats", "territory_meta", "benchmark", "benchmark_table",
-           "competition_rank", "robustness", "progress"]
+           "competition_rank", "rank_table", "year_labels", "robustness", "draw_ranks", "progress"]
 
 Engine = EngineName
 
@@ -260,20 +260,8 @@ def benchmark_table(answers: pd.DataFrame, meta: pd.DataFrame, ruleset: Ruleset,
         assert plan.seal is not None
         seal_info = {"id": seal.id, "version": seal.version, "year": seal.year, "gates": seal.gate_ids(ruleset),
                      "digest": plan.seal.digest}
-    if by_year is None:
-        by_year = bool("year" in meta.columns and meta.groupby("territory")["year"].nunique().gt(1).any())
-    year = table["year"].astype(object).where(table["year"].notna(), "(no year)") if by_year else None
-    table["rank"] = _ranks(table["score"], year)
-    table["vs_sample"] = table["score"] - (table.groupby(year)["score"].transform("median") if by_year
-                                           else table["score"].median())
-    if peers is not None:
-        group = table[peers].astype(object).where(table[peers].notna(), "(none)")
-        if by_year:
-            group = group.astype(str) + " / " + year.astype(str)
-        table["peer_group"] = group
-        table["peer_rank"] = table.groupby(group)["score"].rank(method="min", ascending=False).astype("Int64")
-        table["peer_size"] = table.groupby(group)["territory"].transform("size")
-        table["vs_peers"] = table["score"] - table.groupby(group)["score"].transform("median")
+    year = year_labels(table, by_year)
+    rank_table(table, peers, year)
     run = BenchmarkRun(table, {"id": ruleset.id, "version": ruleset.version, "digest": plan.digest}, seal_info,
                        peers, engine, derived, scores, list(failures), answers=answers, scored_with=rs,
                        prepared=prepared)
@@ -284,6 +272,35 @@ def benchmark_table(answers: pd.DataFrame, meta: pd.DataFrame, ruleset: Ruleset,
         table["rank_p05"], table["rank_p95"] = run.robustness["p05"], run.robustness["p95"]
         table["rank_robust"] = run.robustness["robust"]
     return run
+
+
+def year_labels(table: pd.DataFrame, by_year: Optional[bool]) -> Optional[pd.Series]:
+    """The year of each row as a label to rank within (``(no year)`` where missing), or None to rank the whole sample.
+
+    ``by_year=None``: within years when some territory appears in several years.
+    """
+    if by_year is None:
+        by_year = bool("year" in table.columns and table.groupby("territory")["year"].nunique().gt(1).any())
+    return table["year"].astype(object).where(table["year"].notna(), "(no year)") if by_year else None
+
+
+def rank_table(table: pd.DataFrame, peers: Optional[str], year: Optional[pd.Series]) -> None:
+    """Add ``rank``, ``vs_sample`` and, with ``peers``, the peer columns to a scored table (in place).
+
+    Ranks need the whole sample, so they are taken here, after scoring (which runs row by row or
+    partition by partition).
+    """
+    table["rank"] = _ranks(table["score"], year)
+    table["vs_sample"] = table["score"] - (table.groupby(year)["score"].transform("median") if year is not None
+                                           else table["score"].median())
+    if peers is not None:
+        group = table[peers].astype(object).where(table[peers].notna(), "(none)")
+        if year is not None:
+            group = group.astype(str) + " / " + year.astype(str)
+        table["peer_group"] = group
+        table["peer_rank"] = table.groupby(group)["score"].rank(method="min", ascending=False).astype("Int64")
+        table["peer_size"] = table.groupby(group)["territory"].transform("size")
+        table["vs_peers"] = table["score"] - table.groupby(group)["score"].transform("median")
 
 
 def _evaluate(prepared: Prepared, engine: Engine, show_progress: bool) -> Outcome:
@@ -346,7 +363,7 @@ def _filler(ruleset: Ruleset, prepared: Prepared):
 
 def robustness(ruleset: Ruleset, prepared: Prepared, derived: DerivedLevels, *, draws: int = 200, seed: int = 0,
                engine: Engine = "vectorised", weight_spread: float = 0.5, unknowns: bool = True,
-               show_progress: bool = False, within: Optional[pd.Series] = None) -> pd.DataFrame:
+               show_progress: bool = False, within: Optional[pd.Series] = None, client: Any = None) -> pd.DataFrame:
     """Monte Carlo over weights (each weight times U(1-spread, 1+spread)) and over unknown answers.
 
     Unknown answers are drawn as encoded values and evaluated with the vectorised kernel
@@ -354,28 +371,54 @@ def robustness(ruleset: Ruleset, prepared: Prepared, derived: DerivedLevels, *, 
     Returns, per territory, the median rank and its 5th-95th percentile interval; a rank is
     *robust* when that interval spans at most one place or a tenth of the territories,
     whichever is more. With ``within`` (a label per row, e.g. the year) ranks are taken within
-    each label.
+    each label. Draw ``d`` uses its own generator, seeded with ``(seed, d)``: with a Dask
+    ``client`` the draws are spread over the cluster's workers and the result is the same.
     """
     del engine  # the draws need levels only, which every evaluator gives equally
-    rng = np.random.default_rng(seed)
     n = len(prepared)
-    ranks = np.zeros((draws, n))
     o = derived.outcome
+    if client is not None and draws:
+        ranks = _draw_on_cluster(client, ruleset, prepared, o, draws, seed, weight_spread, unknowns, within)
+    else:
+        ranks = draw_ranks(ruleset, prepared, o, range(draws), seed=seed, weight_spread=weight_spread, unknowns=unknowns,
+                           within=within, show_progress=show_progress)
+    p05, med, p95 = (np.nanpercentile(ranks, q, axis=0) if draws else np.full(n, np.nan) for q in (5, 50, 95))
+    sizes = within.map(within.value_counts()).to_numpy(dtype=float) if within is not None else float(n)
+    width = np.maximum(1.0, 0.1 * sizes)
+    return pd.DataFrame({"median": med, "p05": p05, "p95": p95, "robust": (p95 - p05) <= width}, index=prepared.index)
+
+
+def draw_ranks(ruleset: Ruleset, prepared: Prepared, outcome: Outcome, draws: Iterable[int], *, seed: int = 0,
+               weight_spread: float = 0.5, unknowns: bool = True, within: Optional[pd.Series] = None,
+               show_progress: bool = False) -> np.ndarray:
+    """The ranks of every row in each of ``draws`` (draw numbers: a row of ranks per draw, NaN unranked)."""
+    draws = list(draws)
+    ranks = np.zeros((len(draws), len(prepared)))
     fill = _filler(ruleset, prepared) if unknowns else None
-    everywhere = np.ones_like(o.assessed)
-    for d in tqdm(range(draws), desc="robustness draws", unit="draw", disable=not show_progress, file=sys.stderr):
+    everywhere = np.ones_like(outcome.assessed)
+    for i, d in enumerate(tqdm(draws, desc="robustness draws", unit="draw", disable=not show_progress, file=sys.stderr)):
+        rng = np.random.default_rng([seed, d])
         fw = {f.id: f.weight * rng.uniform(1 - weight_spread, 1 + weight_spread) for f in ruleset.factors}
         pw = {p.id: p.weight * rng.uniform(1 - weight_spread, 1 + weight_spread) for p in ruleset.pillars}
         if fill is not None:
             levels = fill(rng)
             scores = aggregate(ruleset, levels, levels, everywhere, factor_weights=fw, pillar_weights=pw)
         else:
-            scores = aggregate(ruleset, o.lower, o.upper, o.assessed, factor_weights=fw, pillar_weights=pw)
-        ranks[d] = _ranks(pd.Series(scores.overall), within).astype(float).to_numpy(dtype=float, na_value=np.nan)
-    p05, med, p95 = (np.nanpercentile(ranks, q, axis=0) if draws else np.full(n, np.nan) for q in (5, 50, 95))
-    sizes = within.map(within.value_counts()).to_numpy(dtype=float) if within is not None else float(n)
-    width = np.maximum(1.0, 0.1 * sizes)
-    return pd.DataFrame({"median": med, "p05": p05, "p95": p95, "robust": (p95 - p05) <= width}, index=prepared.index)
+            scores = aggregate(ruleset, outcome.lower, outcome.upper, outcome.assessed, factor_weights=fw, pillar_weights=pw)
+        ranks[i] = _ranks(pd.Series(scores.overall), within).astype(float).to_numpy(dtype=float, na_value=np.nan)
+    return ranks
+
+
+def _draw_on_cluster(client: Any, ruleset: Ruleset, prepared: Prepared, outcome: Outcome, draws: int, seed: int,
+                     weight_spread: float, unknowns: bool, within: Optional[pd.Series]) -> np.ndarray:
+    """:func:`draw_ranks` in chunks on a Dask cluster's workers, gathered in draw order."""
+    workers = max(1, len(client.scheduler_info().get("workers", {})))
+    size = max(1, -(-draws // (4 * workers)))
+    shared = client.scatter([ruleset, prepared, outcome], broadcast=True)
+    futures = [client.submit(draw_ranks, *shared, range(start, min(draws, start + size)), seed=seed,
+                             weight_spread=weight_spread, unknowns=unknowns, within=within, pure=False)
+               for start in range(0, draws, size)]
+    return np.concatenate(client.gather(futures), axis=0)
 
 
 def progress(run: BenchmarkRun) -> pd.DataFrame:
