@@ -316,7 +316,7 @@ def test_cli_show_diff_score_lang_translations():
     assert {"section": "factors", "id": "transversal_approaches", "kind": "removed", "field": None, "old": None, "new": None} in d["changes"]
     assert len(d["territories"]) == 5
     es = run("score", "profiles/ph-legazpi.yaml", "--lang", "es")
-    assert es.returncode == 0 and "establecido" in es.stdout and "Emergente" in es.stdout
+    assert es.returncode == 0 and "establecido" in es.stdout  # Legazpi has no stage now: insufficient evidence
     en = run("score", "profiles/ph-legazpi.yaml", "--format", "json")
     es_json = run("score", "profiles/ph-legazpi.yaml", "--format", "json", "--lang", "es")
     assert json.loads(en.stdout)["ruleset"] == json.loads(es_json.stdout)["ruleset"]

@@ -139,3 +139,20 @@ def test_one_vocabulary_for_cells_everywhere(cell, problem):
             assert got.problems == ()
         else:
             assert len(got.problems) == 1 and problem in got.problems[0].message
+
+
+@pytest.mark.slow
+def test_the_synthetic_benchmark_is_the_same_on_both_engines_cell_for_cell(tmp_path):
+    """1,716 territories from the command line: the reference engine and the vectorised one agree everywhere."""
+    import subprocess
+    import sys
+
+    tables = []
+    for engine in ("durable", "vectorised"):
+        out = tmp_path / engine
+        result = subprocess.run([sys.executable, "-m", "maturity", "benchmark", "--synthetic", "1", "--engine", engine,
+                                 "--report-pages", "-1", "--out", str(out)], capture_output=True, text=True, timeout=1800)
+        assert result.returncode == 0, result.stderr
+        tables.append(pd.read_csv(out / "results.csv"))
+    assert len(tables[0]) == 1716
+    pd.testing.assert_frame_equal(tables[0], tables[1])

@@ -145,10 +145,11 @@ def test_legazpi_participation_and_governance_gaps(legazpi):
     assert {g.kind for g in c.governance_gaps} == {g["kind"] for g in legazpi.governance_gaps}
 
 
-def test_next_steps_put_core_factors_first(legazpi):
+def test_next_steps_put_what_adds_most_first_then_core_factors(legazpi):
     steps = profile_mode(legazpi).next_steps
-    cores = [s.core for s in steps]
-    assert cores == sorted(cores, reverse=True)
+    gains = {s.factor: s.gain for s in legazpi.ranked_next_steps()}
+    keys = [(-round(gains.get(s.factor, float("-inf")), 9), not s.core) for s in steps]
+    assert keys == sorted(keys) and len(steps) > 5
 
 
 def test_threshold_is_a_parameter(pichincha):

@@ -75,7 +75,7 @@ def bundled_report(tmp_path_factory) -> Path:
 
 def test_benchmark_report_looks_right(chromium, bundled_report):
     seen = _every_width(chromium, bundled_report, "benchmark-bundled")
-    assert len(seen[1280]["images"]) >= 3
+    assert len(seen[1280]["images"]) >= 1  # the stages (no bundled case has the evidence for a rank: no top-rank heatmap)
     page = bundled_report.parent / "territories" / "ph-legazpi.html"
     _every_width(chromium, page, "benchmark-bundled-ph-legazpi")
 

@@ -44,7 +44,12 @@ def test_cap_holds_services_until_the_diagnostic_is_shown(mini_scorer):
     assert cap.requires == "diagnostic_f at least 1"
     (step,) = services.next_steps
     assert step.target_level == 2
-    assert [m.condition for m in step.missing] == ["level of diagnostic_f at least 1 (cap services_need_diagnostic)"]
+    # the cap comes first, with its prerequisite; the diagnostic is unanswered, so the cap is not "unmet"
+    assert [(m.condition, m.cap, m.requires, m.status) for m in step.missing] == [
+        ("Services stays at 1 until Needs diagnostic reaches 1", "services_need_diagnostic", "diagnostic_f", "unknown")]
+    answered = mini_scorer.score(make_profile({"unit_exists": True, "unit_staff": 3, "help_desk": True, "diagnostic": "none"}))
+    (held,) = answered.factor("services_f").next_steps[0].missing[:1]
+    assert (held.cap, held.status, held.label) == ("services_need_diagnostic", "unmet", "unmet")
 
 
 def test_a_cap_lifted_by_the_evidence(mini_scorer):

@@ -10,6 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from maturity import InvalidFileError
+from maturity.aggregate import INSUFFICIENT
 from maturity.table import aggregate_table, answers_table, derive_levels
 
 from conftest import make_profile
@@ -39,7 +40,7 @@ def test_table_scores_equal_single_assessments(scorer, data):
         row = scores.overall.loc[key]
         assert (a.overall.score is None and math.isnan(row["score"])) or a.overall.score == pytest.approx(row["score"])
         assert (a.overall.lower, a.overall.upper) == (pytest.approx(row["lower"]), pytest.approx(row["upper"]))
-        stage = None if pd.isna(row["stage"]) else row["stage"]
+        stage = None if pd.isna(row["stage"]) or row["stage"] == INSUFFICIENT else row["stage"]
         assert (a.overall.stage, a.overall.stage_lower, a.overall.stage_upper) == (stage, row["stage_lower"], row["stage_upper"])
         for pr in a.pillars:
             got = scores.pillar_score.at[key, pr.id]

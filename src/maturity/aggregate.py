@@ -5,6 +5,17 @@ Pillar and overall scores are weighted means (arithmetic or geometric) over the 
 factors (pillars); their bounds span the current score and every score the territory could
 get once its unknowns are answered (the hull of the score and the means of the bounds).
 
+Data availability (``aggregation.min_assessed`` of the ruleset, after COINr's data-availability
+threshold): a pillar whose assessed share of factors (by the ruleset's weights, or by count) is
+below the threshold has no score, and neither has the overall when the assessed share of all
+factors is below it: "insufficient evidence", with bounds only. The overall mean runs over the
+pillars that have a score. The shares are always taken with the ruleset's declared weights, so
+that a robustness draw of the weights never changes what counts as sufficient.
+
+A run ranks on a *rank measure* (:data:`RANK_MEASURES`): ``lower``, the overall score with every
+unknown answer at its worst (what is established; answering a question can never lower it), or
+``score``; territories with insufficient evidence have neither.
+
 >>> import numpy as np
 >>> weighted(np.array([[50.0, 100.0]]), np.array([1.0, 1.0]), np.array([[True, True]]), "arithmetic")
 array([75.])
@@ -21,7 +32,13 @@ import numpy as np
 
 from .ruleset import Ruleset
 
-__all__ = ["Scores", "aggregate", "weighted", "stage_of"]
+__all__ = ["Scores", "aggregate", "weighted", "stage_of", "INSUFFICIENT", "RANK_MEASURES", "rank_measure",
+           "assessed_shares"]
+
+#: What a pillar or the overall shows instead of a score and a stage below the data-availability threshold.
+INSUFFICIENT = "insufficient evidence"
+#: The measures a run can rank on: ``lower`` (every unknown at its worst) and ``score``.
+RANK_MEASURES = ("lower", "score")
 
 
 @dataclass(frozen=True)
@@ -29,7 +46,9 @@ class Scores:
     """Scores of every row: factors (rows x factors), pillars (rows x pillars), overall (rows).
 
     ``factor_score`` is NaN where a factor is unassessed, ``pillar_score`` and ``overall``
-    where nothing under them is assessed. Stages are indices into the ruleset's stages (-1: none).
+    where the evidence under them is insufficient (``pillar_sufficient``, ``sufficient``: the
+    assessed share, ``pillar_assessed_share`` and ``assessed_share``, reaches the ruleset's
+    ``min_assessed``, and is above zero). Stages are indices into the ruleset's stages (-1: none).
     """
 
     factor_score: np.ndarray
@@ -44,6 +63,10 @@ class Scores:
     stage: np.ndarray
     stage_lower: np.ndarray
     stage_upper: np.ndarray
+    pillar_assessed_share: np.ndarray
+    pillar_sufficient: np.ndarray
+    assessed_share: np.ndarray
+    sufficient: np.ndarray
 
 
 def weighted(values: np.ndarray, weights: np.ndarray, mask: np.ndarray, method: str) -> np.ndarray:
@@ -80,6 +103,49 @@ def stage_of(ruleset: Ruleset, scores: np.ndarray) -> np.ndarray:
     return np.where(np.isnan(scores), -1, np.clip(index, 0, len(thresholds) - 1))
 
 
+def assessed_shares(ruleset: Ruleset, assessed: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Assessed share of each pillar's factors (rows x pillars) and of all factors (rows), as ``min_assessed`` counts.
+
+    >>> from maturity import load_core_ruleset
+    >>> rs = load_core_ruleset()
+    >>> shares, overall = assessed_shares(rs, np.array([[f.pillar == "evidence" for f in rs.factors]]))
+    >>> float(shares[0, 0]), round(float(overall[0]), 3)
+    (1.0, 0.167)
+    """
+    by_count = ruleset.aggregation.min_assessed is not None and ruleset.aggregation.min_assessed.of == "factors"
+    fw = np.array([1.0 if by_count else f.weight for f in ruleset.factors], dtype=float)
+    pillars = [p.id for p in ruleset.pillars]
+    member = np.array([[f.pillar == pid for pid in pillars] for f in ruleset.factors], dtype=float)  # factors x pillars
+    within = fw[:, None] * member
+    # row by row sums, not matrix products: a row's share must not depend on how many rows come with it
+    # (BLAS blocks by shape), so a table scored whole, streamed or in Dask partitions gives the same bits
+    a = assessed.astype(float)
+    pillar_share = np.stack([(a * within[:, j]).sum(axis=1) for j in range(len(pillars))], axis=1) / within.sum(axis=0)
+    if by_count:
+        overall = (a * fw).sum(axis=1) / fw.sum()
+    else:  # a factor's effective weight in the overall mean: its pillar's weight times its share of the pillar
+        pw = np.array([p.weight for p in ruleset.pillars], dtype=float)
+        effective = (within / within.sum(axis=0)) @ pw
+        overall = (a * effective).sum(axis=1) / pw.sum()
+    return pillar_share, overall
+
+
+def rank_measure(scores: Scores, by: str) -> np.ndarray:
+    """The value a run ranks on: ``lower`` or ``score`` where the evidence suffices, NaN elsewhere.
+
+    >>> from maturity import load_core_ruleset
+    >>> rs = load_core_ruleset()
+    >>> n = len(rs.factors)
+    >>> s = aggregate(rs, np.full((2, n), 1), np.full((2, n), 3), np.array([[True] * n, [True] + [False] * (n - 1)]))
+    >>> rank_measure(s, "lower").round(1).tolist(), rank_measure(s, "score").round(1).tolist()
+    ([25.0, nan], [25.0, nan])
+    """
+    if by not in RANK_MEASURES:
+        raise ValueError(f"unknown rank measure {by!r}; choose one of: {', '.join(RANK_MEASURES)}")
+    value = scores.overall_lower if by == "lower" else scores.overall
+    return np.where(scores.sufficient, value, np.nan)
+
+
 def aggregate(ruleset: Ruleset, lower_level: np.ndarray, upper_level: np.ndarray, assessed: np.ndarray, *,
               factor_weights: Optional[Mapping[str, float]] = None,
               pillar_weights: Optional[Mapping[str, float]] = None) -> Scores:
@@ -91,6 +157,10 @@ def aggregate(ruleset: Ruleset, lower_level: np.ndarray, upper_level: np.ndarray
     f_score = np.where(assessed, f_lower, np.nan)
     fw = {f.id: f.weight for f in ruleset.factors} | dict(factor_weights or {})
     pw = {p.id: p.weight for p in ruleset.pillars} | dict(pillar_weights or {})
+    threshold = ruleset.aggregation.min_assessed.share if ruleset.aggregation.min_assessed is not None else 0.0
+    p_share, o_share = assessed_shares(ruleset, assessed)
+    p_sufficient = (p_share > 0) & (p_share >= threshold - 1e-9)
+    o_sufficient = (o_share > 0) & (o_share >= threshold - 1e-9)
 
     n, pillars = lower_level.shape[0], [p.id for p in ruleset.pillars]
     p_score, p_lower, p_upper = (np.full((n, len(pillars)), np.nan) for _ in range(3))
@@ -101,12 +171,15 @@ def aggregate(ruleset: Ruleset, lower_level: np.ndarray, upper_level: np.ndarray
         p_score[:, j] = weighted(f_lower[:, cols], w, assessed[:, cols], method)
         p_lower[:, j] = weighted(f_lower[:, cols], w, everywhere[:, cols], method)
         p_upper[:, j] = weighted(f_upper[:, cols], w, everywhere[:, cols], method)
+    p_score = np.where(p_sufficient, p_score, np.nan)
     p_lower, p_upper = _hull(p_score, p_lower, p_upper)
 
     w = np.array([pw[p] for p in pillars], dtype=float)
     o_score = weighted(np.nan_to_num(p_score), w, ~np.isnan(p_score), method)
+    o_score = np.where(o_sufficient, o_score, np.nan)
     o_lower = weighted(p_lower, w, np.ones_like(p_lower, dtype=bool), method)
     o_upper = weighted(p_upper, w, np.ones_like(p_upper, dtype=bool), method)
     o_lower, o_upper = _hull(o_score, o_lower, o_upper)
     return Scores(f_score, f_lower, f_upper, p_score, p_lower, p_upper, o_score, o_lower, o_upper,
-                  stage_of(ruleset, o_score), stage_of(ruleset, o_lower), stage_of(ruleset, o_upper))
+                  stage_of(ruleset, o_score), stage_of(ruleset, o_lower), stage_of(ruleset, o_upper),
+                  p_share, p_sufficient, o_share, o_sufficient & ~np.isnan(o_score))

@@ -25,6 +25,7 @@ __all__ = [
     "Completeness",
     "Assessment",
     "WhatIf",
+    "RankedStep",
 ]
 
 
@@ -66,12 +67,24 @@ class CapResult:
 
 @dataclass(frozen=True)
 class Missing:
-    """One unmet part of a condition: ``unknown`` (not answered) or ``unmet`` (answered, not enough)."""
+    """One unmet part of a condition: ``unknown`` (not answered) or ``unmet`` (answered, not enough).
+
+    A cap that holds the factor down is listed first, with ``cap`` and the prerequisite factor
+    ``requires``: ``unmet`` when the prerequisite cannot be reached on the known answers,
+    ``unknown`` when it depends on answers not given yet.
+    """
 
     condition: str
     indicator: Optional[str]
     status: Literal["unknown", "unmet"]
     question: Optional[str] = None
+    cap: Optional[str] = None
+    requires: Optional[str] = None
+
+    @property
+    def label(self) -> str:
+        """``unanswered`` or ``unmet``, as the text and pages print it."""
+        return "unanswered" if self.status == "unknown" else "unmet"
 
 
 @dataclass(frozen=True)
@@ -83,6 +96,29 @@ class NextStep:
     missing: tuple[Missing, ...]
     alternatives: int
     sources: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class RankedStep:
+    """A factor's next step with what taking it would do to the territory's rank measure.
+
+    ``changes`` are answers that meet the step (and lift the caps that hold it); ``before`` and
+    ``after`` are the measure ``by`` without and with them, ``sufficient_after`` whether the
+    evidence then suffices for a score.
+    """
+
+    factor: str
+    title: str
+    target_level: int
+    by: str
+    before: float
+    after: float
+    sufficient_after: bool
+    changes: dict[str, Any]
+
+    @property
+    def gain(self) -> float:
+        return self.after - self.before
 
 
 @dataclass(frozen=True)
@@ -117,10 +153,15 @@ class PillarResult:
     upper: float
     assessed_factors: tuple[str, ...]
     unassessed_factors: tuple[str, ...]
+    assessed_share: float = 1.0
+    sufficient: bool = True  # False: below the ruleset's min_assessed, no score ("insufficient evidence")
 
 
 @dataclass(frozen=True)
 class Overall:
+    """The headline. Below the ruleset's ``min_assessed`` (``sufficient`` false) there is no score and
+    no stage: ``stage_name`` reads "insufficient evidence" and only the bounds are given."""
+
     score: Optional[float]
     lower: float
     upper: float
@@ -128,6 +169,9 @@ class Overall:
     stage_name: Optional[str]
     stage_lower: str
     stage_upper: str
+    assessed_share: float = 1.0
+    min_assessed: Optional[float] = None
+    sufficient: bool = True
 
     @property
     def stage_settled(self) -> bool:
@@ -188,6 +232,7 @@ class Assessment:
     completeness: Completeness
     governance_gaps: tuple[dict[str, Any], ...] = ()  # coherence gaps of the profile's governance graph
     _scorer: Any = field(default=None, repr=False, compare=False)
+    _profile: Any = field(default=None, repr=False, compare=False)  # the scored profile, for ranked next steps
 
     def factor(self, factor_id: str) -> FactorResult:
         for f in self.factors:
@@ -215,10 +260,27 @@ class Assessment:
             "findings": _plain(self.findings),
             "completeness": _plain(self.completeness),
             "governance_gaps": _plain(self.governance_gaps),
+            "ranked_next_steps": [{**_plain(st), "gain": st.gain} for st in self.ranked_next_steps(top=5)]
+            if self._scorer is not None and self._profile is not None else [],
         }
 
     def to_json(self, indent: int | None = 2) -> str:
         return json.dumps(self.to_dict(), indent=indent, ensure_ascii=False, default=str)
+
+    @property
+    def can_rank_steps(self) -> bool:
+        """True when this assessment keeps its scorer and profile (so next steps can be re-evaluated)."""
+        return self._scorer is not None and self._profile is not None
+
+    def ranked_next_steps(self, by: str = "lower", top: Optional[int] = None) -> list[RankedStep]:
+        """The factors' next steps, the one that would raise the rank measure ``by`` most first.
+
+        Each step is re-evaluated with answers that meet it (and lift the caps that hold it).
+        """
+        if self._scorer is None or self._profile is None:
+            raise RuntimeError("this assessment was not produced by a scorer and cannot rank its next steps")
+        steps = self._scorer.ranked_next_steps(self._profile, by=by)
+        return steps if top is None else steps[:top]
 
     def what_if(self, changes: dict[str, Any]) -> "WhatIf":
         """Re-score with some answers changed (values as a profile writes them, or ``"unknown"``).

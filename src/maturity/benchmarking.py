@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any, Iterable, Optional, Sequence
 
 import sys
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -28,6 +29,7 @@ from .cells import is_unknown, read_cell
 from .engines import EngineName, Outcome, get_evaluator
 from .engines.vectorised import compile_vectorised, evaluate
 from .errors import InvalidFileError, MaturityError, UsageError
+from .aggregate import RANK_MEASURES, aggregate, rank_measure
 from .loading import iter_input_files, load_core_ruleset, load_profile
 from .plan import compile_plan
 from .prepare import Prepared, domain, prepare
@@ -37,7 +39,31 @@ from .seal import Seal, seal_results
 from .table import DerivedLevels, TableScores, aggregate_table, answers_table
 
 __all__ = ["Failure", "BenchmarkRun", "load_profiles", "drop_repeats", "territory_meta", "benchmark", "benchmark_table",
-           "competition_rank", "rank_table", "year_labels", "robustness", "draw_ranks", "progress"]
+           "competition_rank", "rank_table", "year_labels", "add_robustness", "robustness", "draw_ranks", "robust_places", "robust_definition",
+           "rank_by_default", "progress"]
+
+#: A rank is robust when its interval spans at most this share of the ranked territories (and at least one place).
+ROBUST_SHARE = 0.01
+
+
+def robust_places(ranked: int) -> int:
+    """How many places a robust rank's interval may span: max(1, 1% of the ranked territories).
+
+    >>> robust_places(1716), robust_places(5)
+    (17, 1)
+    """
+    return max(1, int(ROBUST_SHARE * ranked))
+
+
+def robust_definition(ranked: int) -> str:
+    """The one definition of "robust", as printed beside the intervals."""
+    return (f"robust: the rank's interval (the published rank and the 5th-95th percentiles of the draws) spans at most "
+            f"{robust_places(ranked)} place(s), max(1, 1% of the {ranked} ranked territories)")
+
+
+def rank_by_default(seal: Any) -> str:
+    """``lower`` (what is established) for runs with a seal, ``score`` without one."""
+    return "lower" if seal is not None else "score"
 
 Engine = EngineName
 
@@ -67,6 +93,15 @@ class BenchmarkRun:
     profiles: Optional[list[Profile]] = field(default=None, repr=False)  # row order, when the run started from profiles
     scored_with: Optional[Ruleset] = field(default=None, repr=False)
     prepared: Optional[Prepared] = field(default=None, repr=False)
+    rank_by: str = "score"  # the rank measure: "lower" (every unknown at its worst) or "score"
+
+    @property
+    def rank_line(self) -> str:
+        """How this run ranks, in one line (printed on every output)."""
+        what = ("the overall score with every unknown answer at its worst (what is established: "
+                "a blank answer never raises it)" if self.rank_by == "lower" else
+                "the overall score over the assessed factors")
+        return f"ranked by {self.rank_by}: {what}; territories with insufficient evidence are not ranked"
 
     def explain(self, territory: str, year: Any = None) -> "Assessment":
         """The full explained assessment of one territory of the run, from the durable_rules engine.
@@ -181,16 +216,11 @@ def competition_rank(scores: pd.Series) -> pd.Series:
     return scores.rank(method="min", ascending=False).astype("Int64")
 
 
-def _ranks(scores: pd.Series, within: Optional[pd.Series]) -> pd.Series:
-    """:func:`competition_rank`, within each label of ``within`` when given."""
-    if within is None:
-        return competition_rank(scores)
-    return scores.groupby(within.to_numpy()).rank(method="min", ascending=False).astype("Int64")
 
 
 def benchmark(profiles: Sequence[Profile] | Sequence[str | Path] | str | Path, ruleset: Optional[Ruleset] = None, *,
               seal: Optional[Seal] = None, peers: Optional[str] = None, engine: Engine = "vectorised", draws: int = 0,
-              seed: int = 0, failures: Sequence[Failure] = ()) -> BenchmarkRun:
+              seed: int = 0, failures: Sequence[Failure] = (), rank_by: Optional[str] = None) -> BenchmarkRun:
     """Score, seal, rank and compare territories; see :func:`benchmark_table` for the columns.
 
     ``profiles`` is a list of :class:`~maturity.Profile`, or a path (or a list of paths) to
@@ -207,7 +237,7 @@ def benchmark(profiles: Sequence[Profile] | Sequence[str | Path] | str | Path, r
         profiles, bad = drop_repeats([("(profiles)", f"profiles[{i}]", p) for i, p in enumerate(profiles)])  # type: ignore[misc]
         failures = [*failures, *bad]
     run = benchmark_table(answers_table(profiles, rs), territory_meta(profiles), rs, seal=seal, peers=peers,  # type: ignore[arg-type]
-                          engine=engine, draws=draws, seed=seed, failures=failures)
+                          engine=engine, draws=draws, seed=seed, failures=failures, rank_by=rank_by)
     run.profiles = list(profiles)  # type: ignore[arg-type]
     return run
 
@@ -215,7 +245,7 @@ def benchmark(profiles: Sequence[Profile] | Sequence[str | Path] | str | Path, r
 def benchmark_table(answers: pd.DataFrame, meta: pd.DataFrame, ruleset: Ruleset, *, seal: Optional[Seal] = None,
                     peers: Optional[str] = None, engine: Engine = "vectorised", draws: int = 0, seed: int = 0,
                     failures: Sequence[Failure] = (), show_progress: bool = False,
-                    by_year: Optional[bool] = None) -> BenchmarkRun:
+                    by_year: Optional[bool] = None, rank_by: Optional[str] = None) -> BenchmarkRun:
     """A run over an answers table (see :func:`maturity.table.answers_table`) and its territories' meta.
 
     ``run.table`` has one row per territory and year: the ``meta`` columns (``territory``,
@@ -223,15 +253,24 @@ def benchmark_table(answers: pd.DataFrame, meta: pd.DataFrame, ruleset: Ruleset,
     ...), ``score``/``lower``/``upper``, ``stage`` (and its bounds), ``completeness``,
     ``pillar.<id>``, ``level.<factor>`` and ``upper_level.<factor>``; with a seal ``seal``
     (passed, possible, failed), ``seal_binding_gate``, ``seal_reason`` and ``gate.<id>``;
-    ``rank`` (competition ranking on ``score``: ties share the best rank, no score no rank) and
-    ``vs_sample``; with ``peers`` ``peer_group``, ``peer_rank``, ``peer_size``, ``vs_peers``;
-    with ``draws`` ``rank_median``, ``rank_p05``, ``rank_p95``, ``rank_robust``.
+    ``assessed_share`` and ``sufficient`` (the data-availability threshold, ``stage`` reads
+    "insufficient evidence" below it); ``rank_value`` (the rank measure ``rank_by``: ``lower``,
+    every unknown at its worst, the default with a seal, or ``score``, the default without; empty
+    with insufficient evidence) and ``rank`` (competition ranking on it: ties share the best rank,
+    no value no rank) and ``vs_sample``; with ``peers`` ``peer_group``, ``peer_rank``,
+    ``peer_size``, ``vs_peers``; with ``draws`` (ranked territories only, integer ranks)
+    ``rank_median``, ``rank_p05``, ``rank_p95``, ``rank_robust`` (weights and unknown answers
+    drawn together, see :func:`robust_definition`), ``rank_p05_weights``/``rank_p95_weights``
+    (weights alone) and ``rank_p05_unknowns``/``rank_p95_unknowns`` (unknown answers alone).
 
     Ranks, medians and peer groups are taken within each year when ``by_year`` is true; by
     default (None) when some territory appears in more than one year.
     """
     if peers is not None and peers not in meta.columns:
         raise UsageError(f"unknown peer column {peers!r}; choose one of: {', '.join(meta.columns)}")
+    rank_by = rank_by or rank_by_default(seal)
+    if rank_by not in RANK_MEASURES:
+        raise UsageError(f"unknown rank measure {rank_by!r}; choose one of: {', '.join(RANK_MEASURES)}")
     rs = ruleset
     plan = compile_plan(ruleset, seal)
     answers = answers.reset_index(drop=True)
@@ -245,6 +284,7 @@ def benchmark_table(answers: pd.DataFrame, meta: pd.DataFrame, ruleset: Ruleset,
     table["score"], table["lower"], table["upper"] = o["score"], o["lower"], o["upper"]
     table["stage"], table["stage_lower"], table["stage_upper"] = o["stage"], o["stage_lower"], o["stage_upper"]
     table["completeness"] = derived.answered / len(rs.indicators)
+    table["assessed_share"], table["sufficient"] = o["assessed_share"], o["sufficient"]
     for p in ruleset.pillars:
         table[f"pillar.{p.id}"] = scores.pillar_score[p.id]
     levels, lower_level, upper_level = derived.level, derived.lower_level, derived.upper_level
@@ -260,47 +300,28 @@ def benchmark_table(answers: pd.DataFrame, meta: pd.DataFrame, ruleset: Ruleset,
         assert plan.seal is not None
         seal_info = {"id": seal.id, "version": seal.version, "year": seal.year, "gates": seal.gate_ids(ruleset),
                      "digest": plan.seal.digest}
+    assert scores.raw is not None
     year = year_labels(table, by_year)
+    table["rank_value"] = rank_measure(scores.raw, rank_by)
     rank_table(table, peers, year)
     run = BenchmarkRun(table, {"id": ruleset.id, "version": ruleset.version, "digest": plan.digest}, seal_info,
                        peers, engine, derived, scores, list(failures), answers=answers, scored_with=rs,
-                       prepared=prepared)
+                       prepared=prepared, rank_by=rank_by)
     if draws:
         run.robustness = robustness(ruleset, prepared, derived, draws=draws, seed=seed, engine=engine,
-                                    show_progress=show_progress, within=year)
-        table["rank_median"] = run.robustness["median"]
-        table["rank_p05"], table["rank_p95"] = run.robustness["p05"], run.robustness["p95"]
-        table["rank_robust"] = run.robustness["robust"]
+                                    show_progress=show_progress, rank_by=rank_by, within=year)
+        add_robustness(table, run.robustness)
     return run
 
 
-def year_labels(table: pd.DataFrame, by_year: Optional[bool]) -> Optional[pd.Series]:
-    """The year of each row as a label to rank within (``(no year)`` where missing), or None to rank the whole sample.
-
-    ``by_year=None``: within years when some territory appears in several years.
-    """
-    if by_year is None:
-        by_year = bool("year" in table.columns and table.groupby("territory")["year"].nunique().gt(1).any())
-    return table["year"].astype(object).where(table["year"].notna(), "(no year)") if by_year else None
-
-
-def rank_table(table: pd.DataFrame, peers: Optional[str], year: Optional[pd.Series]) -> None:
-    """Add ``rank``, ``vs_sample`` and, with ``peers``, the peer columns to a scored table (in place).
-
-    Ranks need the whole sample, so they are taken here, after scoring (which runs row by row or
-    partition by partition).
-    """
-    table["rank"] = _ranks(table["score"], year)
-    table["vs_sample"] = table["score"] - (table.groupby(year)["score"].transform("median") if year is not None
-                                           else table["score"].median())
-    if peers is not None:
-        group = table[peers].astype(object).where(table[peers].notna(), "(none)")
-        if year is not None:
-            group = group.astype(str) + " / " + year.astype(str)
-        table["peer_group"] = group
-        table["peer_rank"] = table.groupby(group)["score"].rank(method="min", ascending=False).astype("Int64")
-        table["peer_size"] = table.groupby(group)["territory"].transform("size")
-        table["vs_peers"] = table["score"] - table.groupby(group)["score"].transform("median")
+def add_robustness(table: pd.DataFrame, r: pd.DataFrame) -> None:
+    """The columns of :func:`robustness`'s result in a run's table (in place)."""
+    table["rank_median"] = r["median"]
+    table["rank_p05"], table["rank_p95"] = r["p05"], r["p95"]
+    table["rank_robust"] = r["robust"]
+    for part in ("weights", "unknowns"):
+        table[f"rank_p05_{part}"] = r[f"p05_{part}"]
+        table[f"rank_p95_{part}"] = r[f"p95_{part}"]
 
 
 def _evaluate(prepared: Prepared, engine: Engine, show_progress: bool) -> Outcome:
@@ -316,6 +337,36 @@ def _evaluate(prepared: Prepared, engine: Engine, show_progress: bool) -> Outcom
             parts.append(evaluator.evaluate(prepared.take(rows)))
             bar.update(len(rows))
     return Outcome.concat(parts)
+
+
+def year_labels(table: pd.DataFrame, by_year: Optional[bool]) -> Optional[pd.Series]:
+    """The year of each row as a label to rank within (``(no year)`` where missing), or None to rank the whole sample.
+
+    ``by_year=None``: within years when some territory appears in several years.
+    """
+    if by_year is None:
+        by_year = bool("year" in table.columns and table.groupby("territory")["year"].nunique().gt(1).any())
+    return table["year"].astype(object).where(table["year"].notna(), "(no year)") if by_year else None
+
+
+def rank_table(table: pd.DataFrame, peers: Optional[str], year: Optional[pd.Series]) -> None:
+    """Add ``rank``, ``vs_sample`` and, with ``peers``, the peer columns to a scored table (in place).
+
+    They need the whole sample, so they are taken here, from ``rank_value`` and ``score``, once
+    every row is scored (row by row, or partition by partition on Dask).
+    """
+    measure = table["rank_value"].to_numpy(dtype=float, na_value=np.nan)
+    table["rank"] = _int_ranks(_ranks(measure, ~np.isnan(measure), year), ~np.isnan(measure))
+    table["vs_sample"] = table["score"] - (table.groupby(year)["score"].transform("median") if year is not None
+                                           else table["score"].median())
+    if peers is not None:
+        group = table[peers].astype(object).where(table[peers].notna(), "(none)")
+        if year is not None:
+            group = group.astype(str) + " / " + year.astype(str)
+        table["peer_group"] = group
+        table["peer_rank"] = table.groupby(group)["rank_value"].rank(method="min", ascending=False).astype("Int64")
+        table["peer_size"] = table.groupby(group)["territory"].transform("size")
+        table["vs_peers"] = table["score"] - table.groupby(group)["score"].transform("median")
 
 
 def _filler(ruleset: Ruleset, prepared: Prepared):
@@ -350,75 +401,138 @@ def _filler(ruleset: Ruleset, prepared: Prepared):
     u = np.empty(len(rows))
     drawn = np.empty(len(rows))
 
-    def fill(rng: np.random.Generator) -> np.ndarray:
+    def fill(rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
         rng.random(out=u)
         np.multiply(u, span, out=drawn)
         drawn[kinds] = np.floor(u[kinds] * (span[kinds] + 1))
         np.add(drawn, cell_lo, out=drawn)
         filled[rows, cols] = drawn
-        return evaluate(cp, filled, filled, None, findings=False)["lv_lo"]  # every answer exact: one world
+        ev = evaluate(cp, filled, filled, None, findings=False)  # every answer exact: one world, no findings or gates
+        return ev["lv_lo"], ev["lv_hi"]
 
     return fill
 
 
 def robustness(ruleset: Ruleset, prepared: Prepared, derived: DerivedLevels, *, draws: int = 200, seed: int = 0,
                engine: Engine = "vectorised", weight_spread: float = 0.5, unknowns: bool = True,
-               show_progress: bool = False, within: Optional[pd.Series] = None, client: Any = None) -> pd.DataFrame:
+               show_progress: bool = False, rank_by: str = "score",
+               within: Optional[pd.Series] = None, client: Any = None) -> pd.DataFrame:
     """Monte Carlo over weights (each weight times U(1-spread, 1+spread)) and over unknown answers.
 
-    Unknown answers are drawn as encoded values and evaluated with the vectorised kernel
-    (equal to the durable engine by the parity tests), whichever ``engine`` scored the run.
-    Returns, per territory, the median rank and its 5th-95th percentile interval; a rank is
-    *robust* when that interval spans at most one place or a tenth of the territories,
-    whichever is more. With ``within`` (a label per row, e.g. the year) ranks are taken within
-    each label. Draw ``d`` uses its own generator, seeded with ``(seed, d)``: with a Dask
-    ``client`` the draws are spread over the cluster's workers and the result is the same.
+    Each draw ranks the territories the run ranks (those with sufficient evidence) on the run's
+    measure ``rank_by`` three times: with the drawn weights alone (unknowns as the run reads
+    them), with the drawn unknown answers alone (the ruleset's weights), and with both. Unknown
+    answers are drawn as encoded values and evaluated with the vectorised kernel (equal to the
+    durable engine by the parity tests), whichever ``engine`` scored the run. With ``within`` (a
+    label per row, e.g. the year) ranks are taken within each label.
+
+    Returns, per territory, the median rank and three intervals (``p05``/``p95`` for both,
+    ``p05_weights``/``p95_weights``, ``p05_unknowns``/``p95_unknowns``): each runs from the
+    better of the published rank and the 5th percentile of the draws to the worse of the
+    published rank and the 95th, so the published rank always lies inside. Ranks are integers
+    (percentiles are ranks some draw gave). ``robust`` follows :func:`robust_definition`.
+    Territories the run does not rank get no interval.
+
+    Draw ``d`` uses its own generator, seeded with ``(seed, d)``: with a Dask ``client`` the
+    draws are spread over the cluster's workers (:func:`draw_ranks` per chunk) and the result is
+    the same as in one process.
     """
     del engine  # the draws need levels only, which every evaluator gives equally
     n = len(prepared)
     o = derived.outcome
+    nominal = aggregate(ruleset, o.lower, o.upper, o.assessed)
+    ranked = ~np.isnan(rank_measure(nominal, rank_by))
+    published = _ranks(rank_measure(nominal, rank_by), ranked, within)
+    options = {"seed": seed, "weight_spread": weight_spread, "unknowns": unknowns, "rank_by": rank_by, "within": within}
     if client is not None and draws:
-        ranks = _draw_on_cluster(client, ruleset, prepared, o, draws, seed, weight_spread, unknowns, within)
+        parts = _draw_on_cluster(client, ruleset, prepared, o, draws, options)
     else:
-        ranks = draw_ranks(ruleset, prepared, o, range(draws), seed=seed, weight_spread=weight_spread, unknowns=unknowns,
-                           within=within, show_progress=show_progress)
-    p05, med, p95 = (np.nanpercentile(ranks, q, axis=0) if draws else np.full(n, np.nan) for q in (5, 50, 95))
-    sizes = within.map(within.value_counts()).to_numpy(dtype=float) if within is not None else float(n)
-    width = np.maximum(1.0, 0.1 * sizes)
-    return pd.DataFrame({"median": med, "p05": p05, "p95": p95, "robust": (p95 - p05) <= width}, index=prepared.index)
+        parts = draw_ranks(ruleset, prepared, o, range(draws), show_progress=show_progress, **options)
+    out: dict[str, Any] = {}
+    for name, suffix in (("both", ""), ("weights", "_weights"), ("unknowns", "_unknowns")):
+        low, high = _interval(parts[name], published, ranked, draws)
+        out[f"p05{suffix}"], out[f"p95{suffix}"] = low, high
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        median = np.nanpercentile(parts["both"], 50, axis=0, method="inverted_cdf") if draws else published
+    out["median"] = _int_ranks(median, ranked)
+    ranked_in_group = (pd.Series(ranked).groupby(within.to_numpy()).transform("sum").to_numpy()
+                       if within is not None else np.full(n, ranked.sum()))
+    width = np.array([robust_places(int(k)) for k in ranked_in_group])
+    spans = (out["p95"] - out["p05"]).to_numpy(dtype=float, na_value=np.nan)
+    out["robust"] = pd.array(np.where(ranked, spans <= width, False), dtype="boolean")
+    out["robust"][~ranked] = pd.NA
+    columns = ["median", "p05", "p95", "robust", "p05_weights", "p95_weights", "p05_unknowns", "p95_unknowns"]
+    return pd.DataFrame({c: out[c] for c in columns}, index=prepared.index)
 
 
 def draw_ranks(ruleset: Ruleset, prepared: Prepared, outcome: Outcome, draws: Iterable[int], *, seed: int = 0,
-               weight_spread: float = 0.5, unknowns: bool = True, within: Optional[pd.Series] = None,
-               show_progress: bool = False) -> np.ndarray:
-    """The ranks of every row in each of ``draws`` (draw numbers: a row of ranks per draw, NaN unranked)."""
+               weight_spread: float = 0.5, unknowns: bool = True, rank_by: str = "score",
+               within: Optional[pd.Series] = None, show_progress: bool = False) -> dict[str, np.ndarray]:
+    """The ranks of every territory in each of ``draws`` (draw numbers), as :func:`robustness` takes them:
+    ``both``, ``weights`` and ``unknowns``, a row per draw."""
+    o = outcome
     draws = list(draws)
-    ranks = np.zeros((len(draws), len(prepared)))
+    n = len(prepared)
+    nominal = aggregate(ruleset, o.lower, o.upper, o.assessed)
+    ranked = ~np.isnan(rank_measure(nominal, rank_by))
+    published = _ranks(rank_measure(nominal, rank_by), ranked, within)
     fill = _filler(ruleset, prepared) if unknowns else None
-    everywhere = np.ones_like(outcome.assessed)
+    everywhere = np.ones_like(o.assessed)
+    parts = {name: np.full((len(draws), n), np.nan) for name in ("both", "weights", "unknowns")}
     for i, d in enumerate(tqdm(draws, desc="robustness draws", unit="draw", disable=not show_progress, file=sys.stderr)):
         rng = np.random.default_rng([seed, d])
         fw = {f.id: f.weight * rng.uniform(1 - weight_spread, 1 + weight_spread) for f in ruleset.factors}
         pw = {p.id: p.weight * rng.uniform(1 - weight_spread, 1 + weight_spread) for p in ruleset.pillars}
-        if fill is not None:
-            levels = fill(rng)
-            scores = aggregate(ruleset, levels, levels, everywhere, factor_weights=fw, pillar_weights=pw)
-        else:
-            scores = aggregate(ruleset, outcome.lower, outcome.upper, outcome.assessed, factor_weights=fw, pillar_weights=pw)
-        ranks[i] = _ranks(pd.Series(scores.overall), within).astype(float).to_numpy(dtype=float, na_value=np.nan)
-    return ranks
+        weighted = aggregate(ruleset, o.lower, o.upper, o.assessed, factor_weights=fw, pillar_weights=pw)
+        parts["weights"][i] = _ranks(rank_measure(weighted, rank_by), ranked, within)
+        if fill is None:  # nothing drawn for the unknowns: their interval is the published rank
+            parts["both"][i], parts["unknowns"][i] = parts["weights"][i], published
+            continue
+        lower, upper = fill(rng)
+        parts["unknowns"][i] = _ranks(rank_measure(aggregate(ruleset, lower, upper, everywhere), rank_by), ranked,
+                                      within)
+        parts["both"][i] = _ranks(rank_measure(aggregate(ruleset, lower, upper, everywhere, factor_weights=fw,
+                                                         pillar_weights=pw), rank_by), ranked, within)
+    return parts
 
 
-def _draw_on_cluster(client: Any, ruleset: Ruleset, prepared: Prepared, outcome: Outcome, draws: int, seed: int,
-                     weight_spread: float, unknowns: bool, within: Optional[pd.Series]) -> np.ndarray:
+def _draw_on_cluster(client: Any, ruleset: Ruleset, prepared: Prepared, outcome: Outcome, draws: int,
+                     options: dict[str, Any]) -> dict[str, np.ndarray]:
     """:func:`draw_ranks` in chunks on a Dask cluster's workers, gathered in draw order."""
     workers = max(1, len(client.scheduler_info().get("workers", {})))
     size = max(1, -(-draws // (4 * workers)))
     shared = client.scatter([ruleset, prepared, outcome], broadcast=True)
-    futures = [client.submit(draw_ranks, *shared, range(start, min(draws, start + size)), seed=seed,
-                             weight_spread=weight_spread, unknowns=unknowns, within=within, pure=False)
+    futures = [client.submit(draw_ranks, *shared, range(start, min(draws, start + size)), pure=False, **options)
                for start in range(0, draws, size)]
-    return np.concatenate(client.gather(futures), axis=0)
+    chunks = client.gather(futures)
+    return {name: np.concatenate([c[name] for c in chunks], axis=0) for name in chunks[0]}
+
+
+def _ranks(measure: np.ndarray, ranked: np.ndarray, within: Optional[pd.Series] = None) -> np.ndarray:
+    """Competition ranks of ``measure`` among the ``ranked`` territories (within each label of
+    ``within`` when given, e.g. the year); NaN elsewhere."""
+    values = pd.Series(np.where(ranked, measure, np.nan))
+    ranks = competition_rank(values) if within is None else \
+        values.groupby(within.to_numpy()).rank(method="min", ascending=False)
+    return ranks.astype(float).to_numpy(dtype=float, na_value=np.nan)
+
+
+def _int_ranks(values: np.ndarray, ranked: np.ndarray) -> Any:
+    return pd.array(np.where(ranked, np.round(values), np.nan), dtype="Float64").astype("Int64")
+
+
+def _interval(ranks: np.ndarray, published: np.ndarray, ranked: np.ndarray, draws: int) -> tuple[pd.Series, pd.Series]:
+    """5th-95th percentile ranks of the draws, widened to hold the published rank; integers."""
+    if draws and ranked.any():
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # the columns of unranked territories are all NaN
+            low = np.nanpercentile(ranks, 5, axis=0, method="lower")
+            high = np.nanpercentile(ranks, 95, axis=0, method="higher")
+    else:
+        low = high = published
+    low, high = np.fmin(low, published), np.fmax(high, published)
+    return _int_ranks(low, ranked), _int_ranks(high, ranked)
 
 
 def progress(run: BenchmarkRun) -> pd.DataFrame:

@@ -13,7 +13,8 @@ import pandas as pd
 from tqdm import tqdm
 
 from ._yamlio import write_atomic
-from .benchmarking import BenchmarkRun, Failure, benchmark_table, load_profiles, progress, territory_meta
+from .aggregate import RANK_MEASURES
+from .benchmarking import BenchmarkRun, Failure, benchmark_table, load_profiles, progress, robust_definition, territory_meta
 from .cli_lang import lang_option, reader_language
 from .errors import MaturityError, UsageError
 from .output import OutputError, staged_output
@@ -46,7 +47,8 @@ class StepReporter:
             self.bar.close()
 
 
-SHOWN = ["rank", "territory", "name", "score", "lower", "upper", "stage", "seal", "seal_binding_gate", "rank_p05", "rank_p95"]
+SHOWN = ["rank", "territory", "name", "score", "lower", "upper", "stage", "seal", "seal_binding_gate", "rank_p05", "rank_p95",
+         "rank_robust"]
 
 
 @click.command("benchmark")
@@ -60,6 +62,9 @@ SHOWN = ["rank", "territory", "name", "score", "lower", "upper", "stage", "seal"
 @click.option("--draws", type=click.IntRange(0, 100_000), default=100, show_default=True,
               help="Monte Carlo draws for rank robustness (weights and unknown answers); 0 to skip.")
 @click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--rank-by", "rank_by", type=click.Choice(list(RANK_MEASURES)), default=None,
+              help="Rank measure: lower (every unknown answer at its worst: a blank never pays; default with a seal) "
+                   "or score (default without a seal).")
 @click.option("--engine", type=click.Choice(["durable", "vectorised"]), default="vectorised", show_default=True,
               help="Rules evaluator; durable_rules is the reference, slower.")
 @click.option("--synthetic", "synthetic_seed", type=int, default=None,
@@ -70,8 +75,8 @@ SHOWN = ["rank", "territory", "name", "score", "lower", "upper", "stage", "seal"
               help="Write report.html with a profile page for up to this many territories (best ranks first); -1: no report.")
 @lang_option
 def benchmark_command(paths: tuple[Path, ...], ruleset_path: Optional[Path], seal_path: Optional[Path], no_seal: bool,
-                      peers: Optional[str], draws: int, seed: int, engine: str, synthetic_seed: Optional[int],
-                      out_dir: Path, report_pages: int) -> None:
+                      peers: Optional[str], draws: int, seed: int, rank_by: Optional[str], engine: str,
+                      synthetic_seed: Optional[int], out_dir: Path, report_pages: int) -> None:
     """Score, seal, rank and compare many territories (profiles, folders, CSV or XLSX sheets).
 
     With no PATH, runs on the bundled profiles. Writes results.csv, results.json, results.xlsx,
@@ -105,7 +110,8 @@ def benchmark_command(paths: tuple[Path, ...], ruleset_path: Optional[Path], sea
         answers, meta = answers_table(profiles, rs), territory_meta(profiles)
     try:
         run = benchmark_table(answers, meta, rs, seal=seal, peers=peers, engine=engine,
-                              draws=draws, seed=seed, failures=failures, show_progress=sys.stderr.isatty() and (len(answers) >= 200 or draws >= 50))
+                              draws=draws, seed=seed, failures=failures, rank_by=rank_by,
+                              show_progress=sys.stderr.isatty() and (len(answers) >= 200 or draws >= 50))
     except MaturityError as exc:
         click.echo(str(exc), err=True)
         sys.exit(2 if isinstance(exc, UsageError) else 1)
@@ -154,7 +160,8 @@ def _write_outputs(run: BenchmarkRun, table: pd.DataFrame, out: Path, *, draws: 
         write_table(steps, out / "progress.csv")
     yearly = by_year(table)
     write_atomic(out / "run.json", json.dumps({
-        "ruleset": run.ruleset, "seal": run.seal, "peers": run.peers, "engine": run.engine, "draws": draws,
+        "ruleset": run.ruleset, "seal": run.seal, "peers": run.peers, "engine": run.engine, "rank_by": run.rank_by,
+        "draws": draws,
         "seed": seed, "territories": len(table), "ranked_within_year": yearly, "synthetic": bool(table["synthetic"].any()),
         "failures": [{"file": f.file, "message": f.message} for f in run.failures]}, indent=2, ensure_ascii=False))
     shown = [c for c in SHOWN if c in table.columns]
@@ -175,9 +182,14 @@ def _write_outputs(run: BenchmarkRun, table: pd.DataFrame, out: Path, *, draws: 
     years = sorted(int(y) for y in table["year"].dropna().unique())
     year_line = (_("years %(years)s; ranked within each year") % {"years": ", ".join(map(str, years))} + "\n" if yearly
                  else _("year %(year)s") % {"year": years[0]} + "\n" if len(years) == 1 else "")
+    ranked = int(table["rank"].notna().sum())
+    robust_line = f"{robust_definition(ranked)}\n" if "rank_robust" in table.columns else ""
     summary = (_("%(n)s territories scored with ruleset %(id)s %(version)s (%(engine)s engine)") % {
         "n": len(table), "id": run.ruleset["id"], "version": run.ruleset["version"], "engine": run.engine}
         + (_("; SYNTHETIC data") if table["synthetic"].any() else "") + f"\n{year_line}{seal_line}\n"
+        + f"{run.rank_line}\n"
+        + _("%(ranked)s ranked, %(insufficient)s with insufficient evidence") % {
+            "ranked": ranked, "insufficient": len(table) - ranked} + f"\n{robust_line}"
         + _("%(n)s input(s) failed") % {"n": len(run.failures)} + "\n" + "".join(f"{n}\n" for n in notes)
         + f"\n{with_names}\n")
     write_atomic(out / "summary.txt", summary)

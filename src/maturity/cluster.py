@@ -13,7 +13,7 @@ from typing import Any, Optional
 
 import pandas as pd
 
-from .benchmarking import benchmark_table, rank_table, robustness, year_labels
+from .benchmarking import add_robustness, benchmark_table, rank_by_default, rank_table, robustness, year_labels
 from .engines import get_evaluator
 from .prepare import prepare
 from .ruleset import Ruleset
@@ -26,7 +26,8 @@ GLOBAL = ("rank", "vs_sample")  # taken over the whole sample, after the partiti
 
 
 def benchmark_dask(ddf: Any, ruleset: Ruleset, *, seal: Optional[Seal] = None, peers: Optional[str] = None,
-                   draws: int = 0, seed: int = 0, client: Any = None, by_year: Optional[bool] = None) -> pd.DataFrame:
+                   draws: int = 0, seed: int = 0, client: Any = None, by_year: Optional[bool] = None,
+                   rank_by: Optional[str] = None) -> pd.DataFrame:
     """The table of :func:`~maturity.benchmarking.benchmark_table` for a Dask DataFrame of territories.
 
     ``ddf`` holds one row per territory (and year): the meta columns (``territory``, ``name``,
@@ -39,7 +40,7 @@ def benchmark_dask(ddf: Any, ruleset: Ruleset, *, seal: Optional[Seal] = None, p
     meta_cols = [c for c in ddf.columns if c not in ids]
 
     def scored(part: pd.DataFrame) -> pd.DataFrame:
-        run = benchmark_table(part[answer_cols], part[meta_cols], ruleset, seal=seal, by_year=False)
+        run = benchmark_table(part[answer_cols], part[meta_cols], ruleset, seal=seal, by_year=False, rank_by=rank_by)
         return run.table.drop(columns=list(GLOBAL))
 
     table = ddf.map_partitions(scored, meta=scored(ddf._meta)).compute()
@@ -50,7 +51,6 @@ def benchmark_dask(ddf: Any, ruleset: Ruleset, *, seal: Optional[Seal] = None, p
         answers = ddf[answer_cols].compute().reset_index(drop=True)
         prepared = prepare(ruleset, answers, plan=None).raise_problems()
         derived = DerivedLevels(get_evaluator("vectorised").evaluate(prepared))
-        r = robustness(ruleset, prepared, derived, draws=draws, seed=seed, within=year, client=client)
-        table["rank_median"], table["rank_p05"], table["rank_p95"] = r["median"], r["p05"], r["p95"]
-        table["rank_robust"] = r["robust"]
+        add_robustness(table, robustness(ruleset, prepared, derived, draws=draws, seed=seed, within=year, client=client,
+                                         rank_by=rank_by or rank_by_default(seal)))
     return table

@@ -47,9 +47,14 @@ def render_assessment(a: Assessment, *, detail: bool = True, ruleset: Optional[R
             "answered": c.answered, "total": c.total, "share": f"{c.share:.0%}"} + "; "
         + ngettext("%(n)s factor unassessed", "%(n)s factors unassessed", unassessed) % {"n": unassessed},
         "",
-        _("OVERALL  score %(score)s   bounds [%(lower)s, %(upper)s]   stage %(stage)s") % {
+        (_("OVERALL  score %(score)s   bounds [%(lower)s, %(upper)s]   stage %(stage)s") % {
             "score": _num(o.score), "lower": f"{o.lower:.1f}", "upper": f"{o.upper:.1f}",
             "stage": o.stage_name or _("n/a")}
+         if o.sufficient else
+         _("OVERALL  insufficient evidence: no score, no stage (%(share)s of the factors' weight assessed, "
+           "%(needed)s needed)   bounds [%(lower)s, %(upper)s]") % {
+            "share": f"{o.assessed_share:.0%}", "needed": f"{o.min_assessed or 0:.0%}",
+            "lower": f"{o.lower:.1f}", "upper": f"{o.upper:.1f}"})
         + ("" if o.stage_settled else "  " + _("(could be %(lower)s to %(upper)s)") % {
             "lower": stage_name(ruleset, o.stage_lower), "upper": stage_name(ruleset, o.stage_upper)}),
         "",
@@ -60,6 +65,8 @@ def render_assessment(a: Assessment, *, detail: bool = True, ruleset: Optional[R
     lines.append(f"{pillar:<{wp}} {score:>5}  {bounds}")
     for p in a.pillars:
         lines.append(f"{p.title:<{wp}} {_num(p.score)}  [{p.lower:5.1f}, {p.upper:5.1f}]"
+                     + ("" if p.sufficient else "  " + _("insufficient evidence (%(share)s assessed)") % {
+                         "share": f"{p.assessed_share:.0%}"})
                      + ("  " + _("unassessed: %(factors)s") % {
                          "factors": "; ".join(factor_titles.get(x, x) for x in p.unassessed_factors)}
                         if p.unassessed_factors else ""))
@@ -92,11 +99,22 @@ def render_assessment(a: Assessment, *, detail: bool = True, ruleset: Optional[R
                     "id": cap.id, "status": term(cap.status), "max": cap.max_level, "requires": cap.requires,
                     "reason": cap.reason})
             for s in f.next_steps:
-                parts = [f"{m.condition} ({term(m.status)})" for m in s.missing] or [_("lift the caps above")]
+                parts = [f"{m.condition}: {term(m.label)}" if m.cap else f"{m.condition} ({term(m.status)})"
+                         for m in s.missing] or [_("lift the caps above")]
                 more = ("; " + ngettext("%(n)s other way", "%(n)s other ways", s.alternatives - 1) % {"n": s.alternatives - 1}
                         if s.alternatives > 1 else "")
                 lines.append("    " + _("next: level %(level)s %(name)s needs %(parts)s") % {
                     "level": s.target_level, "name": s.target_name, "parts": ", ".join(parts)} + more)
+        if a.can_rank_steps:
+            ranked = a.ranked_next_steps(top=5)
+            lines += ["", _("NEXT STEPS BY WHAT THEY ADD TO THE RANK MEASURE (lower: every unknown at its worst)")]
+            for st in ranked:
+                what = ", ".join(f"{k}={v}" for k, v in st.changes.items())
+                lines.append(_("- %(title)s to level %(level)s: +%(gain)s (%(before)s to %(after)s)") % {
+                    "title": st.title, "level": st.target_level, "gain": f"{st.gain:.1f}", "before": f"{st.before:.1f}",
+                    "after": f"{st.after:.1f}"}
+                    + ("" if st.sufficient_after == a.overall.sufficient else _(", then enough evidence for a score"))
+                    + "  " + _("with %(changes)s") % {"changes": what})
     lines += ["", _("FINDINGS") if a.findings else _("FINDINGS: none")]
     for fd in a.findings:
         lines.append(f"- [{term(fd.severity)}] {fd.id} ({term(fd.status)}): {fd.message}")

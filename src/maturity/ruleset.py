@@ -29,6 +29,7 @@ __all__ = [
     "Finding",
     "Stage",
     "Aggregation",
+    "MinAssessed",
     "SUPPORTED_FORMAT_VERSIONS",
 ]
 
@@ -157,10 +158,25 @@ class Stage(_Model):
     meaning: str | None = None
 
 
+class MinAssessed(_Model):
+    """The data-availability threshold: the share of a pillar's (or of all) factors that must be assessed.
+
+    ``of: weight`` measures the share by the ruleset's declared weights, ``of: factors`` by count.
+    """
+
+    share: float = Field(gt=0, le=1)
+    of: Literal["weight", "factors"] = "weight"
+
+
 class Aggregation(_Model):
-    """How factor scores roll up: weighted means over the factors that could be assessed."""
+    """How factor scores roll up: weighted means over the factors that could be assessed.
+
+    Below ``min_assessed`` a pillar or the overall has no score and no stage ("insufficient
+    evidence"), only bounds. Without it, only a pillar (overall) with nothing assessed has none.
+    """
 
     method: Literal["arithmetic", "geometric"] = "arithmetic"
+    min_assessed: MinAssessed | None = None
     stages: list[Stage] = Field(min_length=1)
 
 

@@ -15,7 +15,7 @@ A tests file (``kind: ruleset-tests``) sits beside its ruleset, e.g. ``core.test
           levels: {participation: 3, services: {at_least: 1, at_most: 2}, "*": 0}   # null: unassessed
           caps: {services_need_diagnostic: applied}         # applied, possible or none
           findings: {unit_without_budget: raised}           # raised, possible or none
-          stage: emerging
+          stage: emerging                                   # or: insufficient evidence
           score: {at_least: 20, at_most: 40}
 
 **Coverage.** Every way of reaching a level (each clause of a level condition in disjunctive
@@ -44,6 +44,7 @@ from typing import Any, Iterable, Literal, Optional, Union
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from ._yamlio import Document, read_yaml
+from .aggregate import INSUFFICIENT
 from .checks import check_answers
 from .engines import Outcome
 from .errors import InvalidFileError, MaturityError, Problem
@@ -341,8 +342,9 @@ def _check(case: TestCase, a: Any, rs: Ruleset) -> list[str]:
             out.append(f"findings.{fid}: the ruleset has no finding '{fid}'")
         elif found.get(fid, "none") != want:
             out.append(f"findings.{fid}: expected {want}, got {found.get(fid, 'none')}")
-    if exp.stage is not None and a.overall.stage != exp.stage:
-        out.append(f"stage: expected {exp.stage}, got {a.overall.stage}")
+    stage = a.overall.stage if a.overall.sufficient else INSUFFICIENT
+    if exp.stage is not None and stage != exp.stage:
+        out.append(f"stage: expected {exp.stage}, got {stage}")
     if exp.score is not None:
         s = a.overall.score
         if s is None or (exp.score.at_least is not None and s < exp.score.at_least) or (

@@ -26,9 +26,11 @@ from .assessment import (
     NextStep,
     Overall,
     PillarResult,
+    RankedStep,
     Reason,
     WhatIf,
 )
+from .engines import get_evaluator
 from .engines.durable import EngineSession, outcome_from_rows, outcome_row
 from .engines.outcome import CERTAIN, NO, Outcome
 from .errors import InvalidFileError, MaturityError, Problem, suggest
@@ -36,7 +38,8 @@ from .loading import load_core_ruleset
 from .plan import Plan, compile_plan
 from .prepare import Prepared, prepare
 from .profile import UNKNOWN, Answer, Profile
-from .ruleset import Ruleset
+from .ruleset import CountIndicator, OrdinalIndicator, Ruleset, YearIndicator
+from .messages import _
 from .wording import cap_requirement_words, condition_words, level_condition_words
 
 __all__ = ["Scorer", "score"]
@@ -150,32 +153,120 @@ class Scorer:
                                  tuple(map(str, cap.sources)), f"cap:{cap.id}"))
         return tuple(out)
 
-    def _next_step(self, profile: Profile, o: Outcome, factor: Any, level: int) -> tuple[NextStep, ...]:
-        target = level + 1
-        if target > self.plan.max_level:
-            return ()
-        f = self.plan.factors.index(factor.id)
-        options: list[list[Missing]] = []
-        for clause in self.plan.clauses_for(factor.id, target):
+    def _held_by(self, o: Outcome, factor: Any, target: int) -> list[Missing]:
+        """The caps that keep ``factor`` below ``target`` on the known answers, prerequisite first."""
+        out = []
+        for cap in self.plan.caps_on(factor.id):
+            g = self.plan.factors.index(cap.requires_factor)
+            if cap.max_level < target and o.lower[0, g] < cap.requires_level:
+                status = "unmet" if o.upper[0, g] < cap.requires_level else "unknown"
+                out.append(Missing(
+                    _("%(factor)s stays at %(max)s until %(requires)s reaches %(level)s") % {
+                        "factor": factor.title, "max": cap.max_level,
+                        "requires": self.ruleset.factor(cap.requires_factor).title, "level": cap.requires_level},
+                    None, status, None, cap.id, cap.requires_factor))  # type: ignore[arg-type]
+        return out
+
+    def _best_way(self, profile: Profile, o: Outcome, factor_id: str,
+                  target: int) -> tuple[list[tuple[str, Missing]], int]:
+        """The way to ``target`` with the fewest parts missing (atom ids and parts), and how many ways there are."""
+        f = self.plan.factors.index(factor_id)
+        if o.raw_lower[0, f] >= target:  # the factor's own conditions hold: only caps keep it down
+            return [], len(self.plan.clauses_for(factor_id, target))
+        options: list[list[tuple[str, Missing]]] = []
+        for clause in self.plan.clauses_for(factor_id, target):
             missing = []
             for a in clause.atoms:
                 if o.atom_holds(0, a, "lower"):
                     continue
                 atom = self.plan.atoms[a]
                 known = profile.answer(atom.indicator).known
-                missing.append(Missing(condition_words(atom, self.ruleset), atom.indicator, "unmet" if known else "unknown",
-                                       self.ruleset.indicator(atom.indicator).question))
+                missing.append((a, Missing(condition_words(atom, self.ruleset), atom.indicator,
+                                           "unmet" if known else "unknown",
+                                           self.ruleset.indicator(atom.indicator).question)))
             options.append(missing)
-        if o.raw_lower[0, f] >= target:  # the factor's own conditions hold: only a cap keeps it down
-            options.insert(0, [])
-        best = min(options, key=len)
-        for cap in self.plan.caps_on(factor.id):
-            g = self.plan.factors.index(cap.requires_factor)
-            if cap.max_level < target and o.lower[0, g] < cap.requires_level:
-                best = [*best, Missing(cap_requirement_words(cap.requires_factor, cap.requires_level, cap.id),
-                                       None, "unmet")]
-        return (NextStep(target, self._names[target], tuple(best), len(self.plan.clauses_for(factor.id, target)),
+        return (min(options, key=len), len(options)) if options else ([], 0)
+
+    def _next_step(self, profile: Profile, o: Outcome, factor: Any, level: int) -> tuple[NextStep, ...]:
+        target = level + 1
+        if target > self.plan.max_level:
+            return ()
+        best, ways = self._best_way(profile, o, factor.id, target)
+        return (NextStep(target, self._names[target], tuple(self._held_by(o, factor, target) + [m for _, m in best]), ways,
                          tuple(map(str, factor.levels[target].sources))),)
+
+    # -- ranking next steps by what they would do to the rank measure ---------------------------
+    def _meeting(self, atom_id: str) -> tuple[str, Any]:
+        """The indicator and the encoded value that makes the atom hold (the least that does)."""
+        atom = self.plan.atoms[atom_id]
+        value: Any = atom.value
+        if atom.op == "above":
+            value = value + 1
+        elif atom.op == "below":
+            value = value - 1
+        elif atom.op == "is_not":
+            value = not value
+        return atom.indicator, value
+
+    def _as_written(self, indicator: str, encoded: Any) -> Any:
+        ind = self.ruleset.indicator(indicator)
+        if isinstance(ind, OrdinalIndicator):
+            return ind.scale[int(encoded)]
+        if isinstance(ind, (CountIndicator, YearIndicator)):
+            return int(encoded)
+        return encoded
+
+    def _lift(self, profile: Profile, o: Outcome, factor_id: str, target: int, changes: dict[str, Any],
+              depth: int = 0) -> None:
+        """Encoded answers that bring ``factor_id`` to ``target``: its caps' prerequisites, then each level's best way.
+
+        When two parts ask for the same indicator, the more demanding value is kept.
+        """
+        if depth > len(self.plan.factors):
+            return
+        f = self.plan.factors.index(factor_id)
+        factor = self.ruleset.factor(factor_id)
+        for n in range(int(o.lower[0, f]) + 1, target + 1):
+            for held in self._held_by(o, factor, n):
+                assert held.requires is not None
+                cap = next(c for c in self.plan.caps_on(factor_id) if c.id == held.cap)
+                self._lift(profile, o, held.requires, cap.requires_level, changes, depth + 1)
+            best, _ = self._best_way(profile, o, factor_id, n)
+            for atom_id, _m in best:
+                indicator, value = self._meeting(atom_id)
+                lower_is_better = self.plan.atoms[atom_id].op in ("at_most", "below")
+                if indicator in changes:
+                    value = min(value, changes[indicator]) if lower_is_better else max(value, changes[indicator])
+                changes[indicator] = value
+
+    def ranked_next_steps(self, profile: Profile, by: str = "lower") -> list[RankedStep]:
+        """Every factor's next step, re-evaluated with answers that meet it, by gain in ``by`` (largest first)."""
+        prepared = prepare(self.ruleset, profile, plan=self.plan).raise_problems()
+        o = get_evaluator("vectorised").evaluate(prepared, explain=True)
+        candidates = []
+        for k, factor in enumerate(self.ruleset.factors):
+            target = int(o.lower[0, k]) + 1
+            if target > self.plan.max_level:
+                continue
+            changes: dict[str, Any] = {}
+            self._lift(profile, o, factor.id, target, changes)
+            if changes:
+                candidates.append((factor, target, changes))
+        if not candidates:
+            return []
+        candidates = [(f, t, {k: self._as_written(k, v) for k, v in ch.items()}) for f, t, ch in candidates]
+        variants = [profile] + [profile.with_answers({k: {"value": v, "note": "next step"} for k, v in ch.items()})
+                                for _, _, ch in candidates]
+        batch = prepare(self.ruleset, variants, plan=self.plan).raise_problems()
+        ev = get_evaluator("vectorised").evaluate(batch)
+        s = aggregate.aggregate(self.ruleset, ev.lower, ev.upper, ev.assessed)
+        value = s.overall_lower if by == "lower" else np.where(np.isnan(s.overall), s.overall_lower, s.overall)
+        steps = [RankedStep(factor.id, factor.title, target, by, float(value[0]), float(value[i + 1]),
+                            bool(s.sufficient[i + 1]), changes)
+                 for i, (factor, target, changes) in enumerate(candidates)]
+        core = {f.id: f.core for f in self.ruleset.factors}
+        return sorted(steps, key=lambda st: (not st.sufficient_after, -round(st.gain, 9), not core[st.factor],
+                                             len(st.changes)))
 
     def _factor(self, profile: Profile, o: Outcome, k: int, factor: Any) -> FactorResult:
         lo, hi = int(o.lower[0, k]), int(o.upper[0, k])
@@ -223,14 +314,18 @@ class Scorer:
             PillarResult(p.id, p.title, p.weight, num(s.pillar_score[0, j]), float(s.pillar_lower[0, j]),
                          float(s.pillar_upper[0, j]),
                          tuple(f.id for f in factors if f.pillar == p.id and f.assessed),
-                         tuple(f.id for f in factors if f.pillar == p.id and not f.assessed))
+                         tuple(f.id for f in factors if f.pillar == p.id and not f.assessed),
+                         float(s.pillar_assessed_share[0, j]), bool(s.pillar_sufficient[0, j]))
             for j, p in enumerate(rs.pillars))
         stages = rs.aggregation.stages
         stage = stages[int(s.stage[0])] if s.stage[0] >= 0 else None
         overall = Overall(
             score=num(s.overall[0]), lower=float(s.overall_lower[0]), upper=float(s.overall_upper[0]),
-            stage=stage.id if stage else None, stage_name=stage.name if stage else None,
+            stage=stage.id if stage else None, stage_name=stage.name if stage else aggregate.INSUFFICIENT,
             stage_lower=stages[int(s.stage_lower[0])].id, stage_upper=stages[int(s.stage_upper[0])].id,
+            assessed_share=float(s.assessed_share[0]),
+            min_assessed=rs.aggregation.min_assessed.share if rs.aggregation.min_assessed else None,
+            sufficient=bool(s.sufficient[0]),
         )
         unknown = tuple(i.id for i in rs.indicators if not profile.answer(i.id).known)
         t = profile.territory
@@ -246,6 +341,7 @@ class Scorer:
             completeness=Completeness(int(o.answered[0]), o.total, unknown,
                                       tuple(f.id for f in factors if not f.assessed)),
             _scorer=self,
+            _profile=profile,
         )
 
 

@@ -17,7 +17,7 @@ Scoring splits in two steps so that each can be swapped or repeated on its own:
 >>> int(derived.lower_level.loc["cr-upala", "vertical_coherence"]), int(derived.upper_level.loc["cr-upala", "vertical_coherence"])
 (1, 4)
 >>> aggregate_table(rs, derived).overall.loc["cr-upala", "stage"]
-'emerging'
+'insufficient evidence'
 """
 
 from __future__ import annotations
@@ -105,7 +105,9 @@ class TableScores:
     pillar_score: pd.DataFrame
     pillar_lower: pd.DataFrame
     pillar_upper: pd.DataFrame
-    overall: pd.DataFrame  # columns: score, lower, upper, stage, stage_lower, stage_upper
+    overall: pd.DataFrame  # columns: score, lower, upper, stage, stage_lower, stage_upper, assessed_share, sufficient
+    pillar_sufficient: Optional[pd.DataFrame] = None
+    raw: Optional[aggregate.Scores] = None  # the arrays these frames show (for aggregate.rank_measure)
 
 
 def aggregate_table(ruleset: Ruleset, derived: DerivedLevels, *,
@@ -121,13 +123,17 @@ def aggregate_table(ruleset: Ruleset, derived: DerivedLevels, *,
     def stage(index):  # -1 picks the trailing None
         return stage_ids[index]
 
+    # no stage below the data-availability threshold: "insufficient evidence" instead
+    headline = pd.array(stage(s.stage), dtype="string")
+    headline[~s.sufficient] = aggregate.INSUFFICIENT
     overall = pd.DataFrame({"score": s.overall, "lower": s.overall_lower, "upper": s.overall_upper,
-                            "stage": stage(s.stage), "stage_lower": stage(s.stage_lower),
-                            "stage_upper": stage(s.stage_upper)}, index=idx)
+                            "stage": headline, "stage_lower": stage(s.stage_lower),
+                            "stage_upper": stage(s.stage_upper), "assessed_share": s.assessed_share,
+                            "sufficient": s.sufficient}, index=idx)
 
     def frame(a, cols):
         return pd.DataFrame(a, index=idx, columns=cols, copy=False)
 
     return TableScores(frame(s.factor_score, factors), frame(s.factor_lower, factors), frame(s.factor_upper, factors),
                        frame(s.pillar_score, pillars), frame(s.pillar_lower, pillars), frame(s.pillar_upper, pillars),
-                       overall)
+                       overall, frame(s.pillar_sufficient, pillars), s)

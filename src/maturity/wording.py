@@ -39,7 +39,8 @@ _LEVEL_OPS = {
 _TERMS = {
     "info": N_("info"), "warning": N_("warning"), "critical": N_("critical"),
     "raised": N_("raised"), "possible": N_("possible"), "applied": N_("applied"),
-    "unknown": N_("unknown"), "unmet": N_("unmet"), "passed": N_("passed"), "failed": N_("failed"),
+    "unknown": N_("unknown"), "unmet": N_("unmet"), "unanswered": N_("unanswered"), "passed": N_("passed"),
+    "failed": N_("failed"),
 }
 _TERRITORY_LEVELS = {"region": N_("region"), "province": N_("province"), "city": N_("city"),
                      "municipality": N_("municipality"), "district": N_("district"), "county": N_("county"),

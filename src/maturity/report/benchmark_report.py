@@ -16,8 +16,8 @@ Examples
 >>> from maturity.benchmarking import benchmark
 >>> run = benchmark([bundled_profiles_dir()], load_core_ruleset())
 >>> c = benchmark_content(run)
->>> c.territories, c.league[0]["territory"], c.seal_summary is None
-(5, 'ph-legazpi', True)
+>>> c.territories, [r["rank"] for r in c.league], c.seal_summary is None  # the sources describe each case in part
+(5, [None, None, None, None, None], True)
 """
 
 from __future__ import annotations
@@ -48,7 +48,8 @@ __all__ = ["BenchmarkContent", "benchmark_content", "robustness_figure", "render
            "write_benchmark_report", "LEAGUE_COLUMNS", "page_key"]
 
 LEAGUE_COLUMNS = ["rank", "territory", "year", "name", "level", "country", "score", "lower", "upper", "stage", "completeness",
-                  "seal", "seal_binding_gate", "rank_median", "rank_p05", "rank_p95", "rank_robust", "peer_group", "peer_rank"]
+                  "seal", "seal_binding_gate", "rank_median", "rank_p05", "rank_p95", "rank_robust", "peer_group", "peer_rank",
+                  "sufficient", "rank_value", "rank_p05_weights", "rank_p95_weights", "rank_p05_unknowns", "rank_p95_unknowns"]
 
 Progress = Callable[[str], None]
 MAX_STEM = 100  # characters of a page's file name before ".html"
@@ -98,6 +99,8 @@ class BenchmarkContent:
     pages: dict[str, str] = field(default_factory=dict)  # territory id -> relative link of its profile page
     governance_gaps: dict[str, int] = field(default_factory=dict)  # gap kind -> count, over the territories with pages
     files: list[str] = field(default_factory=list)  # full results beside the report (results.csv, results.xlsx, ...)
+    rank_line: Optional[str] = None  # how the run ranks (its rank measure)
+    robust_definition: Optional[str] = None  # what "robust" means beside the intervals
 
     @property
     def ranked(self) -> int:
@@ -127,13 +130,14 @@ def _stages(run: Any) -> tuple[list[dict[str, Any]], int]:
     stages = run.table["stage"]
     out = [{"id": s.id, "name": s.name, "count": int((stages.astype("string") == s.id).sum())}
            for s in run.scored_with.aggregation.stages]
-    return out, int(stages.isna().sum())
+    known = {s.id for s in run.scored_with.aggregation.stages}
+    return out, int((~stages.astype("string").isin(known).fillna(False)).sum())  # no score, or insufficient evidence
 
 
 def benchmark_content(run: Any, *, group: str = "level", title: str = "Benchmarking run", seal: Optional[Seal] = None,
                       draws: Optional[int] = None, shown: int = 25) -> BenchmarkContent:
     """The report's content from a run: seal summary by ``group`` (with ``seal``), league, stages, robustness."""
-    from ..benchmarking import progress  # noqa: PLC0415
+    from ..benchmarking import progress, robust_definition  # noqa: PLC0415
 
     t = run.table.sort_values(["rank", "territory"], na_position="last")
     league = [{c: _plain(row.get(c)) for c in LEAGUE_COLUMNS if c in t.columns} for _, row in t.iterrows()]
@@ -141,7 +145,11 @@ def benchmark_content(run: Any, *, group: str = "level", title: str = "Benchmark
         row["year"] = int(row["year"]) if row.get("year") is not None else None
         row["key"] = page_key(row["territory"], row["year"])
     stages, unscored = _stages(run)
-    robust = float(t["rank_robust"].mean()) if "rank_robust" in t.columns else None
+    robust = None
+    if "rank_robust" in t.columns:  # the share of the ranked territories (unranked ones have no interval)
+        ranked_robust = t["rank_robust"].dropna().astype(bool)
+        robust = float(ranked_robust.mean()) if len(ranked_robust) else 0.0
+    ranked = int(t["rank"].notna().sum())
     steps = progress(run)
     summary = seal_summary(run, seal, group=group) if seal is not None and "seal" in t.columns else None
     return BenchmarkContent(
@@ -149,13 +157,17 @@ def benchmark_content(run: Any, *, group: str = "level", title: str = "Benchmark
         synthetic=bool(t["synthetic"].any()), league=league, shown=shown, seal_summary=summary, stages=stages,
         unscored=unscored, draws=draws, robust_share=robust,
         progress=[{k: _plain(v) for k, v in r.items()} for r in steps.to_dict("records")],
-        failures=[{"file": f.file, "message": f.message} for f in run.failures])
+        failures=[{"file": f.file, "message": f.message} for f in run.failures],
+        measure="lower bound" if getattr(run, "rank_by", "score") == "lower" else "score",
+        rank_line=getattr(run, "rank_line", None),
+        robust_definition=robust_definition(ranked) if "rank_robust" in t.columns else None)
 
 
 def robustness_figure(table: pd.DataFrame, *, limit: int = 40, draws: Optional[int] = None) -> Figure:
     """The best ``limit`` territories in published-rank order: each one's 5th-95th percentile rank
     interval over the draws (line), the median (dot) and the published rank (diamond)."""
     t = table.dropna(subset=["rank", "rank_median"]).sort_values(["rank", "territory"]).head(limit)
+    t = t.assign(**{c: t[c].astype(float) for c in ("rank", "rank_median", "rank_p05", "rank_p95")})
     fig = new_figure(8, max(2.5, 0.25 * len(t) + 1.4))
     ax = fig.add_subplot(111)
     y = np.arange(len(t))

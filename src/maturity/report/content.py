@@ -145,6 +145,7 @@ class PillarSection:
     well_developed: tuple[AreaItem, ...]
     potential: tuple[AreaItem, ...]  # assessed, below the well-developed level
     not_assessed: tuple[AreaItem, ...] = ()  # not enough information to assess
+    sufficient: bool = True  # False: below the ruleset's min_assessed, "insufficient evidence"
 
     @property
     def enough_information(self) -> bool:

@@ -28,6 +28,8 @@ from __future__ import annotations
 from typing import Any, Optional
 
 from ..assessment import Assessment, FactorResult
+from ..cells import read_cell
+from ..prepare import encode_answer
 from ..plan import Plan, compile_plan, encode_value
 from ..profile import Profile
 from ..ruleset import Ruleset
@@ -105,8 +107,9 @@ class _Words:
         answer = self.profile.answer(atom.indicator)
         if not answer.known:
             return "unknown"
-        value = encode_value(self.rs.indicator(atom.indicator), answer.value)
-        return "met" if _OPS[atom.op](value, atom.value) else "unmet"
+        ind = self.rs.indicator(atom.indicator)
+        ends = encode_answer(ind, read_cell(ind, answer.value))  # a range: met only when both its ends meet it
+        return "met" if all(_OPS[atom.op](v, atom.value) for v in ends) else "unmet"
 
     def caps(self, f: FactorResult) -> tuple[str, ...]:
         out = []
@@ -196,12 +199,15 @@ def profile_mode(assessment: Assessment, *, well_developed_level: int = WELL_DEV
         PillarSection(p.id, p.title, p.score, p.lower, p.upper,
                       tuple(a for a in areas if a.pillar == p.id and a.well_developed),
                       tuple(a for a in areas if a.pillar == p.id and a.assessed and not a.well_developed),
-                      tuple(a for a in areas if a.pillar == p.id and not a.assessed))
+                      tuple(a for a in areas if a.pillar == p.id and not a.assessed), p.sufficient)
         for p in assessment.pillars
     )
     # Next steps of the areas not yet well developed: core factors first, then the closest (fewest missing parts).
     steps = sorted((a.next_step for a in areas if not a.well_developed and a.next_step is not None),
                    key=lambda s: (not s.core, len(s.missing)))
+    if assessment.can_rank_steps:  # the steps that would raise the rank measure most come first
+        order = {st.factor: k for k, st in enumerate(assessment.ranked_next_steps())}
+        steps = sorted(steps, key=lambda s: order.get(s.factor, len(order)))
     names = ({a.id: a.name for a in profile.governance.actors}
              if profile is not None and profile.governance is not None else {})
     gaps = tuple(GapItem(g["kind"], g["severity"], tuple(names.get(a, a) for a in dict.fromkeys(g.get("actors", ()))),
@@ -212,7 +218,8 @@ def profile_mode(assessment: Assessment, *, well_developed_level: int = WELL_DEV
         territory=dict(assessment.territory),
         ruleset=dict(assessment.ruleset),
         overall={"score": o.score, "lower": o.lower, "upper": o.upper, "stage": o.stage, "stage_name": o.stage_name,
-                 "stage_lower": o.stage_lower, "stage_upper": o.stage_upper, "stage_settled": o.stage_settled},
+                 "stage_lower": o.stage_lower, "stage_upper": o.stage_upper, "stage_settled": o.stage_settled,
+                 "sufficient": o.sufficient, "assessed_share": o.assessed_share, "min_assessed": o.min_assessed},
         completeness={"answered": c.answered, "total": c.total, "share": c.share,
                       "unassessed_factors": list(c.unassessed_factors)},
         pillars=pillars,
@@ -245,12 +252,15 @@ def render_profile_text(content: ProfileContent, *, scores: bool = False) -> str
         f"({content.completeness['share']:.0%})",
     ]
     if scores:
-        lines.append(f"overall score {_num(o['score'])}  bounds [{o['lower']:.1f}, {o['upper']:.1f}]  "
-                     f"stage {o['stage_name'] or 'n/a'}" + ("" if o["stage_settled"] else f" (could be {o['stage_lower']} to {o['stage_upper']})"))
+        lines.append((f"overall score {_num(o['score'])}  bounds [{o['lower']:.1f}, {o['upper']:.1f}]  "
+                      f"stage {o['stage_name'] or 'n/a'}" if o.get("sufficient", True) else
+                      f"overall score: insufficient evidence, no score and no stage  bounds [{o['lower']:.1f}, {o['upper']:.1f}]")
+                     + ("" if o["stage_settled"] else f" (could be {o['stage_lower']} to {o['stage_upper']})"))
     if not content.enough_information:
         lines.append("NOT ENOUGH INFORMATION: no area can be assessed on the known answers")
     for p in content.pillars:
-        head = f"== {p.title}" + (f"  score {_num(p.score)}  bounds [{p.lower:.1f}, {p.upper:.1f}]" if scores else "")
+        head = f"== {p.title}" + (f"  score {_num(p.score) if p.sufficient else 'insufficient evidence'}"
+                                  f"  bounds [{p.lower:.1f}, {p.upper:.1f}]" if scores else "")
         lines += ["", head]
         if not p.enough_information:
             lines.append("  not enough information")

@@ -132,6 +132,7 @@ class GateStatus:
     parts: tuple[GatePart, ...]
     needs: Optional[int] = None  # for "k of" gates: how many parts must be met
     note: Optional[str] = None  # gates not on factor levels (pillar thresholds)
+    sources: tuple[str, ...] = ()  # the gate's own citations, else the seal itself
 
 
 @dataclass(frozen=True)
@@ -213,15 +214,17 @@ def seal_box(seal: Seal, ruleset: Ruleset, statuses: Mapping[str, str], lower: M
     titles = {f.id: f.title for f in ruleset.factors}
     names = _names(seal, ruleset)
     gates: list[GateStatus] = []
+    the_seal = (f"seal {seal.id} {seal.version}",)  # a gate without citations of its own is the seal's rule
     for gate in seal.all_gates(ruleset):
         parts = tuple(_part(c, titles.get(c.factor, c.factor), lower, upper) for c in _gate_checks(gate.when))
         needs = gate.when.at_least if isinstance(gate.when, KOf) else None
-        gates.append(GateStatus(gate.id, names[gate.id], statuses[gate.id], parts, needs))
+        gates.append(GateStatus(gate.id, names[gate.id], statuses[gate.id], parts, needs,
+                                sources=tuple(map(str, gate.sources)) or the_seal))
     for t in seal.pillars:
         gid = f"pillar_{t.pillar}"
         lo, hi = (pillar_bounds or {}).get(t.pillar, (np.nan, np.nan))
         gates.append(GateStatus(gid, names[gid], statuses[gid], (),
-                                note=f"scores {lo:.1f} to {hi:.1f}, needs {t.min_score:g}"))
+                                note=f"scores {lo:.1f} to {hi:.1f}, needs {t.min_score:g}", sources=the_seal))
     if result is None:
         result = ("passed" if all(g.status == "passed" for g in gates)
                   else "possible" if all(g.status != "failed" for g in gates) else "failed")
