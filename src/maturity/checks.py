@@ -259,11 +259,12 @@ def check_profile(profile: Profile) -> list[Problem]:
         if dec is not None and dec.source is not None and dec.source.source not in known:
             out.append(Problem("unknown-source", _("cites undeclared source '%(source)s'") % {"source": dec.source.source},
                                ("context", key, "source")))
-    from .governance.derive import DERIVED_INDICATORS  # noqa: PLC0415
     from .governance.model import check_governance  # noqa: PLC0415
 
     out += check_governance(profile)
     if profile.governance is not None:
+        from .governance.derive import DERIVED_INDICATORS  # noqa: PLC0415 - networkx only for profiles with a graph
+
         out += [Problem("derived-answer", _("'%(indicator)s' is derived from the governance section; the profile cannot also answer it")
                         % {"indicator": key}, ("answers", key), hint=_("remove the answer, or state it as unknown"))
                 for key, ans in profile.answers.items() if key in DERIVED_INDICATORS and ans.known]
