@@ -14,7 +14,8 @@ Run: python bench/run.py [--only kernel,seal,draws,durable,cli,start] [--big 100
 - start: ``maturity score`` on a bundled profile (wall seconds of the child) and the imports it pays.
 
 CPU figures are ``time.process_time`` (this process and its threads) or ``/usr/bin/time`` for
-child commands; peak memory is the process's own high-water mark (VmHWM); the median of ``--repeat`` runs is printed, with min and max.
+child commands; peak memory is the process's own high-water mark (VmHWM); the median of
+``--repeat`` runs is printed, with min and max.
 """
 
 from __future__ import annotations
@@ -99,7 +100,7 @@ def child(cmd: list[str], **kw: Any) -> tuple[float, float, float, int]:
     so the peak is the command's own, not one inherited from this process)."""
     with tempfile.NamedTemporaryFile("r", suffix=".time") as rec:
         proc = subprocess.run(["/usr/bin/time", "-f", "%e %U %S %M", "-o", rec.name, *cmd],
-                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, **kw)
+                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, check=False, **kw)
         wall, user, system, peak_kb = rec.read().split()[-4:]
     if proc.returncode not in (0, 1):
         sys.stderr.write(proc.stderr.decode()[-2000:])
@@ -223,10 +224,11 @@ def cli(args: argparse.Namespace) -> None:
             rs = load_core_ruleset()
             answers, meta = population(rs, args.sheet, seed=7)
             sheet = Path(tmp) / "sheet.csv"
-            pd.concat([meta[["territory", "name", "country", "level", "region", "year"]], answers], axis=1).to_csv(sheet, index=False)
+            columns = meta[["territory", "name", "country", "level", "region", "year"]]
+            pd.concat([columns, answers], axis=1).to_csv(sheet, index=False)
             runs.append((f"benchmark {args.sheet:,}-row CSV --draws 0", ["benchmark", str(sheet), "--draws", "0"], 60.0))
-        for label, cmd, target in runs:
-            out = Path(tmp) / "out"
+        for k, (label, cmd, target) in enumerate(runs):
+            out = Path(tmp) / f"out{k}"
             rows = [child([MATURITY, *cmd, "--out", str(out)]) for _ in range(max(1, args.repeat // 3))]
             wall = [r[0] for r in rows]
             sizes = {p.name: p.stat().st_size / 2**20 for p in out.iterdir()} if out.exists() else {}
@@ -243,8 +245,8 @@ def start(args: argparse.Namespace) -> None:
     rows = [child([MATURITY, "score", profile]) for _ in range(args.repeat + 1)][1:]
     print("\n[start] maturity score ph-legazpi.yaml, whole process")
     print(f"  wall {fmt([r[0] for r in rows])}   target < 0.7 s")
-    out = subprocess.run([PY, "-X", "importtime", "-c", "import sys; from maturity.cli import main; sys.argv=['maturity','score',"
-                          f"{profile!r}]; main()"], capture_output=True, text=True)
+    code = f"import sys; from maturity.cli import main; sys.argv=['maturity', 'score', {profile!r}]; main()"
+    out = subprocess.run([PY, "-X", "importtime", "-c", code], capture_output=True, text=True, check=False)
     heavy = {}
     for line in out.stderr.splitlines():
         if line.startswith("import time:") and "|" in line:

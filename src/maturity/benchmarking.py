@@ -39,7 +39,8 @@ from .seal import Seal, seal_results
 from .table import DerivedLevels, TableScores, aggregate_table, answers_table
 
 __all__ = ["Failure", "BenchmarkRun", "load_profiles", "drop_repeats", "territory_meta", "benchmark", "benchmark_table",
-           "competition_rank", "rank_table", "year_labels", "add_robustness", "robustness", "draw_ranks", "robust_places", "robust_definition",
+           "competition_rank", "rank_table", "year_labels", "add_robustness", "robustness", "draw_ranks", "robust_places",
+           "robust_definition",
            "rank_by_default", "progress"]
 
 #: A rank is robust when its interval spans at most this share of the ranked territories (and at least one place).

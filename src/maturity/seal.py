@@ -310,7 +310,7 @@ def seal_results(seal: Seal, ruleset: Ruleset, gates: pd.DataFrame, lower_level:
             t = next(t for t in seal.pillars if f"pillar_{t.pillar}" == gate)
             plo, phi = pillar_lower[t.pillar].to_numpy(float)[rows], pillar_upper[t.pillar].to_numpy(float)[rows]
             texts = np.array([f"{gate}: pillar {t.pillar} scores {a:.1f} to {b:.1f}, needs {t.min_score:g}"
-                              for a, b in zip(plo, phi)], dtype=object)
+                              for a, b in zip(plo, phi, strict=True)], dtype=object)
             add(rows, np.arange(len(rows)), texts)
     out["seal_reason"] = pd.Categorical.from_codes(reason_codes, categories=reason_texts)
     codes = 2 - matrix
@@ -346,7 +346,8 @@ def _patterns(cond: Any, lower: dict[str, np.ndarray],
             done = lo[f] >= need
             lo[f], hi[f] = np.where(done, need, lo[f]), np.where(done, need, hi[f])
     names = list(lo)
-    key = np.stack([lo[f] for f in names] + [hi[f] for f in names], axis=1) if names else np.zeros((len(next(iter(lower.values()), [])), 0))
+    rows = len(next(iter(lower.values()))) if lower else 0
+    key = np.stack([lo[f] for f in names] + [hi[f] for f in names], axis=1) if names else np.zeros((rows, 0), dtype=np.int64)
     base = int(key.max(initial=0)) + 1
     if base ** key.shape[1] < 2**62:  # one integer per row: a fast one-dimensional unique
         flat = (key * (base ** np.arange(key.shape[1], dtype=np.int64))).sum(axis=1)

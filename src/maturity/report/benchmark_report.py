@@ -252,7 +252,8 @@ def _render_pages(context: tuple[Any, ...], tasks: list[tuple[Any, ...]], say: P
     _shared["context"] = context
     try:
         with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
-            for task, page in zip(tasks, pool.map(_page_in_worker, tasks, chunksize=max(1, len(tasks) // (4 * workers)))):
+            pages = pool.map(_page_in_worker, tasks, chunksize=max(1, len(tasks) // (4 * workers)))
+            for task, page in zip(tasks, pages, strict=True):
                 _say_page(say, task)
                 yield page
     finally:
