@@ -14,6 +14,7 @@ import pandas as pd
 import pytest
 
 from maturity import bundled_profiles_dir, load_core_ruleset, load_profile
+from maturity.cells import Range
 from maturity.benchmarking import benchmark, benchmark_table, load_profiles, territory_meta
 from maturity.engines import get_evaluator
 from maturity.prepare import answers_frame, prepare
@@ -23,11 +24,17 @@ from maturity.stream import score_frame
 RS = load_core_ruleset()
 PROFILES = [load_profile(p, RS) for p in sorted(bundled_profiles_dir().glob("*.yaml"))]
 ANSWERS = answers_frame(PROFILES, RS)  # governance-derived answers applied, as prepare applies them
+# a typed column cannot hold a range ("at least 5"): typed frames carry the range's known end instead, which
+# establishes the same levels (the range only widens the upper bounds)
+EXACT = ANSWERS.map(lambda v: (v.at_least if v.at_least is not None else v.at_most) if isinstance(v, Range) else v)
 
 
 def _text(value) -> str:
     if value is None:
         return ""
+    if isinstance(value, Range):  # as a sheet writes a range
+        return f">={value.at_least}" if value.at_most is None else f"<={value.at_most}" if value.at_least is None \
+            else f"{value.at_least}-{value.at_most}"
     return str(value).lower() if isinstance(value, bool) else str(value)
 
 
@@ -38,9 +45,9 @@ def _sheet_frame() -> pd.DataFrame:
 
 
 def _typed(kind: str) -> pd.DataFrame:
-    out = pd.DataFrame(index=ANSWERS.index)
+    out = pd.DataFrame(index=EXACT.index)
     for ind in RS.indicators:
-        col = ANSWERS[ind.id]
+        col = EXACT[ind.id]
         if kind == "numpy":  # numpy scalars inside object columns, as pandas 3 hands them out
             out[ind.id] = pd.Series([None if v is None else (np.bool_(v) if isinstance(v, bool) else
                                      np.int64(v) if isinstance(v, int) else np.float64(v) if isinstance(v, float) else v)
@@ -84,7 +91,7 @@ def test_every_entry_point_prepares_the_same_answers(entry, reference, tmp_path)
     elif entry == "object":
         got = prepare(RS, ANSWERS)
     else:
-        got = prepare(RS, _typed(entry))
+        got, reference = prepare(RS, _typed(entry)), prepare(RS, EXACT).raise_problems()
     got.raise_problems()
     assert list(got.index) == list(reference.index)
     np.testing.assert_array_equal(got.known, reference.known)
@@ -98,7 +105,7 @@ def test_every_entry_point_prepares_the_same_answers(entry, reference, tmp_path)
 @pytest.mark.parametrize("entry", ["object", "typed", "nullable", "numpy"])
 def test_every_entry_point_scores_the_same(entry, reference):
     frame = ANSWERS if entry == "object" else _typed(entry)
-    expected = get_evaluator("durable").evaluate(reference)
+    expected = get_evaluator("durable").evaluate(reference if entry == "object" else prepare(RS, EXACT))
     for engine in ("durable", "vectorised"):
         got = get_evaluator(engine).evaluate(prepare(RS, frame).raise_problems())
         for name in ("lower", "upper", "caps", "findings", "gates", "assessed", "answered"):

@@ -26,6 +26,20 @@ EXE = Path(sys.executable).with_name("maturity")
 MATURITY = [str(EXE)] if EXE.exists() else [shutil.which("maturity") or "maturity"]
 HEADER = "territory,name,country,level,year,population,unit_exists,unit_trained_staff,sector_plans_with_migration,migration_data"
 GOOD = "ph-good,Good,PH,city,2023,1000,yes,2,50,partial"
+
+
+def _full_row() -> tuple[str, str]:
+    """A header and a row answering every question of the core ruleset: enough evidence to be ranked."""
+    from maturity import load_core_ruleset
+
+    rs = load_core_ruleset()
+    values = {"boolean": "yes", "count": "3", "year": "2020", "number": "50"}
+    cells = [ind.scale[-1] if ind.type == "ordinal" else values[ind.type] for ind in rs.indicators]
+    return ("territory,name,country,level,year," + ",".join(i.id for i in rs.indicators),
+            "ph-good,Good,PH,city,2023," + ",".join(cells))
+
+
+FULL_HEADER, FULL = _full_row()
 QUIET = ["--draws", "0", "--report-pages", "-1"]
 PATCHED = """import sys
 import maturity.report.benchmark_report as report
@@ -191,9 +205,9 @@ CASES = [
          ["s.csv:3:A (territory): territory 'ph-good' in 2023 is already on row 2", "1 input(s) failed"], scored("ph-good")),
     Case("duplicate-across-files", {"s.csv": sheet(GOOD), "t.csv": sheet(GOOD)}, ["benchmark", "s.csv", "t.csv", *QUIET], 1,
          ["t.csv:2: territory 'ph-good' in 2023 is already given by s.csv:2"], scored("ph-good")),
-    Case("several-years", {"s.csv": sheet(GOOD.replace("ph-good", "ph-a"), GOOD.replace("ph-good", "ph-b").replace(",yes,", ",no,"),
-                                          GOOD.replace("ph-good", "ph-a").replace("2023", "2022").replace(",yes,", ",no,"),
-                                          GOOD.replace("ph-good", "ph-b").replace("2023", "2022"))},
+    Case("several-years", {"s.csv": sheet(FULL.replace("ph-good", "ph-a"), FULL.replace("ph-good", "ph-b").replace(",yes,", ",no,", 3),
+                                          FULL.replace("ph-good", "ph-a").replace("2023", "2022").replace(",yes,", ",no,", 3),
+                                          FULL.replace("ph-good", "ph-b").replace("2023", "2022"), header=FULL_HEADER)},
          ["benchmark", "s.csv", "--draws", "2"], 0, ["years 2022, 2023; ranked within each year", " year "], ranked_by_year),
     # formula injection
     Case("formula-injection", {"s.csv": sheet(GOOD, *(bad({"territory": f"ph-{i}", "name": name}) for i, name in
