@@ -375,7 +375,7 @@ def test_score_profile_and_benchmark_meet_no_english(lang, tmp_path):
                     if "untranslated message" in line]
     assert not untranslated, "\n".join(untranslated)
     fragments = _english_fragments(lang)
-    assert {"REASONS AND NEXT STEPS", "Pillar summary", "League table", "Give the mainstreaming a budget line and a unit responsible for it."} <= fragments
+    assert {"REASONS AND NEXT STEPS", "Summary by pillar", "League table", "Give the mainstreaming a budget line and a unit responsible for it."} <= fragments
     met = []
     for where, out, html in outputs:
         reader = _reader_text(out, html)

@@ -31,6 +31,7 @@ from .engines.vectorised import compile_vectorised, evaluate
 from .errors import InvalidFileError, MaturityError, UsageError
 from .aggregate import RANK_MEASURES, aggregate, rank_measure
 from .loading import iter_input_files, load_core_ruleset, load_profile
+from .messages import _
 from .plan import compile_plan
 from .prepare import Prepared, domain, prepare
 from .profile import Profile
@@ -58,8 +59,9 @@ def robust_places(ranked: int) -> int:
 
 def robust_definition(ranked: int) -> str:
     """The one definition of "robust", as printed beside the intervals."""
-    return (f"robust: the rank's interval (the published rank and the 5th-95th percentiles of the draws) spans at most "
-            f"{robust_places(ranked)} place(s), max(1, 1% of the {ranked} ranked territories)")
+    return _("robust: the rank's interval (the published rank and the 5th-95th percentiles of the draws) spans at most "
+             "%(places)s place(s), max(1, 1%% of the %(ranked)s ranked territories)") % {
+        "places": robust_places(ranked), "ranked": ranked}
 
 
 def rank_by_default(seal: Any) -> str:
@@ -99,10 +101,11 @@ class BenchmarkRun:
     @property
     def rank_line(self) -> str:
         """How this run ranks, in one line (printed on every output)."""
-        what = ("the overall score with every unknown answer at its worst (what is established: "
-                "a blank answer never raises it)" if self.rank_by == "lower" else
-                "the overall score over the assessed factors")
-        return f"ranked by {self.rank_by}: {what}; territories with insufficient evidence are not ranked"
+        what = (_("the overall score with every unknown answer at its worst (what is established: "
+                  "a blank answer never raises it)") if self.rank_by == "lower" else
+                _("the overall score over the assessed factors"))
+        return _("ranked by %(measure)s: %(what)s; territories with insufficient evidence are not ranked") % {
+            "measure": self.rank_by, "what": what}
 
     def explain(self, territory: str, year: Any = None) -> "Assessment":
         """The full explained assessment of one territory of the run, from the durable_rules engine.

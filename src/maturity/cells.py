@@ -39,6 +39,7 @@ from typing import Any, Optional, Union
 from pydantic import BaseModel, ConfigDict, model_serializer, model_validator
 
 from .errors import MaturityError, Problem, suggest
+from .messages import _
 from .ruleset import BooleanIndicator, CountIndicator, NumberIndicator, OrdinalIndicator, YearIndicator
 
 __all__ = ["ADMIN_LEVELS", "RANGE_KEYS", "Range", "CellProblem", "TRUE_WORDS", "FALSE_WORDS", "UNKNOWN_WORDS", "is_unknown", "read_cell", "read_boolean",
@@ -80,7 +81,7 @@ class CellProblem(MaturityError):
         """The message with what was expected (and the allowed values, or a did-you-mean)."""
         text = self.message
         if self.expected:
-            text += f"; expected {self.expected}"
+            text = _("%(message)s; expected %(expected)s") % {"message": text, "expected": self.expected}
         if self.allowed:
             text += f" ({', '.join(self.allowed)})"
         return f"{text}; {self.hint}" if self.hint else text
@@ -108,17 +109,17 @@ class Range(BaseModel):
         if isinstance(data, dict) and "between" in data:
             ends = data["between"]
             if not isinstance(ends, (list, tuple)) or len(ends) != 2:
-                raise ValueError("between takes two values, the lower end first: between: [5, 8]")
+                raise ValueError(_("between takes two values, the lower end first: between: [5, 8]"))
             rest = {k: v for k, v in data.items() if k != "between"}
             if rest:
-                raise ValueError("write a range as one of at_least, at_most or between")
+                raise ValueError(_("write a range as one of at_least, at_most or between"))
             return {"at_least": ends[0], "at_most": ends[1]}
         return data
 
     @model_validator(mode="after")
     def _one_end_at_least(self) -> "Range":
         if self.at_least is None and self.at_most is None:
-            raise ValueError("a range needs at_least, at_most or between")
+            raise ValueError(_("a range needs at_least, at_most or between"))
         return self
 
     @model_serializer
@@ -129,8 +130,10 @@ class Range(BaseModel):
 
     def __str__(self) -> str:
         if self.at_least is not None and self.at_most is not None:
-            return f"{self.at_least} to {self.at_most}"
-        return f"at least {self.at_least}" if self.at_least is not None else f"at most {self.at_most}"
+            return _("%(low)s to %(high)s") % {"low": self.at_least, "high": self.at_most}
+        if self.at_least is not None:
+            return _("at least %(value)s") % {"value": self.at_least}
+        return _("at most %(value)s") % {"value": self.at_most}
 
 
 RANGE_KEYS = ("at_least", "at_most", "between")
@@ -146,7 +149,7 @@ def _range_of(raw: Any) -> Optional[Range]:
         try:
             return Range.model_validate(raw)
         except ValueError as exc:
-            raise CellProblem(f"{raw!r} is not a range", "at_least, at_most or between: [low, high]",
+            raise CellProblem(_("%(raw)s is not a range") % {"raw": repr(raw)}, _("at_least, at_most or between: [low, high]"),
                               hint=str(exc).splitlines()[-1].strip()) from None
     if isinstance(raw, str):
         if m := _RANGE_TEXT.fullmatch(raw):
@@ -159,13 +162,14 @@ def _range_of(raw: Any) -> Optional[Range]:
 def _read_range(indicator: Any, span: Range, raw: Any) -> Any:
     """Both ends read as the indicator's values; an exact answer when they meet."""
     if isinstance(indicator, BooleanIndicator):
-        raise CellProblem(f"{_show(raw)} is a range; a yes/no answer cannot be one", "yes or no")
+        raise CellProblem(_("%(raw)s is a range; a yes/no answer cannot be one") % {"raw": _show(raw)}, _("yes or no"))
     low = read_cell(indicator, span.at_least) if span.at_least is not None else None
     high = read_cell(indicator, span.at_most) if span.at_most is not None else None
     if low is not None and high is not None:
         order = indicator.scale.index if isinstance(indicator, OrdinalIndicator) else (lambda v: v)
         if order(low) > order(high):
-            raise CellProblem(f"{_show(raw)} has its ends the wrong way round", "the lower end first, e.g. 5-8")
+            raise CellProblem(_("%(raw)s has its ends the wrong way round") % {"raw": _show(raw)},
+                              _("the lower end first, e.g. 5-8"))
         if low == high:
             return low
     return Range(at_least=low, at_most=high)
@@ -244,8 +248,8 @@ def read_boolean(raw: Any) -> bool | None:
             return True
         if word in FALSE_WORDS:
             return False
-    raise CellProblem(f"{_show(raw)} is not a yes/no answer", "yes or no",
-                      (*TRUE_WORDS, *FALSE_WORDS, "unknown", "an empty cell"))
+    raise CellProblem(_("%(raw)s is not a yes/no answer") % {"raw": _show(raw)}, _("yes or no"),
+                      (*TRUE_WORDS, *FALSE_WORDS, "unknown", _("an empty cell")))
 
 
 def _from_text(text: str, whole: bool) -> float | int:
@@ -261,24 +265,26 @@ def _from_text(text: str, whole: bool) -> float | int:
         body = re.sub(r"[ \u00a0\u202f'\u2019]", "", body)
     commas, dots = body.count(","), body.count(".")
     def ambiguous(head: str, tail: str) -> CellProblem:
-        return CellProblem(f"{_show(text)} is ambiguous: the separator could mark thousands or decimals",
-                           "a number without thousands separators",
-                           hint=f"write {sign}{head}{tail}" + ("" if whole else f" or {sign}{head}.{tail}"))
+        return CellProblem(_("%(raw)s is ambiguous: the separator could mark thousands or decimals") % {"raw": _show(text)},
+                           _("a number without thousands separators"),
+                           hint=(_("write %(number)s") % {"number": f"{sign}{head}{tail}"} if whole else
+                                 _("write %(number)s or %(decimal)s") % {"number": f"{sign}{head}{tail}",
+                                                                        "decimal": f"{sign}{head}.{tail}"}))
 
     if commas and dots:
         dec = "," if body.rfind(",") > body.rfind(".") else "."
         group = "." if dec == "," else ","
-        head, _, frac = body.rpartition(dec)
+        head, _dec, frac = body.rpartition(dec)
         if not re.fullmatch(rf"\d{{1,3}}(\{group}\d{{3}})*", head) or not frac.isdigit():
-            raise CellProblem(f"{_show(text)} is not a number", "a number such as 1,234.5 or 1234.5")
+            raise CellProblem(_("%(raw)s is not a number") % {"raw": _show(text)}, _("a number such as 1,234.5 or 1234.5"))
         body = head.replace(group, "") + "." + frac
     elif commas > 1 or dots > 1:
         sep = "," if commas > 1 else "."
         if not re.fullmatch(rf"\d{{1,3}}(\{sep}\d{{3}})+", body):
-            raise CellProblem(f"{_show(text)} is not a number", "a number such as 1,234,567 or 1234567")
+            raise CellProblem(_("%(raw)s is not a number") % {"raw": _show(text)}, _("a number such as 1,234,567 or 1234567"))
         body = body.replace(sep, "")
     elif commas == 1:
-        head, _, tail = body.partition(",")
+        head, _comma, tail = body.partition(",")
         if re.fullmatch(r"\d{1,3}", head) and re.fullmatch(r"\d{3}", tail):
             if not whole:
                 raise ambiguous(head, tail)
@@ -286,27 +292,27 @@ def _from_text(text: str, whole: bool) -> float | int:
         else:
             body = head + "." + tail  # a decimal comma
     elif dots == 1 and whole:
-        head, _, tail = body.partition(".")
+        head, _dot, tail = body.partition(".")
         if re.fullmatch(r"[1-9]\d{0,2}", head) and re.fullmatch(r"\d{3}", tail):
             raise ambiguous(head, tail)
     if not _PLAIN.fullmatch(body):
-        raise CellProblem(f"{_show(text)} is not a number", "a number such as 12, 12.5 or 12,500")
+        raise CellProblem(_("%(raw)s is not a number") % {"raw": _show(text)}, _("a number such as 12, 12.5 or 12,500"))
     if whole and re.fullmatch(r"\d+", body):
         return int(sign + body)
     value = float(sign + body)
     if not math.isfinite(value):
-        raise CellProblem(f"{_show(text)} is not a finite number", "a finite number")
+        raise CellProblem(_("%(raw)s is not a finite number") % {"raw": _show(text)}, _("a finite number"))
     return value
 
 
 def _real(raw: Any, whole: bool) -> float | int:
     """Any cell as a finite number (an int when it is one); CellProblem otherwise."""
     if _boolean_like(raw) is not None:
-        raise CellProblem(f"{_show(raw)} is a yes/no value, not a number", "a number")
+        raise CellProblem(_("%(raw)s is a yes/no value, not a number") % {"raw": _show(raw)}, _("a number"))
     if isinstance(raw, str):
         lowered = raw.strip().lower().lstrip("+-.")
         if lowered in ("inf", "infinity", "nan", "∞"):
-            raise CellProblem(f"{_show(raw)} is not a finite number", "a finite number")
+            raise CellProblem(_("%(raw)s is not a finite number") % {"raw": _show(raw)}, _("a finite number"))
         return _from_text(raw, whole)
     if isinstance(raw, numbers.Integral):
         return int(raw)
@@ -314,29 +320,33 @@ def _real(raw: Any, whole: bool) -> float | int:
         try:
             value = float(raw)
         except (TypeError, ValueError, OverflowError):
-            raise CellProblem(f"{_show(raw)} is not a number", "a number") from None
+            raise CellProblem(_("%(raw)s is not a number") % {"raw": _show(raw)}, _("a number")) from None
         if not math.isfinite(value):
-            raise CellProblem(f"{_show(raw)} is not a finite number", "a finite number")
+            raise CellProblem(_("%(raw)s is not a finite number") % {"raw": _show(raw)}, _("a finite number"))
         return value
-    raise CellProblem(f"{_show(raw)} is not a number", "a number")
+    raise CellProblem(_("%(raw)s is not a number") % {"raw": _show(raw)}, _("a number"))
 
 
-def read_whole(raw: Any, *, minimum: int | None = 0, what: str = "a whole number") -> int | None:
-    """A whole number (``2023.0`` is 2023, ``2.7`` is refused); None when unknown."""
+def read_whole(raw: Any, *, minimum: int | None = 0, what: str | None = None) -> int | None:
+    """A whole number (``2023.0`` is 2023, ``2.7`` is refused); None when unknown. ``what``: what is
+    expected, in words (default: a whole number)."""
     if is_unknown(raw):
         return None
+    what = what if what is not None else _("a whole number")
     try:
         value = _real(raw, whole=True)
     except CellProblem as exc:
         raise CellProblem(exc.message, what, exc.allowed, exc.hint) from None
     if isinstance(value, float):
         if value != math.floor(value):
-            raise CellProblem(f"{_show(raw)} is not a whole number", what)
+            raise CellProblem(_("%(raw)s is not a whole number") % {"raw": _show(raw)}, what)
         value = int(value)
     if abs(value) >= EXACT:
-        raise CellProblem(f"{_show(raw)} is too large", f"{what} below {EXACT:,}")
+        raise CellProblem(_("%(raw)s is too large") % {"raw": _show(raw)},
+                          _("%(what)s below %(limit)s") % {"what": what, "limit": f"{EXACT:,}"})
     if minimum is not None and value < minimum:
-        raise CellProblem(f"{value} is below {minimum}", f"{what} of at least {minimum}")
+        raise CellProblem(_("%(value)s is below %(minimum)s") % {"value": value, "minimum": minimum},
+                          _("%(what)s of at least %(minimum)s") % {"what": what, "minimum": minimum})
     return value
 
 
@@ -346,11 +356,13 @@ def read_number(raw: Any, *, minimum: float | None = None, maximum: float | None
     if is_unknown(raw):
         return None
     value = float(_real(raw, whole=False))
-    what = f"a number ({unit})" if unit else "a number"
+    what = _("a number (%(unit)s)") % {"unit": unit} if unit else _("a number")
     if minimum is not None and value < minimum:
-        raise CellProblem(f"{value:g} is below the minimum {minimum:g}", f"{what} of at least {minimum:g}")
+        raise CellProblem(_("%(value)s is below the minimum %(minimum)s") % {"value": f"{value:g}", "minimum": f"{minimum:g}"},
+                          _("%(what)s of at least %(minimum)s") % {"what": what, "minimum": f"{minimum:g}"})
     if maximum is not None and value > maximum:
-        raise CellProblem(f"{value:g} is above the maximum {maximum:g}", f"{what} of at most {maximum:g}")
+        raise CellProblem(_("%(value)s is above the maximum %(maximum)s") % {"value": f"{value:g}", "maximum": f"{maximum:g}"},
+                          _("%(what)s of at most %(maximum)s") % {"what": what, "maximum": f"{maximum:g}"})
     return value
 
 
@@ -358,33 +370,34 @@ def read_year(raw: Any) -> int | None:
     """A calendar year from a whole number, an ISO date, a date cell or an Excel serial date."""
     if is_unknown(raw):
         return None
-    expected = f"a year from {MIN_YEAR} to {MAX_YEAR}, an ISO date (2023-05-01) or a date cell"
+    expected = _("a year from %(min)s to %(max)s, an ISO date (2023-05-01) or a date cell") % {"min": MIN_YEAR, "max": MAX_YEAR}
     if isinstance(raw, dt.date):  # datetime and pandas Timestamp too
         year = raw.year
     elif isinstance(raw, str) and (m := _ISO_DATE.fullmatch(raw.strip())):
         try:
             year = dt.date(int(m[1]), int(m[2]), int(m[3])).year
         except ValueError:
-            raise CellProblem(f"{_show(raw)} is not a date", expected) from None
+            raise CellProblem(_("%(raw)s is not a date") % {"raw": _show(raw)}, expected) from None
     elif isinstance(raw, str) and re.fullmatch(r"\s*\d{1,2}[/.]\d{1,2}[/.]\d{2,4}\s*", raw):
-        raise CellProblem(f"{_show(raw)} is a date in a local order (day/month or month/day)", expected,
-                          hint="write the year, or the date as 2023-05-01")
+        raise CellProblem(_("%(raw)s is a date in a local order (day/month or month/day)") % {"raw": _show(raw)}, expected,
+                          hint=_("write the year, or the date as 2023-05-01"))
     else:
         try:
-            whole = read_whole(raw, minimum=None, what="a year")
+            whole = read_whole(raw, minimum=None, what=_("a year"))
         except CellProblem as exc:
             raise CellProblem(exc.message, expected) from None
         year = whole if whole is not None else 0
         if _SERIAL_MIN <= year <= _SERIAL_MAX and not isinstance(raw, str):
             year = (EXCEL_EPOCH + dt.timedelta(days=year)).year  # a date cell read as its serial number
     if not MIN_YEAR <= year <= MAX_YEAR:
-        raise CellProblem(f"{year} is not a year from {MIN_YEAR} to {MAX_YEAR}", expected)
+        raise CellProblem(_("%(year)s is not a year from %(min)s to %(max)s") % {"year": year, "min": MIN_YEAR, "max": MAX_YEAR},
+                          expected)
     return year
 
 
 def read_population(raw: Any) -> int | None:
     """A population: a whole number of at least 0; None when unknown."""
-    return read_whole(raw, minimum=0, what="a whole number of people")
+    return read_whole(raw, minimum=0, what=_("a whole number of people"))
 
 
 def read_text(raw: Any) -> str | None:
@@ -404,41 +417,42 @@ def read_text(raw: Any) -> str | None:
 def _required(raw: Any, what: str) -> str:
     text = read_text(raw)
     if text is None:
-        raise CellProblem("the cell is empty", what)
+        raise CellProblem(_("the cell is empty"), what)
     return text
 
 
 def read_level(raw: Any) -> str:
     """The administrative level (any case): one of ``ADMIN_LEVELS``; required."""
-    text = _required(raw, "an administrative level").lower()
+    text = _required(raw, _("an administrative level")).lower()
     if text in ADMIN_LEVELS:
         return text
     close = suggest(text, ADMIN_LEVELS)
-    raise CellProblem(f"{_show(raw)} is not an administrative level of the profile format", "one of", ADMIN_LEVELS,
-                      hint=close or "use 'other' for a level not on the list")
+    raise CellProblem(_("%(raw)s is not an administrative level of the profile format") % {"raw": _show(raw)}, _("one of"),
+                      ADMIN_LEVELS, hint=close or _("use 'other' for a level not on the list"))
 
 
 def read_country(raw: Any) -> str:
     """A two-letter ISO 3166-1 country code (any case: ``ph`` is ``PH``); required."""
-    text = _required(raw, "a two-letter ISO 3166-1 code such as PH")
+    text = _required(raw, _("a two-letter ISO 3166-1 code such as PH"))
     if _COUNTRY.fullmatch(text.upper()):
         return text.upper()
-    raise CellProblem(f"{_show(raw)} is not a country code", "a two-letter ISO 3166-1 code such as PH, EC or SN")
+    raise CellProblem(_("%(raw)s is not a country code") % {"raw": _show(raw)},
+                      _("a two-letter ISO 3166-1 code such as PH, EC or SN"))
 
 
 def read_territory(raw: Any) -> str:
     """A territory id: lower-case letters, digits, ``-`` and ``_``, starting with a letter or digit; required."""
-    text = _required(raw, "a territory id")
+    text = _required(raw, _("a territory id"))
     if _TERRITORY.fullmatch(text):
         return text
     slug = re.sub(r"[^a-z0-9_-]+", "-", text.lower()).strip("-_")
-    raise CellProblem(f"{_show(raw)} is not a territory id", "lower-case letters, digits, '-' and '_'",
-                      hint=f"for example '{slug}'" if slug else None)
+    raise CellProblem(_("%(raw)s is not a territory id") % {"raw": _show(raw)}, _("lower-case letters, digits, '-' and '_'"),
+                      hint=_("for example '%(id)s'") % {"id": slug} if slug else None)
 
 
 def read_name(raw: Any) -> str:
     """The territory's name; required."""
-    return _required(raw, "the territory's name")
+    return _required(raw, _("the territory's name"))
 
 
 def read_cell(indicator: Any, raw: Any) -> Any:
@@ -460,7 +474,7 @@ def read_cell(indicator: Any, raw: Any) -> Any:
         for value in indicator.scale:
             if text.lower() == value.lower():
                 return value
-        raise CellProblem(f"{_show(raw)} is not on the scale", "one of", tuple(indicator.scale),
+        raise CellProblem(_("%(raw)s is not on the scale") % {"raw": _show(raw)}, _("one of"), tuple(indicator.scale),
                           hint=suggest(text, indicator.scale))
     if isinstance(indicator, CountIndicator):
         return read_whole(raw, minimum=0)

@@ -13,6 +13,7 @@ import pandas as pd
 from tqdm import tqdm
 
 from ._yamlio import write_atomic
+from .aggregate import INSUFFICIENT
 from .aggregate import RANK_MEASURES
 from .benchmarking import BenchmarkRun, Failure, benchmark_table, load_profiles, progress, robust_definition, territory_meta
 from .cli_lang import lang_option, reader_language
@@ -116,7 +117,7 @@ def benchmark_command(paths: tuple[Path, ...], ruleset_path: Optional[Path], sea
         click.echo(str(exc), err=True)
         sys.exit(2 if isinstance(exc, UsageError) else 1)
     except KeyboardInterrupt:
-        click.echo(f"interrupted while scoring: nothing was written; {out_dir}/ is as it was", err=True)
+        click.echo(_("interrupted while scoring: nothing was written; %(dir)s/ is as it was") % {"dir": out_dir}, err=True)
         sys.exit(130)
     if synthetic_seed is None:
         run.profiles = profiles  # explanations and report pages use the profiles themselves
@@ -130,7 +131,7 @@ def benchmark_command(paths: tuple[Path, ...], ruleset_path: Optional[Path], sea
         click.echo(str(exc), err=True)
         sys.exit(1)
     except KeyboardInterrupt:
-        click.echo(f"interrupted: nothing was written; {out_dir}/ is as it was", err=True)
+        click.echo(_("interrupted: nothing was written; %(dir)s/ is as it was") % {"dir": out_dir}, err=True)
         sys.exit(130)
     click.echo(summary)
     for f in run.failures:
@@ -154,7 +155,7 @@ def _write_outputs(run: BenchmarkRun, table: pd.DataFrame, out: Path, *, draws: 
     if importlib.util.find_spec("pyarrow") is not None:
         write_table(table, out / "results.parquet")
     else:
-        notes.append("results.parquet not written: it needs pyarrow (pip install 'maturity[parquet]')")
+        notes.append(_("results.parquet not written: it needs pyarrow (pip install 'maturity[parquet]')"))
     steps = progress(run)
     if len(steps):
         write_table(steps, out / "progress.csv")
@@ -170,7 +171,8 @@ def _write_outputs(run: BenchmarkRun, table: pd.DataFrame, out: Path, *, draws: 
     head = table[shown].head(25).copy()
     for col in ("territory", "name"):  # long ids and names are shortened on screen (the files keep them whole)
         head[col] = head[col].astype(str).map(lambda v: v if len(v) <= 40 else v[:39] + "…")
-    stage_names = {s.id: s.name for s in run.scored_with.aggregation.stages} if run.scored_with else {}
+    stage_names = {INSUFFICIENT: _("insufficient evidence"),
+                   **({s.id: s.name for s in run.scored_with.aggregation.stages} if run.scored_with else {})}
     head["stage"] = head["stage"].map(lambda s: stage_names.get(s, s) if isinstance(s, str) else s)  # words; files keep ids
     if "seal" in head.columns:
         head["seal"] = head["seal"].astype(object).map(lambda s: term(s) if isinstance(s, str) else s)
@@ -197,7 +199,7 @@ def _write_outputs(run: BenchmarkRun, table: pd.DataFrame, out: Path, *, draws: 
         from .report.benchmark_report import write_benchmark_report  # noqa: PLC0415
 
         steps = min(report_pages, len(table)) + 4  # pages, three figures, the report itself
-        with StepReporter(steps, "report") as say:
+        with StepReporter(steps, _("report")) as say:
             write_benchmark_report(run, out, pages=report_pages, group=peers or "level", seal=seal,
                                    draws=draws, say=say)
     return summary

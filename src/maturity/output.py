@@ -18,6 +18,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from .errors import MaturityError
+from .messages import _
 
 __all__ = ["MARKER", "OutputError", "staged_output"]
 
@@ -38,11 +39,12 @@ def _check_target(out: Path) -> None:
     for folder in (out, *out.absolute().parents):
         if folder.exists():
             if not folder.is_dir():
-                raise OutputError(f"cannot write the results to {out}/: {folder} is a file, not a folder")
+                raise OutputError(_("cannot write the results to %(out)s/: %(folder)s is a file, not a folder") % {
+                    "out": out, "folder": folder})
             break
     if out.is_dir() and any(out.iterdir()) and not (out / MARKER).is_file():
-        raise OutputError(f"{out}/ already holds files that are not the output of a run; "
-                          "choose a new or empty folder (a run replaces the whole folder)")
+        raise OutputError(_("%(out)s/ already holds files that are not the output of a run; "
+                            "choose a new or empty folder (a run replaces the whole folder)") % {"out": out})
 
 
 def _where(exc: OSError, staging: Path, out: Path) -> str:
@@ -67,8 +69,8 @@ def staged_output(out: str | os.PathLike[str]) -> Iterator[Path]:
         staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.staging-", dir=parent))
         os.chmod(staging, 0o777 & ~_umask())  # mkdtemp makes it private; give it a plain mkdir's mode
     except OSError as exc:
-        raise OutputError(f"cannot write the results to {out}/: cannot create a folder in {parent}: "
-                          f"{exc.strerror or exc}") from None
+        raise OutputError(_("cannot write the results to %(out)s/: cannot create a folder in %(parent)s: %(reason)s") % {
+            "out": out, "parent": parent, "reason": exc.strerror or exc}) from None
     try:
         yield staging
         old = parent / f".{out.name}.old-{uuid.uuid4().hex[:12]}"
@@ -83,9 +85,9 @@ def staged_output(out: str | os.PathLike[str]) -> Iterator[Path]:
         shutil.rmtree(old, ignore_errors=True)
     except OSError as exc:
         shutil.rmtree(staging, ignore_errors=True)
-        kept = "the previous output is untouched" if out.exists() else "nothing was written"
-        raise OutputError(f"cannot write the results to {out}/: {exc.strerror or exc}"
-                          f"{_where(exc, staging, out)}; {kept}") from None
+        kept = _("the previous output is untouched") if out.exists() else _("nothing was written")
+        raise OutputError(_("cannot write the results to %(out)s/: %(reason)s%(where)s; %(kept)s") % {
+            "out": out, "reason": exc.strerror or exc, "where": _where(exc, staging, out), "kept": kept}) from None
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise

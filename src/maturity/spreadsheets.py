@@ -61,7 +61,7 @@ def _decode(path: Path, data: bytes) -> str:
             return data.decode(encoding)
         except UnicodeDecodeError:
             continue
-    raise _fail(path, "encoding", "cannot decode the sheet as UTF-8 or Latin-1 text")  # unreachable: latin-1 decodes all
+    raise _fail(path, "encoding", _("cannot decode the sheet as UTF-8 or Latin-1 text"))  # unreachable: latin-1 decodes all
 
 
 def _separator(header: str) -> str:
@@ -73,12 +73,13 @@ def _separator(header: str) -> str:
 def _read(path: Path) -> pd.DataFrame:
     suffix = path.suffix.lower()
     if suffix not in SHEETS:
-        raise _fail(path, "bad-suffix", "expected a .csv or .xlsx file")
+        raise _fail(path, "bad-suffix", _("expected a .csv or .xlsx file"))
     try:
         if suffix == ".csv":
             text = _decode(path, path.read_bytes())
             if not text.strip():
-                raise _fail(path, "empty-sheet", "the sheet is empty: expected a header row (territory, name, country, level, ...)")
+                raise _fail(path, "empty-sheet",
+                            _("the sheet is empty: expected a header row (territory, name, country, level, ...)"))
             header = text.lstrip().splitlines()[0]
             frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, sep=_separator(header),
                                 skip_blank_lines=False)  # blank lines keep their row number
@@ -88,7 +89,7 @@ def _read(path: Path) -> pd.DataFrame:
         raise
     except Exception as exc:
         reason = " ".join(str(exc).split()) or type(exc).__name__
-        raise _fail(path, "unreadable", f"cannot read the sheet: {reason}") from None
+        raise _fail(path, "unreadable", _("cannot read the sheet: %(reason)s") % {"reason": reason}) from None
     frame.columns = [str(c).replace("\ufeff", "").strip() for c in frame.columns]
     blank = [c for c in frame.columns if c.startswith("Unnamed:") and frame[c].map(is_unknown).all()]
     return frame.drop(columns=blank)  # empty columns Excel leaves at the right of a sheet
@@ -99,15 +100,17 @@ def _columns(path: Path, frame: pd.DataFrame, ids: set[str]) -> None:
     unknown = [c for c in frame.columns if c not in META and c.removesuffix("__source") not in ids]
     for col in unknown[:MAX_LISTED]:
         base = col.removesuffix("__source")
-        problems.append(Problem("unknown-column", f"unknown column '{col}'", (col,), file=str(path), line=1,
+        problems.append(Problem("unknown-column", _("unknown column '%(column)s'") % {"column": col}, (col,),
+                                file=str(path), line=1,
                                 column=column_letter(list(frame.columns).index(col)), hint=suggest(base, [*ids, *META])))
     if len(unknown) > MAX_LISTED:
-        problems.append(Problem("unknown-column", f"and {len(unknown) - MAX_LISTED:,} more unknown columns", ("columns",),
+        problems.append(Problem("unknown-column", _("and %(n)s more unknown columns") % {"n": f"{len(unknown) - MAX_LISTED:,}"},
+                                ("columns",),
                                 file=str(path), line=1))
     for col in ("territory", "name", "country", "level"):
         if col not in frame.columns:
-            problems.append(Problem("missing-column", f"missing column '{col}'", ("columns",), file=str(path), line=1,
-                                    hint="the header row needs territory, name, country and level"))
+            problems.append(Problem("missing-column", _("missing column '%(column)s'") % {"column": col}, ("columns",),
+                                    file=str(path), line=1, hint=_("the header row needs territory, name, country and level")))
     if problems:
         raise InvalidFileError(str(path), problems)
 
@@ -131,7 +134,7 @@ def read_sheet_rows(path: str | Path, ruleset: Ruleset) -> tuple[list[tuple[int,
     indicators = {i.id: i for i in ruleset.indicators}
     _columns(path, frame, set(indicators))
     if frame.empty:
-        raise _fail(path, "no-rows", "the sheet has a header but no territory rows", line=2)
+        raise _fail(path, "no-rows", _("the sheet has a header but no territory rows"), line=2)
     pos = {c: k for k, c in enumerate(frame.columns)}
     present = [(i, ind) for i, ind in indicators.items() if i in pos]
     name = str(path)
@@ -160,11 +163,12 @@ def read_sheet_rows(path: str | Path, ruleset: Ruleset) -> tuple[list[tuple[int,
             continue
         key = (territory["id"], territory["assessment_year"])
         if key in first_row:
-            year = f" in {key[1]}" if key[1] is not None else " (no year)"
+            said = (_("territory '%(id)s' in %(year)s is already on row %(row)s; this row is not scored") if key[1] is not None
+                    else _("territory '%(id)s' (no year) is already on row %(row)s; this row is not scored"))
             errors.append(InvalidFileError(name, [Problem(
-                "duplicate-territory", f"territory '{key[0]}'{year} is already on row {first_row[key]}; this row is not scored",
+                "duplicate-territory", said % {"id": key[0], "year": key[1], "row": first_row[key]},
                 ("territory",), file=name, line=line, column=column_letter(pos["territory"]),
-                hint="give the row its own year, or remove it")]))
+                hint=_("give the row its own year, or remove it"))]))
             continue
         cited = sorted({str(a["source"]).split()[0] for a in answers.values()} - {"sheet"})
         data = {"kind": "profile", "format_version": 1, "territory": territory, "context": context,

@@ -23,6 +23,8 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import FancyArrowPatch, Patch
 
+from ..messages import N_, _
+from ..wording import gap_kind
 from .detectors import GapFinding
 from .model import LEVELS, MIGRANT_ORGS, PLANS
 
@@ -56,8 +58,24 @@ _PER_ROW = 4
 _WRAP = 22
 
 
+# Groups, levels and relation types in words (translated when drawn; keys stay as they are).
+_WORDS = {
+    "authority": N_("authority"), "planning bodies": N_("planning bodies"), "higher levels": N_("higher levels"),
+    "plans": N_("plans"), "migrants": N_("migrants"), "other stakeholders": N_("other stakeholders"),
+    "local": N_("local"), "regional": N_("regional"), "national": N_("national"), "transnational": N_("transnational"),
+    "member_of": N_("member of"), "coordinates_with": N_("coordinates with"), "reports_to": N_("reports to"),
+    "accountable_to": N_("accountable to"), "funds": N_("funds"), "endorses": N_("endorses"),
+    "aligned_with": N_("aligned with"), "partners_with": N_("partners with"), "consults": N_("consults"),
+    "informs": N_("informs"), "represents": N_("represents"),
+}
+
+
+def _words(key: str) -> str:
+    return _(_WORDS[key]) if key in _WORDS else key.replace("_", " ")
+
+
 def _group(node_type: str) -> str:
-    for group, (types, _) in GROUPS.items():
+    for group, (types, _colour) in GROUPS.items():
         if node_type in types:
             return group
     return "other stakeholders"
@@ -118,7 +136,7 @@ def draw_governance(G: nx.MultiDiGraph, gaps: Iterable[GapFinding] | None = None
         fig = ax.figure
     for i, (level, top, bottom) in enumerate(bands):
         ax.axhspan(top - 0.05, bottom + 0.05, color="#f4f4f4" if i % 2 == 0 else "#e9e9e9", zorder=0)
-        ax.text(-0.01, (top + bottom) / 2, level, ha="right", va="center", fontsize=9, fontweight="bold")
+        ax.text(-0.01, (top + bottom) / 2, _words(level), ha="right", va="center", fontsize=9, fontweight="bold")
     boxes = {}
     for n, (x, y) in pos.items():
         colour = GROUPS[_group(G.nodes[n].get("type", ""))][1]
@@ -153,20 +171,21 @@ def draw_governance(G: nx.MultiDiGraph, gaps: Iterable[GapFinding] | None = None
     ax.set_xlim(-0.12, 1.05)
     ax.set_ylim(height + 0.1, -0.2)
     ax.set_axis_off()
-    ax.set_title("Governance graph" + (f": {G.graph['territory']}" if G.graph.get("territory") else ""))
-    handles: list[Any] = [Patch(facecolor=c, edgecolor="#555555", label=g) for g, (_, c) in GROUPS.items()
+    ax.set_title(_("Governance graph: %(territory)s") % {"territory": G.graph["territory"]} if G.graph.get("territory")
+                 else _("Governance graph"))
+    handles: list[Any] = [Patch(facecolor=c, edgecolor="#555555", label=_words(g)) for g, (_types, c) in GROUPS.items()
                           if any(_group(G.nodes[n].get("type", "")) == g for n in G)]
     handles += [Line2D([], [], color=RELATION_STYLES.get(t, ("#444444", "solid"))[0],
-                       linestyle=RELATION_STYLES.get(t, ("#444444", "solid"))[1], label=t.replace("_", " "))
+                       linestyle=RELATION_STYLES.get(t, ("#444444", "solid"))[1], label=_words(t))
                 for t in seen_types]
     if gaps:
         handles.append(Line2D([], [], marker="o", color="w", markerfacecolor=GAP_COLOUR, markersize=9,
-                              label="gap (numbered below)"))
+                              label=_("gap (numbered below)")))
     if handles:
         ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=7, frameon=False)
     if gaps:
         names = {n: str(G.nodes[n].get("name") or n) for n in G}
-        listed = [f"{i}. {g.kind.replace('_', ' ')}: " + ", ".join(names.get(a, str(a)) for a in dict.fromkeys(g.actors))
+        listed = [f"{i}. {gap_kind(g.kind)}: " + ", ".join(names.get(a, str(a)) for a in dict.fromkeys(g.actors))
                   for i, g in enumerate(gaps, 1)]
         ax.text(0.0, -0.02, "\n".join(textwrap.shorten(s, 160) for s in listed), transform=ax.transAxes,
                 ha="left", va="top", fontsize=7, color="#333333")

@@ -32,6 +32,8 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from .._yamlio import write_atomic
+from ..aggregate import INSUFFICIENT
+from ..messages import _
 from ..seal import Seal
 from .figures import (
     LEVEL_COLOURS,
@@ -42,7 +44,7 @@ from .figures import (
     stage_distribution_figure,
 )
 from .seal_view import SealSummary, count_text, seal_summary
-from .templating import environment, stylesheet
+from .templating import environment, page_language, stylesheet
 
 __all__ = ["BenchmarkContent", "benchmark_content", "robustness_figure", "render_benchmark_html",
            "write_benchmark_report", "LEAGUE_COLUMNS", "page_key"]
@@ -134,13 +136,13 @@ def _stages(run: Any) -> tuple[list[dict[str, Any]], int]:
     return out, int((~stages.astype("string").isin(known).fillna(False)).sum())  # no score, or insufficient evidence
 
 
-def benchmark_content(run: Any, *, group: str = "level", title: str = "Benchmarking run", seal: Optional[Seal] = None,
+def benchmark_content(run: Any, *, group: str = "level", title: Optional[str] = None, seal: Optional[Seal] = None,
                       draws: Optional[int] = None, shown: int = 25) -> BenchmarkContent:
     """The report's content from a run: seal summary by ``group`` (with ``seal``), league, stages, robustness."""
     from ..benchmarking import progress, robust_definition  # noqa: PLC0415
 
     t = run.table.sort_values(["rank", "territory"], na_position="last")
-    league = [{c: _plain(row.get(c)) for c in LEAGUE_COLUMNS if c in t.columns} for _, row in t.iterrows()]
+    league = [{c: _plain(row.get(c)) for c in LEAGUE_COLUMNS if c in t.columns} for _i, row in t.iterrows()]
     for row in league:
         row["year"] = int(row["year"]) if row.get("year") is not None else None
         row["key"] = page_key(row["territory"], row["year"])
@@ -153,7 +155,8 @@ def benchmark_content(run: Any, *, group: str = "level", title: str = "Benchmark
     steps = progress(run)
     summary = seal_summary(run, seal, group=group) if seal is not None and "seal" in t.columns else None
     return BenchmarkContent(
-        title=title, ruleset=dict(run.ruleset), seal=run.seal, engine=run.engine, territories=int(len(t)),
+        title=title if title is not None else _("Benchmarking run"), ruleset=dict(run.ruleset), seal=run.seal,
+        engine=run.engine, territories=int(len(t)),
         synthetic=bool(t["synthetic"].any()), league=league, shown=shown, seal_summary=summary, stages=stages,
         unscored=unscored, draws=draws, robust_share=robust,
         progress=[{k: _plain(v) for k, v in r.items()} for r in steps.to_dict("records")],
@@ -171,16 +174,18 @@ def robustness_figure(table: pd.DataFrame, *, limit: int = 40, draws: Optional[i
     fig = new_figure(8, max(2.5, 0.25 * len(t) + 1.4))
     ax = fig.add_subplot(111)
     y = np.arange(len(t))
-    ax.hlines(y, t["rank_p05"], t["rank_p95"], color="#9bbbd4", linewidth=3, label="5th-95th percentile over the draws")
-    ax.plot(t["rank_median"], y, "o", color="#1f5f8b", markersize=4, label="median rank over the draws")
-    ax.plot(t["rank"].astype(float), y, "D", color="#d95f02", markersize=5, label="published rank")
+    ax.hlines(y, t["rank_p05"], t["rank_p95"], color="#9bbbd4", linewidth=3, label=_("5th-95th percentile over the draws"))
+    ax.plot(t["rank_median"], y, "o", color="#1f5f8b", markersize=4, label=_("median rank over the draws"))
+    ax.plot(t["rank"].astype(float), y, "D", color="#d95f02", markersize=5, label=_("published rank"))
     ax.set_yticks(y, [_short(n) for n in t["name"]], fontsize=7)
     ax.invert_yaxis()
-    ax.set_xlabel("rank")
+    ax.set_xlabel(_("rank"))
     if len(t):
         ax.set_xlim(0, float(np.nanmax(t[["rank_p95", "rank"]].to_numpy(dtype=float))) * 1.05 + 1)
-    stated = f"\nover {draws:,} draws of the weights and the unknown answers" if draws else ""
-    ax.set_title(f"Rank robustness of the top {len(t)}, in published-rank order{stated}", fontsize=9, pad=22)
+    title = _("Rank robustness of the top %(n)s, in published-rank order") % {"n": len(t)}
+    if draws:
+        title += "\n" + _("over %(draws)s draws of the weights and the unknown answers") % {"draws": f"{draws:,}"}
+    ax.set_title(title, fontsize=9, pad=22)
     ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=3, fontsize=7, frameon=False)
     return fig
 
@@ -197,19 +202,20 @@ def render_benchmark_html(content: BenchmarkContent, run: Any, *, top: int = 30,
     titles = {f.id: f.title for f in run.scored_with.factors}
     figures = {}
     if len(ranked):
-        say("drawing the heat map of the top territories")
+        say(_("drawing the heat map of the top territories"))
         frame = levels_frame(ranked, id_column="name").T.rename(columns=lambda f: titles.get(f, f))
         figures["heatmap"] = figure_data_uri(heatmap_figure(
-            frame, title=f"Factor levels of the top {len(ranked)} territories, by rank"))
-    say("drawing the stage chart")
+            frame, title=_("Factor levels of the top %(n)s territories, by rank") % {"n": len(ranked)}))
+    say(_("drawing the stage chart"))
     figures["stages"] = figure_data_uri(stage_distribution_figure(
         run.table, order=[s["id"] for s in content.stages], labels=[s["name"] for s in content.stages]))
     if "rank_median" in run.table.columns and len(ranked):
-        say("drawing the rank robustness chart")
+        say(_("drawing the rank robustness chart"))
         figures["robustness"] = figure_data_uri(robustness_figure(run.table, draws=content.draws))
     template = environment().get_template("benchmark.html.j2")
     return template.render(c=content, css=stylesheet(), figures=figures, count=count_text, top=len(ranked),
-                           level_colours=LEVEL_COLOURS)
+                           level_colours=LEVEL_COLOURS, lang=page_language(),
+                           stage_names={INSUFFICIENT: _("insufficient evidence"), **{s["id"]: s["name"] for s in content.stages}})
 
 
 def _pages(run: Any, content: BenchmarkContent, out_dir: Path, pages: int, group: str, seal: Optional[Seal],
@@ -262,7 +268,8 @@ def _render_pages(context: tuple[Any, ...], tasks: list[tuple[Any, ...]], say: P
 
 def _say_page(say: Progress, task: tuple[Any, ...]) -> None:
     i, total, row, _label = task
-    say(f"page {i} of {total}: {row['territory']}" + (f" ({row['year']})" if row["year"] is not None else ""))
+    say(_("page %(i)s of %(n)s: %(territory)s") % {"i": i, "n": total, "territory": row["territory"]}
+        + (f" ({row['year']})" if row["year"] is not None else ""))
 
 
 def _page_in_worker(task: tuple[Any, ...]) -> tuple[Any, ...]:
@@ -283,7 +290,8 @@ def _page(context: tuple[Any, ...], task: tuple[Any, ...]) -> tuple[Any, ...]:
     levels = run.table.loc[peers, [f"level.{f.id}" for f in run.scored_with.factors]].astype("Float64")
     average = {c.removeprefix("level."): float(v) for c, v in levels.mean(skipna=True).dropna().items()}
     bars = factor_bars_figure(assessment, peer_average=average,
-                              peer_label=f"average of its peers ({group}: {groups[label]})")
+                              peer_label=_("average of its peers (%(group)s: %(value)s)") % {
+                                  "group": group, "value": groups[label]})
     profile = run.profile(tid, year)
     box = None
     if seal is not None and "seal" in run.table.columns:
@@ -309,6 +317,6 @@ def write_benchmark_report(run: Any, out_dir: str | Path, *, pages: int = 50, gr
     content = replace(content, pages=links, governance_gaps=gaps, files=files)
     path = out_dir / "report.html"
     html = render_benchmark_html(content, run, say=say)
-    say("writing report.html")
+    say(_("writing report.html"))
     write_atomic(path, html)
     return path

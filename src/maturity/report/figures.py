@@ -28,6 +28,7 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 
 from ..assessment import Assessment
+from ..messages import N_, _
 from .content import ProfileContent
 
 __all__ = [
@@ -46,7 +47,7 @@ __all__ = [
 Scored = Union[Assessment, ProfileContent]
 LEVEL_COLOURS = ["#d7301f", "#fc8d59", "#fdcc8a", "#91bfdb", "#4575b4"]  # levels 0-4
 UNKNOWN_COLOUR = "#dddddd"
-LEVEL_NAMES = ["absent", "initial", "emerging", "established", "mainstreamed"]
+LEVEL_NAMES = [N_("absent"), N_("initial"), N_("emerging"), N_("established"), N_("mainstreamed")]  # translated when drawn
 
 
 def new_figure(width: float, height: float) -> Figure:
@@ -75,7 +76,7 @@ def _name(scored: Scored, limit: int = 60) -> str:
 
 
 def radar_figure(scored: Scored, peers: Optional[Sequence[Scored]] = None, *, title: Optional[str] = None,
-                 peer_average: Optional[Mapping[str, float]] = None, peer_label: str = "peer average") -> Figure:
+                 peer_average: Optional[Mapping[str, float]] = None, peer_label: Optional[str] = None) -> Figure:
     """A radar of the factor scores (0-100), the band between lower and upper bounds shaded.
 
     Unassessed factors have no score: the score line breaks there, the band still shows their
@@ -96,26 +97,26 @@ def radar_figure(scored: Scored, peers: Optional[Sequence[Scored]] = None, *, ti
     ax = fig.add_subplot(projection="polar")
     ax.plot(closed, loop([r["score"] for r in rows]), color="#08519c", linewidth=2, marker="o", label=_name(scored))
     ax.fill_between(closed, loop([r["lower"] for r in rows]), loop([r["upper"] for r in rows]),
-                    color="#6baed6", alpha=0.25, label="bounds (unknowns at worst / best)")
+                    color="#6baed6", alpha=0.25, label=_("bounds (unknowns at worst / best)"))
     for peer in peers or ():
         peer_rows = {r["id"]: r["score"] for r in _rows(peer)}
         ax.plot(closed, loop([peer_rows.get(r["id"]) for r in rows]), linewidth=1, linestyle="--", label=_name(peer))
     if peer_average:
         ax.plot(closed, loop([peer_average.get(r["id"]) for r in rows]), color="#d94801", linewidth=1.5,
-                linestyle=":", label=peer_label)
+                linestyle=":", label=peer_label if peer_label is not None else _("peer average"))
     ax.set_xticks(angles)
     ax.set_xticklabels([r["id"].replace("_", " ") for r in rows], fontsize=7)
     ax.set_ylim(0, 100)
     ax.set_yticks([25, 50, 75, 100])
     ax.set_yticklabels(["25", "50", "75", "100"], fontsize=6)
-    ax.set_title(title if title is not None else f"{_name(scored)}: factor scores with bounds", fontsize=10)
+    ax.set_title(title if title is not None else _("%(name)s: factor scores with bounds") % {"name": _name(scored)}, fontsize=10)
     ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.06), ncol=2, fontsize=7, frameon=False)
     return fig
 
 
 def factor_bars_figure(scored: Scored, *, max_level: int = 4, title: Optional[str] = None,
-                       peer_average: Optional[Mapping[str, float]] = None, peer_label: str = "peer average",
-                       level_names: Sequence[str] = LEVEL_NAMES) -> Figure:
+                       peer_average: Optional[Mapping[str, float]] = None, peer_label: Optional[str] = None,
+                       level_names: Optional[Sequence[str]] = None) -> Figure:
     """Horizontal bars of each factor's known level, bounds as a whisker; unassessed factors hatched.
 
     Bars are in the factors' order from top to bottom; their widths are the levels (0 where
@@ -133,22 +134,23 @@ def factor_bars_figure(scored: Scored, *, max_level: int = 4, title: Optional[st
     for bar, r in zip(bars, rows):
         if r["level"] is None:
             bar.set_hatch("//")
-            ax.text(0.05, bar.get_y() + bar.get_height() / 2, "unknown", va="center", fontsize=7, color="#555555")
+            ax.text(0.05, bar.get_y() + bar.get_height() / 2, _("unknown"), va="center", fontsize=7, color="#555555")
     ax.hlines(y, [r["lower_level"] for r in rows], [r["upper_level"] for r in rows], color="#222222", linewidth=1.2,
-              label="could be, with the unknown answers")
+              label=_("could be, with the unknown answers"))
     ax.plot([r["upper_level"] for r in rows], y, "|", color="#222222", markersize=8)
     if peer_average:
         px = [peer_average.get(r["id"], np.nan) for r in rows]
-        ax.plot(px, y, "v", color="#7b3294", markersize=6, linestyle="none", label=peer_label)
+        ax.plot(px, y, "v", color="#7b3294", markersize=6, linestyle="none",
+                label=peer_label if peer_label is not None else _("peer average"))
     ax.set_yticks(y)
     ax.set_yticklabels([r["title"] for r in rows], fontsize=8)
     ax.set_xlim(0, max_level + 0.2)
     ax.set_xticks(range(max_level + 1))
-    names = list(level_names)[: max_level + 1]
+    names = list(level_names if level_names is not None else [_(n) for n in LEVEL_NAMES])[: max_level + 1]
     ax.set_xticklabels([f"{i} {names[i]}" if i < len(names) else str(i) for i in range(max_level + 1)], fontsize=7)
-    ax.set_xlabel("level the known answers establish")
+    ax.set_xlabel(_("level the known answers establish"))
     ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.12), ncol=2, fontsize=7, frameon=False)
-    ax.set_title(title if title is not None else f"{_name(scored)}: level of each factor", fontsize=10)
+    ax.set_title(title if title is not None else _("%(name)s: level of each factor") % {"name": _name(scored)}, fontsize=10)
     return fig
 
 
@@ -164,8 +166,8 @@ def levels_frame(table: pd.DataFrame, *, prefix: str = "level.", id_column: str 
     return out.T.apply(pd.to_numeric, errors="coerce")
 
 
-def heatmap_figure(levels_df: pd.DataFrame, *, max_level: int = 4, title: str = "Factor levels by territory",
-                   level_names: Sequence[str] = LEVEL_NAMES) -> Figure:
+def heatmap_figure(levels_df: pd.DataFrame, *, max_level: int = 4, title: Optional[str] = None,
+                   level_names: Optional[Sequence[str]] = None) -> Figure:
     """A heat map of levels: one row per index entry, one column per column, read as a table.
 
     Values are levels (0 to ``max_level``); missing values (unassessed) are drawn grey and
@@ -190,18 +192,18 @@ def heatmap_figure(levels_df: pd.DataFrame, *, max_level: int = 4, title: str = 
                        rotation_mode="anchor", fontsize=7)
     ax.set_yticks(range(rows))
     ax.set_yticklabels([str(i)[:40] for i in levels_df.index], fontsize=7)
-    plt_names = list(level_names)
+    plt_names = list(level_names if level_names is not None else [_(n) for n in LEVEL_NAMES])
     handles = [Patch(facecolor=LEVEL_COLOURS[i], edgecolor="#555555",
                      label=f"{i} {plt_names[i]}" if i < len(plt_names) else str(i)) for i in range(max_level + 1)]
-    handles.append(Patch(facecolor=UNKNOWN_COLOUR, edgecolor="#555555", label="? unknown (not assessed)"))
+    handles.append(Patch(facecolor=UNKNOWN_COLOUR, edgecolor="#555555", label=_("? unknown (not assessed)")))
     ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.01), ncol=min(6, len(handles)),
-              fontsize=7, frameon=False, title="level", title_fontsize=7)
-    ax.set_title(title, fontsize=10)
+              fontsize=7, frameon=False, title=_("level"), title_fontsize=7)
+    ax.set_title(title if title is not None else _("Factor levels by territory"), fontsize=10)
     return fig
 
 
 def stage_distribution_figure(df: pd.DataFrame, *, column: str = "stage", order: Optional[Sequence[str]] = None,
-                              labels: Optional[Sequence[str]] = None, title: str = "Territories by stage") -> Figure:
+                              labels: Optional[Sequence[str]] = None, title: Optional[str] = None) -> Figure:
     """Bars counting territories per stage (``column``), in ``order`` (the ruleset's stages, lowest first).
 
     Every stage in ``order`` has a bar, empty ones included, with its count written above it;
@@ -214,17 +216,17 @@ def stage_distribution_figure(df: pd.DataFrame, *, column: str = "stage", order:
     counts = [int((stages.astype("string") == s).sum()) for s in ids]
     missing = int(stages.isna().sum())
     if missing:
-        names, counts = [*names, "no score"], [*counts, missing]
+        names, counts = [*names, _("no score")], [*counts, missing]
     fig = new_figure(6, 3.5)
     ax = fig.add_subplot()
     bars = ax.bar(range(len(names)), counts, color="#4575b4")
     ax.bar_label(bars, labels=[f"{n:,}" for n in counts], fontsize=8, padding=2)
     ax.set_xticks(range(len(names)))
     ax.set_xticklabels(names, fontsize=8)
-    ax.set_ylabel("territories")
+    ax.set_ylabel(_("territories"))
     ax.set_ylim(0, max(counts + [1]) * 1.15)
     ax.yaxis.get_major_locator().set_params(integer=True)
-    ax.set_title(title, fontsize=10)
+    ax.set_title(title if title is not None else _("Territories by stage"), fontsize=10)
     return fig
 
 

@@ -22,6 +22,7 @@ from dataclasses import replace
 from typing import Any, Optional, Union
 
 from .._yamlio import write_atomic
+from ..messages import _
 from ..assessment import Assessment
 from .content import ProfileContent
 from ..profile import Profile
@@ -29,13 +30,13 @@ from ..ruleset import Ruleset
 from .figures import factor_bars_figure, figure_data_uri
 from .profile_mode import profile_mode
 from .seal_view import SealBox
-from .templating import environment, stylesheet
+from .templating import environment, page_language, stylesheet
 
 __all__ = ["render_profile_html", "write_profile_html", "governance_drawing_uri"]
 
 
 def _num(x: Optional[float]) -> str:
-    return "n/a" if x is None else f"{x:.1f}"
+    return _("n/a") if x is None else f"{x:.1f}"
 
 
 def render_profile_html(content: Union[ProfileContent, Assessment], *, bars_uri: Optional[str] = None,
@@ -64,7 +65,7 @@ def render_profile_html(content: Union[ProfileContent, Assessment], *, bars_uri:
             raise ValueError(f"{what} must be embedded as a data:image/... URI (the page loads nothing from elsewhere)")
     template = environment().get_template("profile.html.j2")
     return template.render(c=content, css=stylesheet(), bars_uri=bars_uri, governance_uri=governance_uri, num=_num,
-                           version=__version__, scores=scores)
+                           version=__version__, scores=scores, lang=page_language())
 
 
 def governance_drawing_uri(profile: Profile) -> str:

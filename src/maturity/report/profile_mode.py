@@ -29,10 +29,12 @@ from typing import Any, Optional
 
 from ..assessment import Assessment, FactorResult
 from ..cells import read_cell
+from ..messages import _
 from ..prepare import encode_answer
-from ..plan import Plan, compile_plan, encode_value
+from ..plan import Plan, compile_plan
 from ..profile import Profile
-from ..ruleset import Ruleset
+from ..ruleset import BooleanIndicator, Ruleset
+from ..wording import condition_words, gap_kind, stage_name, term, territory_level
 from .content import (
     WELL_DEVELOPED_LEVEL,
     AreaItem,
@@ -92,12 +94,19 @@ class _Words:
 
     def level(self, n: int) -> str:
         names = {lv.level: lv.name for lv in self.rs.levels} if self.rs is not None else {}
-        return f"level {n} ({names[n]})" if n in names else f"level {n}"
+        if n in names:
+            return _("level %(level)s (%(name)s)") % {"level": n, "name": names[n]}
+        return _("level %(level)s") % {"level": n}
 
-    def needs(self, text: str, indicator: str) -> str:
-        """``'migration_data at least partial'`` as ``'at least partial'``; booleans as yes or no."""
-        rest = text[len(indicator) + 1:] if text.startswith(indicator + " ") else text
-        return {"is true": "yes", "is false": "no", "is not true": "no", "is not false": "yes"}.get(rest, rest)
+    def needs(self, atom: Any) -> str:
+        """``migration_data at least partial`` as ``at least partial``, in words; booleans as yes or no."""
+        if self.rs is None:
+            rest = atom.text[len(atom.indicator) + 1:] if atom.text.startswith(atom.indicator + " ") else atom.text
+            return {"is true": _("yes"), "is false": _("no"), "is not true": _("no"), "is not false": _("yes")}.get(rest, rest)
+        if isinstance(self.rs.indicator(atom.indicator), BooleanIndicator) and isinstance(atom.value, bool):
+            return _("yes") if (atom.op == "is") == atom.value else _("no")
+        text = condition_words(atom, self.rs)
+        return text[len(atom.indicator) + 1:] if text.startswith(atom.indicator + " ") else text
 
     def status(self, atom: Any, unknown: set[str]) -> str:
         if atom.indicator in unknown:
@@ -115,10 +124,12 @@ class _Words:
         out = []
         for c in f.caps:
             cap = next((k for k in self.rs.caps if k.id == c.id), None) if self.rs is not None else None
-            until = (f"{self.factor(cap.unless.factor)} reaches {self.level(cap.unless.value)}" if cap is not None
+            until = (_("%(factor)s reaches %(level)s") % {"factor": self.factor(cap.unless.factor),
+                                                            "level": self.level(cap.unless.value)} if cap is not None
                      else c.requires)
-            how = "applies" if c.status == "applied" else "may apply, depending on unknown answers"
-            out.append(f"{c.reason.rstrip('.')}: at most {self.level(c.max_level)} until {until} ({how})")
+            how = _("applies") if c.status == "applied" else _("may apply, depending on unknown answers")
+            out.append(_("%(reason)s: at most %(level)s until %(until)s (%(how)s)") % {
+                "reason": c.reason.rstrip("."), "level": self.level(c.max_level), "until": until, "how": how})
         return tuple(out)
 
 
@@ -129,7 +140,7 @@ def _ways(f: FactorResult, target: int, words: _Words) -> tuple[WayItem, ...]:
     ways = []
     for clause in words.plan.clauses_for(f.id, target):
         atoms = [words.plan.atoms[a] for a in clause.atoms]
-        parts = tuple(PartItem(words.question(a.indicator), words.needs(a.text, a.indicator), a.indicator,
+        parts = tuple(PartItem(words.question(a.indicator), words.needs(a), a.indicator,
                                words.status(a, unknown)) for a in atoms)
         ways.append(parts)
     ways.sort(key=lambda ps: sum(1 for p in ps if p.status != "met"))
@@ -157,7 +168,7 @@ def _evidence(f: FactorResult, words: _Words) -> tuple[EvidenceItem, ...]:
 
 def _value(v: Any) -> str:
     if isinstance(v, bool):
-        return "yes" if v else "no"
+        return _("yes") if v else _("no")
     return str(v)
 
 
@@ -219,6 +230,7 @@ def profile_mode(assessment: Assessment, *, well_developed_level: int = WELL_DEV
         ruleset=dict(assessment.ruleset),
         overall={"score": o.score, "lower": o.lower, "upper": o.upper, "stage": o.stage, "stage_name": o.stage_name,
                  "stage_lower": o.stage_lower, "stage_upper": o.stage_upper, "stage_settled": o.stage_settled,
+                 "stage_lower_name": stage_name(rs, o.stage_lower), "stage_upper_name": stage_name(rs, o.stage_upper),
                  "sufficient": o.sufficient, "assessed_share": o.assessed_share, "min_assessed": o.min_assessed},
         completeness={"answered": c.answered, "total": c.total, "share": c.share,
                       "unassessed_factors": list(c.unassessed_factors)},
@@ -235,68 +247,85 @@ def profile_mode(assessment: Assessment, *, well_developed_level: int = WELL_DEV
 
 
 def _num(x: Optional[float]) -> str:
-    return "n/a" if x is None else f"{x:.1f}"
+    return _("n/a") if x is None else f"{x:.1f}"
 
 
 def _level(a: AreaItem) -> str:
-    return f"{a.level} {a.level_name}" if a.assessed else "unknown"
+    return f"{a.level} {a.level_name}" if a.assessed else _("unknown")
 
 
 def render_profile_text(content: ProfileContent, *, scores: bool = False) -> str:
     """Profile mode as plain text, for terminals; ``scores`` adds the numbers (off by default)."""
     t, o = content.territory, content.overall
+    c = content.completeness
     lines = [
-        f"{t['name']} ({t['id']}, {t['country']}, {t['level']})" + ("  [SYNTHETIC]" if t.get("synthetic") else ""),
-        f"PROFILE (no rank)  ruleset {content.ruleset['id']} {content.ruleset['version']}",
-        f"answered {content.completeness['answered']} of {content.completeness['total']} questions "
-        f"({content.completeness['share']:.0%})",
+        f"{t['name']} ({t['id']}, {t['country']}, {territory_level(t['level'])})"
+        + (_("  [SYNTHETIC]") if t.get("synthetic") else ""),
+        _("PROFILE (no rank)  ruleset %(id)s %(version)s") % {"id": content.ruleset["id"], "version": content.ruleset["version"]},
+        _("answered %(answered)s of %(total)s questions (%(share)s)") % {
+            "answered": c["answered"], "total": c["total"], "share": f"{c['share']:.0%}"},
     ]
     if scores:
-        lines.append((f"overall score {_num(o['score'])}  bounds [{o['lower']:.1f}, {o['upper']:.1f}]  "
-                      f"stage {o['stage_name'] or 'n/a'}" if o.get("sufficient", True) else
-                      f"overall score: insufficient evidence, no score and no stage  bounds [{o['lower']:.1f}, {o['upper']:.1f}]")
-                     + ("" if o["stage_settled"] else f" (could be {o['stage_lower']} to {o['stage_upper']})"))
+        bounds = {"lower": f"{o['lower']:.1f}", "upper": f"{o['upper']:.1f}"}
+        lines.append((_("overall score %(score)s  bounds [%(lower)s, %(upper)s]  stage %(stage)s") % {
+            "score": _num(o["score"]), **bounds, "stage": o["stage_name"] or _("n/a")} if o.get("sufficient", True) else
+            _("overall score: insufficient evidence, no score and no stage  bounds [%(lower)s, %(upper)s]") % bounds)
+            + ("" if o["stage_settled"] else " " + _("(could be %(lower)s to %(upper)s)") % {
+                "lower": o["stage_lower_name"], "upper": o["stage_upper_name"]}))
     if not content.enough_information:
-        lines.append("NOT ENOUGH INFORMATION: no area can be assessed on the known answers")
+        lines.append(_("NOT ENOUGH INFORMATION: no area can be assessed on the known answers"))
     for p in content.pillars:
-        head = f"== {p.title}" + (f"  score {_num(p.score) if p.sufficient else 'insufficient evidence'}"
-                                  f"  bounds [{p.lower:.1f}, {p.upper:.1f}]" if scores else "")
+        head = f"== {p.title}" + ("  " + _("score %(score)s  bounds [%(lower)s, %(upper)s]") % {
+            "score": _num(p.score) if p.sufficient else _("insufficient evidence"),
+            "lower": f"{p.lower:.1f}", "upper": f"{p.upper:.1f}"} if scores else "")
         lines += ["", head]
         if not p.enough_information:
-            lines.append("  not enough information")
+            lines.append("  " + _("not enough information"))
             continue
-        lines.append("  well-developed areas:" + ("" if p.well_developed else " none"))
+        lines.append("  " + (_("well-developed areas:") if p.well_developed else _("well-developed areas: none")))
         for a in p.well_developed:
-            lines.append(f"    + {a.title}: level {_level(a)}  [{', '.join(a.sources)}]")
-        lines.append("  areas with potential for development:" + ("" if p.potential else " none"))
+            lines.append("    + " + _("%(title)s: level %(level)s") % {"title": a.title, "level": _level(a)}
+                         + f"  [{', '.join(a.sources)}]")
+        lines.append("  " + (_("areas with potential for development:") if p.potential
+                             else _("areas with potential for development: none")))
         for a in p.potential:
-            span = f", could be {a.lower_level} to {a.upper_level}" if a.lower_level != a.upper_level else ""
-            lines.append(f"    - {a.title}: level {_level(a)}{span}")
+            span = (", " + _("could be %(lower)s to %(upper)s") % {"lower": a.lower_level, "upper": a.upper_level}
+                    if a.lower_level != a.upper_level else "")
+            lines.append("    - " + _("%(title)s: level %(level)s") % {"title": a.title, "level": _level(a)} + span)
         if p.not_assessed:
-            lines.append("  not enough information: " + "; ".join(a.title for a in p.not_assessed))
-    lines += ["", "NEXT STEPS" if content.next_steps else "NEXT STEPS: none"]
+            lines.append("  " + _("not enough information: %(areas)s") % {"areas": "; ".join(a.title for a in p.not_assessed)})
+    lines += ["", _("NEXT STEPS") if content.next_steps else _("NEXT STEPS: none")]
     for s in content.next_steps:
-        lines.append(f"- {s.factor_title}: to reach level {s.target_level} {s.target_name}  [{', '.join(s.sources)}]")
+        lines.append("- " + _("%(title)s: to reach level %(level)s %(name)s") % {
+            "title": s.factor_title, "level": s.target_level, "name": s.target_name} + f"  [{', '.join(s.sources)}]")
         for h in s.held_by:
-            lines.append(f"    held by: {h}")
+            lines.append("    " + _("held by: %(cap)s") % {"cap": h})
         if s.ways:
             for i, w in enumerate(s.ways, 1):
-                way = "; ".join(f"{p.question} {p.needs}" + (f" ({p.status})" if p.status else "") for p in w.parts)
-                lines.append(f"    way {i}{' (closest)' if w.closest else ''}: {way}")
+                way = "; ".join(f"{p.question} {p.needs}" + (f" ({_status(p.status)})" if p.status else "") for p in w.parts)
+                label = _("way %(n)s (closest)") if w.closest else _("way %(n)s")
+                lines.append("    " + label % {"n": i} + f": {way}")
         else:
-            parts = [f"{m.condition} ({m.status})" for m in s.missing] or ["lift the caps on it"]
-            lines.append("    needs " + ", ".join(parts))
-    for label, items in (("FINDINGS", content.certain_findings), ("POSSIBLE FINDINGS (depend on unknown answers)",
-                                                                 content.possible_findings)):
-        lines += ["", label if items else f"{label}: none"]
+            parts = [f"{m.condition} ({term(m.status)})" for m in s.missing] or [_("lift the caps on it")]
+            lines.append("    " + _("needs %(parts)s") % {"parts": ", ".join(parts)})
+    for label, none, items in ((_("FINDINGS"), _("FINDINGS: none"), content.certain_findings),
+                               (_("POSSIBLE FINDINGS (depend on unknown answers)"),
+                                _("POSSIBLE FINDINGS (depend on unknown answers): none"), content.possible_findings)):
+        lines += ["", label if items else none]
         for fd in items:
-            lines.append(f"- [{fd.severity}] {fd.message}  [{', '.join(fd.sources)}]")
+            lines.append(f"- [{term(fd.severity)}] {fd.message}  [{', '.join(fd.sources)}]")
             if fd.action:
-                lines.append(f"    action: {fd.action}")
+                lines.append("    " + _("action: %(action)s") % {"action": fd.action})
     if content.governance_gaps:
-        lines += ["", "GOVERNANCE GAPS"]
+        lines += ["", _("GOVERNANCE GAPS")]
         if not content.governance_complete:
-            lines.append("  the governance section is not marked complete: a gap may be a gap in the description")
+            lines.append("  " + _("the governance section is not marked complete: a gap may be a gap in the description"))
         for g in content.governance_gaps:
-            lines.append(f"- [{g.severity}] {g.kind.replace('_', ' ')}: {g.explanation} (actors: {', '.join(g.actors)})")
+            lines.append(f"- [{term(g.severity)}] {gap_kind(g.kind)}: {g.explanation} "
+                         + _("(actors: %(actors)s)") % {"actors": ", ".join(g.actors)})
     return "\n".join(lines) + "\n"
+
+
+def _status(status: str) -> str:
+    """The status of a part of a way: met, unmet or unknown, in words."""
+    return {"met": _("met"), "unmet": _("unmet"), "unknown": _("unknown")}.get(status, status)

@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 
 from ..conditions import KOf, LevelCheck, atoms
+from ..messages import _
 from ..ruleset import Ruleset
 from ..seal import Seal
 
@@ -34,7 +35,7 @@ __all__ = ["count_text", "share_text", "GroupRate", "GateSummary", "FactorShortf
 def share_text(n: int, of: int) -> str:
     """``n`` of ``of`` as a percentage that is 0% only when ``n`` is 0 and 100% only when ``n`` is ``of``."""
     if of <= 0:
-        return "n/a"
+        return _("n/a")
     pct = 100.0 * n / of
     if n == 0 or n == of:
         return f"{pct:.0f}%"
@@ -47,7 +48,7 @@ def share_text(n: int, of: int) -> str:
 
 
 def count_text(n: int, of: int) -> str:
-    return f"{n:,} of {of:,} ({share_text(n, of)})"
+    return _("%(n)s of %(of)s (%(share)s)") % {"n": f"{n:,}", "of": f"{of:,}", "share": share_text(n, of)}
 
 
 @dataclass(frozen=True)
@@ -147,14 +148,15 @@ class SealBox:
 
 
 def _gate_checks(cond: Any) -> list[LevelCheck]:
-    return [a for _, a in atoms(cond) if isinstance(a, LevelCheck) and a.op == "at_least"]
+    return [a for _path, a in atoms(cond) if isinstance(a, LevelCheck) and a.op == "at_least"]
 
 
 def _names(seal: Seal, ruleset: Ruleset) -> dict[str, str]:
     titles = {p.id: p.title for p in ruleset.pillars}
     names = {g.id: g.name for g in seal.all_gates(ruleset)}
     for t in seal.pillars:
-        names[f"pillar_{t.pillar}"] = f"{titles.get(t.pillar, t.pillar)} pillar scores at least {t.min_score:g}"
+        names[f"pillar_{t.pillar}"] = _("%(pillar)s pillar scores at least %(score)s") % {
+            "pillar": titles.get(t.pillar, t.pillar), "score": f"{t.min_score:g}"}
     return names
 
 
@@ -224,7 +226,9 @@ def seal_box(seal: Seal, ruleset: Ruleset, statuses: Mapping[str, str], lower: M
         gid = f"pillar_{t.pillar}"
         lo, hi = (pillar_bounds or {}).get(t.pillar, (np.nan, np.nan))
         gates.append(GateStatus(gid, names[gid], statuses[gid], (),
-                                note=f"scores {lo:.1f} to {hi:.1f}, needs {t.min_score:g}", sources=the_seal))
+                                note=_("scores %(lower)s to %(upper)s, needs %(score)s") % {
+                                    "lower": f"{lo:.1f}", "upper": f"{hi:.1f}", "score": f"{t.min_score:g}"},
+                                sources=the_seal))
     if result is None:
         result = ("passed" if all(g.status == "passed" for g in gates)
                   else "possible" if all(g.status != "failed" for g in gates) else "failed")
@@ -244,8 +248,13 @@ def parts_text(parts: Sequence[GatePart]) -> list[str]:
     """Each part in words, e.g. ``'Dedicated unit: level 0, needs 2 (2 short)'``."""
     out = []
     for p in parts:
-        best = f", {p.upper} at best" if p.upper != p.lower else ""
-        unless = " unless the unknown answers raise it" if p.status == "possible" else ""
-        tail = "met" if p.status == "met" else f"{p.short_by} short{unless}"
-        out.append(f"{p.title}: level {p.lower}{best}, needs {p.needed} ({tail})")
+        best = ", " + _("%(level)s at best") % {"level": p.upper} if p.upper != p.lower else ""
+        if p.status == "met":
+            tail = _("met")
+        elif p.status == "possible":
+            tail = _("%(n)s short unless the unknown answers raise it") % {"n": p.short_by}
+        else:
+            tail = _("%(n)s short") % {"n": p.short_by}
+        out.append(_("%(title)s: level %(level)s%(best)s, needs %(needed)s (%(tail)s)") % {
+            "title": p.title, "level": p.lower, "best": best, "needed": p.needed, "tail": tail})
     return out
