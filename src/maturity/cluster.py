@@ -4,7 +4,7 @@ Scoring, levels and seal gates run partition by partition (each partition is a
 :func:`~maturity.benchmarking.benchmark_table` of its rows); ranks, medians and peer ranks need
 the whole sample, so they are taken once the scored partitions are gathered; robustness draws
 are spread over the cluster's workers, each draw seeded on its own, so the table equals the
-single-process run's exactly. Needs ``pip install 'maturity[dask]' distributed``.
+single-process run's exactly. Needs ``pip install 'maturity[dask]'`` (dask and distributed).
 """
 
 from __future__ import annotations
