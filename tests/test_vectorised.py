@@ -250,3 +250,36 @@ def test_the_compiled_plan_is_cached(core):
 def test_no_rows_give_empty_frames(core):
     d = derive_table(core, pd.DataFrame(columns=[i.id for i in core.indicators], dtype=object))
     assert d.lower_level.shape == (0, len(core.factors)) and d.caps.shape == (0, len(core.caps))
+
+
+@st.composite
+def exact_populations(draw, rs: Ruleset, max_rows: int = 6) -> pd.DataFrame:
+    """Every answer known and exact: the vectorised engine takes its one-world kernel."""
+    inds = {i.id: i.model_dump() for i in rs.indicators}
+    rows = [{k: _value(draw, ind) for k, ind in inds.items()} for _ in range(draw(st.integers(1, max_rows)))]
+    return pd.DataFrame(rows, index=pd.Index([f"t{r}" for r in range(len(rows))], name="territory"), dtype=object)
+
+
+@settings(max_examples=60, deadline=None)
+@given(data=st.data())
+def test_the_one_world_kernel_equals_durable_rules_when_every_answer_is_known(data):
+    rs = data.draw(rulesets())
+    table = data.draw(exact_populations(rs))
+    assert_same(rs, derive_levels(rs, table, engine="durable"), derive_table(rs, table))
+
+
+def test_the_kernel_is_generated_once_per_plan_and_skips_what_a_call_does_not_ask(core):
+    from maturity.engines.vectorised import evaluate, kernel_source
+    from maturity.plan import compile_plan
+    from maturity.prepare import prepare
+
+    plan = compile_plan(core)
+    cp = compile_vectorised(plan)
+    assert cp.source == kernel_source(plan) and "def two_worlds" in cp.source and "def one_world" in cp.source
+    table = pd.DataFrame([{i.id: None for i in core.indicators}], index=pd.Index(["t"], name="territory"), dtype=object)
+    p = prepare(core, table, plan=plan)
+    out = evaluate(cp, p.low, p.high, p.known, findings=False)
+    assert "find_lo" not in out and "gate_lo" not in out and out["lv_lo"].dtype == np.int8
+    filled = np.zeros_like(p.low)
+    one = evaluate(cp, filled, filled, None)
+    assert one["lv_hi"] is one["lv_lo"]

@@ -117,13 +117,16 @@ def assessed_shares(ruleset: Ruleset, assessed: np.ndarray) -> tuple[np.ndarray,
     pillars = [p.id for p in ruleset.pillars]
     member = np.array([[f.pillar == pid for pid in pillars] for f in ruleset.factors], dtype=float)  # factors x pillars
     within = fw[:, None] * member
-    pillar_share = (assessed.astype(float) @ within) / within.sum(axis=0)
+    # row by row sums, not matrix products: a row's share must not depend on how many rows come with it
+    # (BLAS blocks by shape), so a table scored whole, streamed or in Dask partitions gives the same bits
+    a = assessed.astype(float)
+    pillar_share = np.stack([(a * within[:, j]).sum(axis=1) for j in range(len(pillars))], axis=1) / within.sum(axis=0)
     if by_count:
-        overall = assessed.astype(float) @ fw / fw.sum()
+        overall = (a * fw).sum(axis=1) / fw.sum()
     else:  # a factor's effective weight in the overall mean: its pillar's weight times its share of the pillar
         pw = np.array([p.weight for p in ruleset.pillars], dtype=float)
         effective = (within / within.sum(axis=0)) @ pw
-        overall = assessed.astype(float) @ effective / pw.sum()
+        overall = (a * effective).sum(axis=1) / pw.sum()
     return pillar_share, overall
 
 

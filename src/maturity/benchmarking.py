@@ -40,7 +40,9 @@ from .seal import Seal, seal_results
 from .table import DerivedLevels, TableScores, aggregate_table, answers_table
 
 __all__ = ["Failure", "BenchmarkRun", "load_profiles", "drop_repeats", "territory_meta", "benchmark", "benchmark_table",
-           "competition_rank", "robustness", "robust_places", "robust_definition", "rank_by_default", "progress"]
+           "competition_rank", "rank_table", "year_labels", "add_robustness", "robustness", "draw_ranks", "robust_places",
+           "robust_definition",
+           "rank_by_default", "progress"]
 
 #: A rank is robust when its interval spans at most this share of the ranked territories (and at least one place).
 ROBUST_SHARE = 0.01
@@ -289,49 +291,41 @@ def benchmark_table(answers: pd.DataFrame, meta: pd.DataFrame, ruleset: Ruleset,
     table["assessed_share"], table["sufficient"] = o["assessed_share"], o["sufficient"]
     for p in ruleset.pillars:
         table[f"pillar.{p.id}"] = scores.pillar_score[p.id]
-    levels = derived.level
+    levels, lower_level, upper_level = derived.level, derived.lower_level, derived.upper_level
     for f in ruleset.factors:
         table[f"level.{f.id}"] = levels[f.id]
-        table[f"upper_level.{f.id}"] = derived.upper_level[f.id]
+        table[f"upper_level.{f.id}"] = upper_level[f.id]
     seal_info = None
     if seal is not None:
-        sealed = seal_results(seal, ruleset, derived.gates, derived.lower_level, derived.upper_level,
+        sealed = seal_results(seal, ruleset, derived.gates, lower_level, upper_level,
                               scores.pillar_lower, scores.pillar_upper)
         for col in sealed.columns:
-            table[col] = sealed[col].to_numpy()
+            table[col] = sealed[col].array
         assert plan.seal is not None
         seal_info = {"id": seal.id, "version": seal.version, "year": seal.year, "gates": seal.gate_ids(ruleset),
                      "digest": plan.seal.digest}
     assert scores.raw is not None
-    if by_year is None:
-        by_year = bool("year" in meta.columns and meta.groupby("territory")["year"].nunique().gt(1).any())
-    year = table["year"].astype(object).where(table["year"].notna(), "(no year)") if by_year else None
+    year = year_labels(table, by_year)
     table["rank_value"] = rank_measure(scores.raw, rank_by)
-    measure = table["rank_value"].to_numpy(dtype=float, na_value=np.nan)
-    table["rank"] = _int_ranks(_ranks(measure, ~np.isnan(measure), year), ~np.isnan(measure))
-    table["vs_sample"] = table["score"] - (table.groupby(year)["score"].transform("median") if by_year
-                                           else table["score"].median())
-    if peers is not None:
-        group = table[peers].astype(object).where(table[peers].notna(), "(none)")
-        if by_year:
-            group = group.astype(str) + " / " + year.astype(str)
-        table["peer_group"] = group
-        table["peer_rank"] = table.groupby(group)["rank_value"].rank(method="min", ascending=False).astype("Int64")
-        table["peer_size"] = table.groupby(group)["territory"].transform("size")
-        table["vs_peers"] = table["score"] - table.groupby(group)["score"].transform("median")
+    rank_table(table, peers, year)
     run = BenchmarkRun(table, {"id": ruleset.id, "version": ruleset.version, "digest": plan.digest}, seal_info,
                        peers, engine, derived, scores, list(failures), answers=answers, scored_with=rs,
                        prepared=prepared, rank_by=rank_by)
     if draws:
         run.robustness = robustness(ruleset, prepared, derived, draws=draws, seed=seed, engine=engine,
                                     show_progress=show_progress, rank_by=rank_by, within=year)
-        table["rank_median"] = run.robustness["median"]
-        table["rank_p05"], table["rank_p95"] = run.robustness["p05"], run.robustness["p95"]
-        table["rank_robust"] = run.robustness["robust"]
-        for part in ("weights", "unknowns"):
-            table[f"rank_p05_{part}"] = run.robustness[f"p05_{part}"]
-            table[f"rank_p95_{part}"] = run.robustness[f"p95_{part}"]
+        add_robustness(table, run.robustness)
     return run
+
+
+def add_robustness(table: pd.DataFrame, r: pd.DataFrame) -> None:
+    """The columns of :func:`robustness`'s result in a run's table (in place)."""
+    table["rank_median"] = r["median"]
+    table["rank_p05"], table["rank_p95"] = r["p05"], r["p95"]
+    table["rank_robust"] = r["robust"]
+    for part in ("weights", "unknowns"):
+        table[f"rank_p05_{part}"] = r[f"p05_{part}"]
+        table[f"rank_p95_{part}"] = r[f"p95_{part}"]
 
 
 def _evaluate(prepared: Prepared, engine: Engine, show_progress: bool) -> Outcome:
@@ -347,6 +341,36 @@ def _evaluate(prepared: Prepared, engine: Engine, show_progress: bool) -> Outcom
             parts.append(evaluator.evaluate(prepared.take(rows)))
             bar.update(len(rows))
     return Outcome.concat(parts)
+
+
+def year_labels(table: pd.DataFrame, by_year: Optional[bool]) -> Optional[pd.Series]:
+    """The year of each row as a label to rank within (``(no year)`` where missing), or None to rank the whole sample.
+
+    ``by_year=None``: within years when some territory appears in several years.
+    """
+    if by_year is None:
+        by_year = bool("year" in table.columns and table.groupby("territory")["year"].nunique().gt(1).any())
+    return table["year"].astype(object).where(table["year"].notna(), "(no year)") if by_year else None
+
+
+def rank_table(table: pd.DataFrame, peers: Optional[str], year: Optional[pd.Series]) -> None:
+    """Add ``rank``, ``vs_sample`` and, with ``peers``, the peer columns to a scored table (in place).
+
+    They need the whole sample, so they are taken here, from ``rank_value`` and ``score``, once
+    every row is scored (row by row, or partition by partition on Dask).
+    """
+    measure = table["rank_value"].to_numpy(dtype=float, na_value=np.nan)
+    table["rank"] = _int_ranks(_ranks(measure, ~np.isnan(measure), year), ~np.isnan(measure))
+    table["vs_sample"] = table["score"] - (table.groupby(year)["score"].transform("median") if year is not None
+                                           else table["score"].median())
+    if peers is not None:
+        group = table[peers].astype(object).where(table[peers].notna(), "(none)")
+        if year is not None:
+            group = group.astype(str) + " / " + year.astype(str)
+        table["peer_group"] = group
+        table["peer_rank"] = table.groupby(group)["rank_value"].rank(method="min", ascending=False).astype("Int64")
+        table["peer_size"] = table.groupby(group)["territory"].transform("size")
+        table["vs_peers"] = table["score"] - table.groupby(group)["score"].transform("median")
 
 
 def _filler(ruleset: Ruleset, prepared: Prepared):
@@ -377,13 +401,17 @@ def _filler(ruleset: Ruleset, prepared: Prepared):
                        dom_hi[cols])
     kinds = np.array(whole, dtype=bool)[cols]
     span = cell_hi - cell_lo
-    filled = low.copy()
-    everything = np.ones_like(known)
+    filled = low.copy()  # one buffer for every draw: only the open cells are written, in place
+    u = np.empty(len(rows))
+    drawn = np.empty(len(rows))
 
     def fill(rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
-        u = rng.random(len(rows))
-        filled[rows, cols] = np.where(kinds, cell_lo + np.floor(u * (span + 1)), cell_lo + u * span)
-        ev = evaluate(cp, filled, filled, everything, findings=False)
+        rng.random(out=u)
+        np.multiply(u, span, out=drawn)
+        drawn[kinds] = np.floor(u[kinds] * (span[kinds] + 1))
+        np.add(drawn, cell_lo, out=drawn)
+        filled[rows, cols] = drawn
+        ev = evaluate(cp, filled, filled, None, findings=False)  # every answer exact: one world, no findings or gates
         return ev["lv_lo"], ev["lv_hi"]
 
     return fill
@@ -392,7 +420,7 @@ def _filler(ruleset: Ruleset, prepared: Prepared):
 def robustness(ruleset: Ruleset, prepared: Prepared, derived: DerivedLevels, *, draws: int = 200, seed: int = 0,
                engine: Engine = "vectorised", weight_spread: float = 0.5, unknowns: bool = True,
                show_progress: bool = False, rank_by: str = "score",
-               within: Optional[pd.Series] = None) -> pd.DataFrame:
+               within: Optional[pd.Series] = None, client: Any = None) -> pd.DataFrame:
     """Monte Carlo over weights (each weight times U(1-spread, 1+spread)) and over unknown answers.
 
     Each draw ranks the territories the run ranks (those with sufficient evidence) on the run's
@@ -408,30 +436,22 @@ def robustness(ruleset: Ruleset, prepared: Prepared, derived: DerivedLevels, *, 
     published rank and the 95th, so the published rank always lies inside. Ranks are integers
     (percentiles are ranks some draw gave). ``robust`` follows :func:`robust_definition`.
     Territories the run does not rank get no interval.
+
+    Draw ``d`` uses its own generator, seeded with ``(seed, d)``: with a Dask ``client`` the
+    draws are spread over the cluster's workers (:func:`draw_ranks` per chunk) and the result is
+    the same as in one process.
     """
     del engine  # the draws need levels only, which every evaluator gives equally
-    rng = np.random.default_rng(seed)
     n = len(prepared)
     o = derived.outcome
     nominal = aggregate(ruleset, o.lower, o.upper, o.assessed)
     ranked = ~np.isnan(rank_measure(nominal, rank_by))
     published = _ranks(rank_measure(nominal, rank_by), ranked, within)
-    fill = _filler(ruleset, prepared) if unknowns else None
-    everywhere = np.ones_like(o.assessed)
-    parts = {name: np.full((draws, n), np.nan) for name in ("both", "weights", "unknowns")}
-    for d in tqdm(range(draws), desc="robustness draws", unit="draw", disable=not show_progress, file=sys.stderr):
-        fw = {f.id: f.weight * rng.uniform(1 - weight_spread, 1 + weight_spread) for f in ruleset.factors}
-        pw = {p.id: p.weight * rng.uniform(1 - weight_spread, 1 + weight_spread) for p in ruleset.pillars}
-        weighted = aggregate(ruleset, o.lower, o.upper, o.assessed, factor_weights=fw, pillar_weights=pw)
-        parts["weights"][d] = _ranks(rank_measure(weighted, rank_by), ranked, within)
-        if fill is None:  # nothing drawn for the unknowns: their interval is the published rank
-            parts["both"][d], parts["unknowns"][d] = parts["weights"][d], published
-            continue
-        lower, upper = fill(rng)
-        parts["unknowns"][d] = _ranks(rank_measure(aggregate(ruleset, lower, upper, everywhere), rank_by), ranked,
-                                      within)
-        parts["both"][d] = _ranks(rank_measure(aggregate(ruleset, lower, upper, everywhere, factor_weights=fw,
-                                                         pillar_weights=pw), rank_by), ranked, within)
+    options = {"seed": seed, "weight_spread": weight_spread, "unknowns": unknowns, "rank_by": rank_by, "within": within}
+    if client is not None and draws:
+        parts = _draw_on_cluster(client, ruleset, prepared, o, draws, options)
+    else:
+        parts = draw_ranks(ruleset, prepared, o, range(draws), show_progress=show_progress, **options)
     out: dict[str, Any] = {}
     for name, suffix in (("both", ""), ("weights", "_weights"), ("unknowns", "_unknowns")):
         low, high = _interval(parts[name], published, ranked, draws)
@@ -448,6 +468,49 @@ def robustness(ruleset: Ruleset, prepared: Prepared, derived: DerivedLevels, *, 
     out["robust"][~ranked] = pd.NA
     columns = ["median", "p05", "p95", "robust", "p05_weights", "p95_weights", "p05_unknowns", "p95_unknowns"]
     return pd.DataFrame({c: out[c] for c in columns}, index=prepared.index)
+
+
+def draw_ranks(ruleset: Ruleset, prepared: Prepared, outcome: Outcome, draws: Iterable[int], *, seed: int = 0,
+               weight_spread: float = 0.5, unknowns: bool = True, rank_by: str = "score",
+               within: Optional[pd.Series] = None, show_progress: bool = False) -> dict[str, np.ndarray]:
+    """The ranks of every territory in each of ``draws`` (draw numbers), as :func:`robustness` takes them:
+    ``both``, ``weights`` and ``unknowns``, a row per draw."""
+    o = outcome
+    draws = list(draws)
+    n = len(prepared)
+    nominal = aggregate(ruleset, o.lower, o.upper, o.assessed)
+    ranked = ~np.isnan(rank_measure(nominal, rank_by))
+    published = _ranks(rank_measure(nominal, rank_by), ranked, within)
+    fill = _filler(ruleset, prepared) if unknowns else None
+    everywhere = np.ones_like(o.assessed)
+    parts = {name: np.full((len(draws), n), np.nan) for name in ("both", "weights", "unknowns")}
+    for i, d in enumerate(tqdm(draws, desc="robustness draws", unit="draw", disable=not show_progress, file=sys.stderr)):
+        rng = np.random.default_rng([seed, d])
+        fw = {f.id: f.weight * rng.uniform(1 - weight_spread, 1 + weight_spread) for f in ruleset.factors}
+        pw = {p.id: p.weight * rng.uniform(1 - weight_spread, 1 + weight_spread) for p in ruleset.pillars}
+        weighted = aggregate(ruleset, o.lower, o.upper, o.assessed, factor_weights=fw, pillar_weights=pw)
+        parts["weights"][i] = _ranks(rank_measure(weighted, rank_by), ranked, within)
+        if fill is None:  # nothing drawn for the unknowns: their interval is the published rank
+            parts["both"][i], parts["unknowns"][i] = parts["weights"][i], published
+            continue
+        lower, upper = fill(rng)
+        parts["unknowns"][i] = _ranks(rank_measure(aggregate(ruleset, lower, upper, everywhere), rank_by), ranked,
+                                      within)
+        parts["both"][i] = _ranks(rank_measure(aggregate(ruleset, lower, upper, everywhere, factor_weights=fw,
+                                                         pillar_weights=pw), rank_by), ranked, within)
+    return parts
+
+
+def _draw_on_cluster(client: Any, ruleset: Ruleset, prepared: Prepared, outcome: Outcome, draws: int,
+                     options: dict[str, Any]) -> dict[str, np.ndarray]:
+    """:func:`draw_ranks` in chunks on a Dask cluster's workers, gathered in draw order."""
+    workers = max(1, len(client.scheduler_info().get("workers", {})))
+    size = max(1, -(-draws // (4 * workers)))
+    shared = client.scatter([ruleset, prepared, outcome], broadcast=True)
+    futures = [client.submit(draw_ranks, *shared, range(start, min(draws, start + size)), pure=False, **options)
+               for start in range(0, draws, size)]
+    chunks = client.gather(futures)
+    return {name: np.concatenate([c[name] for c in chunks], axis=0) for name in chunks[0]}
 
 
 def _ranks(measure: np.ndarray, ranked: np.ndarray, within: Optional[pd.Series] = None) -> np.ndarray:

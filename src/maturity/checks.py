@@ -8,8 +8,6 @@ from __future__ import annotations
 
 from typing import Any, Iterable
 
-import networkx as nx
-
 from .cells import CellProblem, read_cell
 from .citations import Citation
 from .conditions import Compare, LevelCheck, atoms, has_not
@@ -171,7 +169,7 @@ def check_ruleset(rs: Ruleset) -> list[Problem]:
             out += _too_complex(rule.when, (*lpath, "when"))
 
     factor_ids = {f.id for f in rs.factors}
-    graph = nx.DiGraph()
+    edges: dict[str, dict[str, int]] = {}  # required factor -> capped factor -> first cap's index
     for i, cap in enumerate(rs.caps):
         base = ("caps", i)
         out += _citations(cap.sources, sources, (*base, "sources"))
@@ -184,12 +182,11 @@ def check_ruleset(rs: Ruleset) -> list[Problem]:
             out.append(Problem("bad-level", f"max_level {cap.max_level} caps nothing on a scale that tops out at {top}", (*base, "max_level")))
         if cap.factor == cap.unless.factor:
             out.append(Problem("cyclic-caps", f"cap '{cap.id}' makes '{cap.factor}' depend on itself", base))
-        graph.add_edge(cap.unless.factor, cap.factor, index=i)
-    for cycle in nx.simple_cycles(graph):
-        if len(cycle) > 1:
-            first = graph.edges[cycle[-1], cycle[0]]["index"]
-            out.append(Problem("cyclic-caps", "caps depend on each other in a cycle: " + " -> ".join([*cycle, cycle[0]]),
-                               ("caps", first)))
+        edges.setdefault(cap.unless.factor, {}).setdefault(cap.factor, i)
+    for cycle in _cycles(edges):
+        first = edges[cycle[-1]][cycle[0]]
+        out.append(Problem("cyclic-caps", "caps depend on each other in a cycle: " + " -> ".join([*cycle, cycle[0]]),
+                           ("caps", first)))
 
     for i, fd in enumerate(rs.findings):
         base = ("findings", i)
@@ -208,6 +205,38 @@ def check_ruleset(rs: Ruleset) -> list[Problem]:
     if mins and mins[0] != 0:
         out.append(Problem("bad-stages", "the first stage must start at min_score 0", ("aggregation", "stages", 0, "min_score")))
     return out
+
+
+def _cycles(edges: dict[str, dict[str, int]]) -> list[list[str]]:
+    """One cycle of two or more nodes per strongly connected group of ``edges`` (a depth-first search).
+
+    >>> _cycles({"a": {"b": 0}, "b": {"a": 1}, "c": {"c": 2}})
+    [['a', 'b']]
+    """
+    found: list[list[str]] = []
+    state: dict[str, int] = {}  # 1 on the current path, 2 finished
+    in_cycle: set[str] = set()
+
+    def visit(node: str, path: list[str]) -> None:
+        state[node] = 1
+        path.append(node)
+        for nxt in edges.get(node, {}):
+            if nxt == node:
+                continue  # a cap on its own factor is reported on its own
+            if state.get(nxt) == 1:
+                cycle = path[path.index(nxt):]
+                if not in_cycle & set(cycle):
+                    found.append(cycle)
+                    in_cycle.update(cycle)
+            elif nxt not in state:
+                visit(nxt, path)
+        path.pop()
+        state[node] = 2
+
+    for node in list(edges):
+        if node not in state:
+            visit(node, [])
+    return found
 
 
 def check_profile(profile: Profile) -> list[Problem]:
@@ -230,11 +259,12 @@ def check_profile(profile: Profile) -> list[Problem]:
         if dec is not None and dec.source is not None and dec.source.source not in known:
             out.append(Problem("unknown-source", _("cites undeclared source '%(source)s'") % {"source": dec.source.source},
                                ("context", key, "source")))
-    from .governance.derive import DERIVED_INDICATORS  # noqa: PLC0415
     from .governance.model import check_governance  # noqa: PLC0415
 
     out += check_governance(profile)
     if profile.governance is not None:
+        from .governance.derive import DERIVED_INDICATORS  # noqa: PLC0415 - networkx only for profiles with a graph
+
         out += [Problem("derived-answer", _("'%(indicator)s' is derived from the governance section; the profile cannot also answer it")
                         % {"indicator": key}, ("answers", key), hint=_("remove the answer, or state it as unknown"))
                 for key, ans in profile.answers.items() if key in DERIVED_INDICATORS and ans.known]

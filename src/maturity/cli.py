@@ -40,7 +40,31 @@ def _ruleset(path: Optional[Path]) -> Ruleset:
         raise  # unreachable
 
 
-class _Commands(click.Group):
+# Commands defined in other modules, imported only when run or listed (so `maturity score` starts fast).
+LAZY_COMMANDS = {
+    "test": ("cli_authoring", "test_command"), "show": ("cli_authoring", "show_command"),
+    "diff": ("cli_authoring", "diff_command"), "translations": ("cli_authoring", "translations_command"),
+    "gaps": ("cli_gaps", "gaps"), "benchmark": ("cli_benchmarking", "benchmark_command"),
+    "template": ("cli_benchmarking", "template_command"), "profile": ("cli_report", "profile_command"),
+}
+
+
+class LazyGroup(click.Group):
+    """A click group whose commands from :data:`LAZY_COMMANDS` are imported on first use."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *LAZY_COMMANDS})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> Optional[click.Command]:
+        if cmd_name in LAZY_COMMANDS and cmd_name not in self.commands:
+            from importlib import import_module  # noqa: PLC0415
+
+            module, attr = LAZY_COMMANDS[cmd_name]
+            self.add_command(getattr(import_module(f".{module}", __package__), attr), cmd_name)
+        return super().get_command(ctx, cmd_name)
+
+
+class _Commands(LazyGroup):
     """The command group, with the last word on errors: a one-line message and an exit code, never a traceback.
 
     Exit codes: 1 for bad input, an unwritable path or an unexpected error, 130 when interrupted.
@@ -197,25 +221,6 @@ def schema(kind: str) -> None:
     """Print the JSON Schema of the ruleset or profile format."""
     click.echo(json.dumps(json_schema(kind), indent=2))  # type: ignore[arg-type]
 
-
-# Ruleset authoring: maturity test, show, diff, translations (issue 8).
-from .cli_authoring import diff_command, show_command, test_command, translations_command  # noqa: E402
-
-for _command in (test_command, show_command, diff_command, translations_command):
-    main.add_command(_command)
-
-from .cli_gaps import gaps  # noqa: E402
-
-main.add_command(gaps)
-
-from .cli_benchmarking import benchmark_command, template_command  # noqa: E402
-
-main.add_command(benchmark_command)
-main.add_command(template_command)
-
-from .cli_report import profile_command  # noqa: E402
-
-main.add_command(profile_command)
 
 if __name__ == "__main__":  # pragma: no cover
     main()

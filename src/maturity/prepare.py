@@ -247,7 +247,8 @@ def _prepare_frame(ruleset: Ruleset, plan: Plan, table: pd.DataFrame, file: Opti
                 for c in table.columns if c not in known_ids]
     n = len(table)
     col = {i: k for k, i in enumerate(plan.indicators)}
-    low, high = np.full((n, len(col)), np.nan), np.full((n, len(col)), np.nan)
+    low = np.full((n, len(col)), np.nan)
+    ranged: dict[int, np.ndarray] = {}  # high ends of the columns holding ranges; elsewhere high is low
     known = np.zeros((n, len(col)), dtype=bool)
     answered = np.zeros(n, dtype=np.int64)
     invalid = np.zeros(n, dtype=bool)
@@ -267,16 +268,30 @@ def _prepare_frame(ruleset: Ruleset, plan: Plan, table: pd.DataFrame, file: Opti
         invalid |= bad
         answered += ok
         if c in col:
-            low[:, col[c]], high[:, col[c]] = np.where(ok, lo, np.nan), np.where(ok, hi, np.nan)
+            low[:, col[c]] = np.where(ok, lo, np.nan)
+            if hi is not lo and not np.array_equal(lo[ok], hi[ok]):
+                ranged[col[c]] = np.where(ok, hi, np.nan)
             known[:, col[c]] = ok
+    high = low  # one matrix when every answer is exact (a million rows: hundreds of MB saved)
+    if ranged:
+        high = low.copy()
+        for j, ends in ranged.items():
+            high[:, j] = ends
     return Prepared(plan, pd.Index(keys), low, high, known, answered, len(ids), assessed_factors(plan, known),
                     _kinds(ruleset, plan), tuple(problems), invalid, None)
+
+
+def _blank(value: Any) -> bool:
+    return isinstance(value, str) and value.strip().lower() in ("", "unknown")
 
 
 def _unknown_mask(col: pd.Series) -> np.ndarray:
     miss = np.array(pd.isna(col), dtype=bool)
     dtype = col.dtype
-    if dtype == object or ptypes.is_string_dtype(dtype) or isinstance(dtype, pd.CategoricalDtype):
+    if isinstance(dtype, pd.CategoricalDtype):  # one test per category, not per cell
+        blank = np.array([_blank(v) for v in dtype.categories] + [False], dtype=bool)
+        miss |= blank[col.cat.codes.to_numpy()]
+    elif dtype == object or ptypes.is_string_dtype(dtype):
         text = col.astype(object)
         strings = np.fromiter((isinstance(v, str) for v in text), dtype=bool, count=len(text))
         if strings.any():
@@ -297,7 +312,13 @@ def _read_column(ind: Any, col: pd.Series) -> tuple[np.ndarray, np.ndarray, np.n
     if ptypes.is_bool_dtype(dtype) and isinstance(ind, BooleanIndicator):
         v = np.nan_to_num(col.to_numpy(dtype=np.float64, na_value=np.nan))
         return v, v, ~unknown, np.zeros(len(col), dtype=bool)
-    return _distinct_values(ind, col, unknown)
+    if isinstance(dtype, pd.CategoricalDtype):  # each category read once, spread by the codes
+        return _distinct_values(ind, col.cat.codes.to_numpy(), np.asarray(dtype.categories, dtype=object), unknown)
+    raw = col.astype(object).to_numpy()
+    if any(isinstance(v, dict) for v in raw):  # ranges written as mappings: hashable for factorize
+        raw = np.array([_hashable_range(v) if isinstance(v, dict) else v for v in raw], dtype=object)
+    codes, uniques = pd.factorize(raw, use_na_sentinel=True)
+    return _distinct_values(ind, codes, uniques, unknown)
 
 
 def _numeric_column(ind: Any, v: np.ndarray, unknown: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -328,13 +349,9 @@ def _numeric_column(ind: Any, v: np.ndarray, unknown: np.ndarray) -> tuple[np.nd
     return np.where(ok, out, np.nan), ~unknown & ok, bad
 
 
-def _distinct_values(ind: Any, col: pd.Series,
+def _distinct_values(ind: Any, codes: np.ndarray, uniques: Any,
                      unknown: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Read each distinct value once (sheets hold few) and spread the results over the rows."""
-    raw = col.astype(object).to_numpy()
-    if any(isinstance(v, dict) for v in raw):  # ranges written as mappings: hashable for factorize
-        raw = np.array([_hashable_range(v) if isinstance(v, dict) else v for v in raw], dtype=object)
-    codes, uniques = pd.factorize(raw, use_na_sentinel=True)
+    """Read each distinct value once (sheets hold few) and spread the results over the rows (code -1: NA)."""
     enc_low = np.full(len(uniques) + 1, np.nan)  # the last slot serves code -1 (NA)
     enc_high = np.full(len(uniques) + 1, np.nan)
     good = np.zeros(len(uniques) + 1, dtype=bool)

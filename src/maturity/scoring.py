@@ -34,7 +34,6 @@ from .engines import get_evaluator
 from .engines.durable import EngineSession, outcome_from_rows, outcome_row
 from .engines.outcome import CERTAIN, NO, Outcome
 from .errors import InvalidFileError, MaturityError, Problem, suggest
-from .governance.derive import governance_gaps
 from .loading import load_core_ruleset
 from .plan import Plan, compile_plan
 from .prepare import Prepared, prepare
@@ -338,8 +337,7 @@ class Scorer:
             pillars=pillars,
             factors=factors,
             findings=self._findings(profile, o),
-            governance_gaps=tuple({**g.to_dict(), "graph_complete": profile.governance.complete}
-                                  for g in governance_gaps(profile)) if profile.governance else (),
+            governance_gaps=_governance_gaps(profile),
             completeness=Completeness(int(o.answered[0]), o.total, unknown,
                                       tuple(f.id for f in factors if not f.assessed)),
             _scorer=self,
@@ -369,3 +367,12 @@ def _core() -> Ruleset:
     if not _CORE:
         _CORE.append(load_core_ruleset())
     return _CORE[0]
+
+
+def _governance_gaps(profile: Profile) -> tuple[dict[str, Any], ...]:
+    """The coherence gaps of the profile's governance graph (networkx is imported only for profiles that have one)."""
+    if not profile.governance:
+        return ()
+    from .governance.derive import governance_gaps  # noqa: PLC0415
+
+    return tuple({**g.to_dict(), "graph_complete": profile.governance.complete} for g in governance_gaps(profile))

@@ -33,7 +33,7 @@ from .messages import _
 from .ruleset import Ruleset
 
 __all__ = ["Seal", "Gate", "PillarThreshold", "load_seal", "parse_seal", "bundled_seals_dir", "seal_results",
-           "shortfalls"]
+           "shortfalls", "shortfall_texts"]
 
 
 class _Model(BaseModel):
@@ -195,8 +195,65 @@ def shortfalls(cond: Any, lower: Mapping[str, Any], upper: Mapping[str, Any]) ->
     return fold(cond, leaf, all_of, k_of)[1]
 
 
+def shortfall_texts(cond: Any, lower: Mapping[str, np.ndarray], upper: Mapping[str, np.ndarray]) -> np.ndarray:
+    """:func:`shortfalls` for many rows at once, joined with ``"; "``: one text per row, ``""`` where certain.
+
+    ``lower`` and ``upper`` map factors to integer level arrays. The text is assembled
+    column-wise (a lookup per level check, one join per condition node), so its cost does not
+    grow with the number of distinct level patterns.
+
+    >>> from maturity.conditions import LevelCheck
+    >>> cond = LevelCheck.model_validate({"factor": "unit", "at_least": 2})
+    >>> shortfall_texts(cond, {"unit": np.array([1, 2])}, {"unit": np.array([3, 2])}).tolist()
+    ['unit at level 1 (3 at best), needs 2', '']
+    """
+    n = len(next(iter(lower.values()))) if lower else 0
+    empty = np.full(n, "", dtype=object)
+
+    def leaf(c: Any, negated: bool) -> tuple[np.ndarray, np.ndarray]:
+        if not isinstance(c, LevelCheck):
+            return np.zeros(n, dtype=bool), np.full(n, "condition not certain with the known answers", dtype=object)
+        op = NEGATE[c.op] if negated else c.op
+        lo, hi = lower[c.factor], upper[c.factor]
+        top = int(max(lo.max(initial=0), hi.max(initial=0))) + 1
+        if op == "at_least":
+            ok = lo >= c.value
+            table = np.array([f"{c.factor} at level {a}" + (f" ({b} at best)" if b != a else "") + f", needs {c.value}"
+                              for a in range(top) for b in range(top)], dtype=object)
+            return ok, np.where(ok, empty, table[lo * top + hi])
+        ok = hi < c.value
+        table = np.array([f"{c.factor} at level {b}, needs below {c.value}" for b in range(top)], dtype=object)
+        return ok, np.where(ok, empty, table[hi])
+
+    def join(texts: list[np.ndarray]) -> np.ndarray:
+        out = texts[0] if texts else empty
+        for t in texts[1:]:
+            out = out + np.where((out != "") & (t != ""), "; ", "") + t
+        return out
+
+    def all_of(parts: list[tuple[np.ndarray, np.ndarray]]) -> tuple[np.ndarray, np.ndarray]:
+        ok = np.logical_and.reduce([p[0] for p in parts]) if parts else np.ones(n, dtype=bool)
+        return ok, join([p[1] for p in parts])
+
+    def k_of(k: int, parts: list[tuple[np.ndarray, np.ndarray]]) -> tuple[np.ndarray, np.ndarray]:
+        held = np.sum([p[0] for p in parts], axis=0, dtype=np.int64) if parts else np.zeros(n, dtype=np.int64)
+        ok = held >= k
+        counts = np.array([f"{h} of {k} needed (" for h in range(len(parts) + 1)], dtype=object)
+        return ok, np.where(ok, empty, counts[held] + join([p[1] for p in parts]) + ")")
+
+    return fold(cond, leaf, all_of, k_of)[1]
+
+
 def _level(value: Any) -> int:
     return int(value) if pd.notna(value) else 0
+
+
+def _status(column: pd.Series) -> np.ndarray:
+    """Gate statuses as 2 passed, 1 possible, 0 failed (from labels, plain or categorical)."""
+    return np.where(column == "passed", 2, np.where(column == "possible", 1, 0)).astype(np.int8)
+
+
+GATE_RESULTS = ["passed", "possible", "failed"]
 
 
 def seal_results(seal: Seal, ruleset: Ruleset, gates: pd.DataFrame, lower_level: pd.DataFrame,
@@ -205,53 +262,97 @@ def seal_results(seal: Seal, ruleset: Ruleset, gates: pd.DataFrame, lower_level:
 
     Rule gates come from the evaluator's gate statuses (``gates``, as
     :attr:`maturity.table.DerivedLevels.gates`); pillar thresholds from the pillar score bounds.
-    The reason is written once per distinct pattern of the levels behind the binding gate.
+    Statuses, the binding gate and the reason are computed column-wise, the reason's text once
+    per distinct shortfall pattern; ``seal``, ``gate.<id>`` and ``seal_reason`` are categorical
+    (``seal_reason``'s categories are the texts this run wrote).
     """
     order = seal.gate_ids(ruleset)
     rule_gates = {g.id: g for g in seal.all_gates(ruleset)}
-    status = {g: gates[g].to_numpy(dtype=object) for g in rule_gates}
+    status = {g: _status(gates[g]) for g in rule_gates}
     for t in seal.pillars:
         lo, hi = pillar_lower[t.pillar].to_numpy(float), pillar_upper[t.pillar].to_numpy(float)
-        status[f"pillar_{t.pillar}"] = np.where(lo >= t.min_score, "passed", np.where(hi >= t.min_score, "possible", "failed"))
-    matrix = np.stack([status[g] for g in order], axis=1) if order else np.empty((len(gates), 0), dtype=object)
-    failed, passed_each = matrix == "failed", matrix == "passed"
+        status[f"pillar_{t.pillar}"] = np.where(lo >= t.min_score, 2, np.where(hi >= t.min_score, 1, 0)).astype(np.int8)
+    n = len(gates)
+    matrix = np.stack([status[g] for g in order], axis=1) if order else np.empty((n, 0), dtype=np.int8)
+    failed, passed_each = matrix == 0, matrix == 2
     passed = passed_each.all(axis=1)
-    possible = (failed == False).all(axis=1)  # noqa: E712 - element-wise
+    possible = ~failed.any(axis=1)
     first_failed = np.where(failed.any(axis=1), failed.argmax(axis=1), -1)
-    first_open = np.where(~passed_each.all(axis=1), (~passed_each).argmax(axis=1), -1)
+    first_open = np.where(~passed, (~passed_each).argmax(axis=1), -1)
     binding = np.where(first_failed >= 0, first_failed, first_open)
-    gate_names = np.array(order + [None], dtype=object)
     out = pd.DataFrame(index=gates.index)
-    out["seal"] = pd.Categorical(np.where(passed, "passed", np.where(possible, "possible", "failed")),
-                                 categories=["passed", "possible", "failed"])
-    out["seal_binding_gate"] = gate_names[binding]
-    reasons = np.full(len(gates), None, dtype=object)
-    lo_lv, hi_lv = lower_level.to_numpy(), upper_level.to_numpy()
-    factor_col = {f: k for k, f in enumerate(lower_level.columns)}
+    out["seal"] = pd.Categorical.from_codes(np.where(passed, 0, np.where(possible, 1, 2)), categories=GATE_RESULTS)
+    out["seal_binding_gate"] = np.array([*order, None], dtype=object)[binding]  # -1: the trailing None
+    reason_codes = np.full(n, -1, dtype=np.int64)
+    reason_texts: list[str] = []
+
+    def levels(frame: pd.DataFrame, factor: str, rows: np.ndarray) -> np.ndarray:
+        return np.nan_to_num(frame[factor].to_numpy(dtype=float, na_value=np.nan)[rows]).astype(np.int64)
+
+    def add(rows: np.ndarray, pattern: np.ndarray, texts: np.ndarray) -> None:
+        """Rows get the text of their pattern; equal texts share one category."""
+        uniques, first = pd.factorize(texts)[0], len(reason_texts)
+        kept = pd.unique(texts)
+        reason_texts.extend(str(t) for t in kept)
+        reason_codes[rows] = first + uniques[pattern]
+
     for g_index, gate in enumerate(order):
         rows = np.flatnonzero(binding == g_index)
         if not len(rows):
             continue
         if gate in rule_gates:
             when = rule_gates[gate].when
-            cols = sorted({factor_col[a.factor] for _p, a in _level_atoms(when)})
-            key = np.concatenate([lo_lv[np.ix_(rows, cols)], hi_lv[np.ix_(rows, cols)]], axis=1)
-            patterns, inverse = np.unique(key, axis=0, return_inverse=True)
-            names = [lower_level.columns[c] for c in cols]
-            texts = np.array([f"{gate}: " + "; ".join(shortfalls(when, dict(zip(names, p[:len(cols)])),
-                                                                 dict(zip(names, p[len(cols):]))))
-                              for p in patterns], dtype=object)
-            reasons[rows] = texts[np.asarray(inverse).reshape(-1)]
+            lo = {f: levels(lower_level, f, rows) for f in _level_factors(when)}
+            hi = {f: levels(upper_level, f, rows) for f in lo}
+            pattern, lo_u, hi_u = _patterns(when, lo, hi)
+            add(rows, pattern, f"{gate}: " + shortfall_texts(when, lo_u, hi_u))
         else:
             t = next(t for t in seal.pillars if f"pillar_{t.pillar}" == gate)
-            lo, hi = pillar_lower[t.pillar].to_numpy(float)[rows], pillar_upper[t.pillar].to_numpy(float)[rows]
-            reasons[rows] = [f"{gate}: pillar {t.pillar} scores {a:.1f} to {b:.1f}, needs {t.min_score:g}"
-                             for a, b in zip(lo, hi)]
-    out["seal_reason"] = reasons
+            plo, phi = pillar_lower[t.pillar].to_numpy(float)[rows], pillar_upper[t.pillar].to_numpy(float)[rows]
+            texts = np.array([f"{gate}: pillar {t.pillar} scores {a:.1f} to {b:.1f}, needs {t.min_score:g}"
+                              for a, b in zip(plo, phi, strict=True)], dtype=object)
+            add(rows, np.arange(len(rows)), texts)
+    out["seal_reason"] = pd.Categorical.from_codes(reason_codes, categories=reason_texts)
+    codes = 2 - matrix
     for k, gate in enumerate(order):
-        out[f"gate.{gate}"] = pd.Categorical(matrix[:, k], categories=["passed", "possible", "failed"])
+        out[f"gate.{gate}"] = pd.Categorical.from_codes(codes[:, k], categories=GATE_RESULTS)
     return out
 
 
 def _level_atoms(cond: Any) -> list[tuple[Any, LevelCheck]]:
     return [(p, a) for p, a in atoms(cond) if isinstance(a, LevelCheck)]
+
+
+def _level_factors(cond: Any) -> list[str]:
+    return sorted({a.factor for _p, a in _level_atoms(cond)})
+
+
+def _patterns(cond: Any, lower: dict[str, np.ndarray],
+              upper: dict[str, np.ndarray]) -> tuple[np.ndarray, dict[str, np.ndarray], dict[str, np.ndarray]]:
+    """The distinct shortfall patterns of the rows: ``(pattern of each row, lower and upper levels per pattern)``.
+
+    A factor only ever required ``at_least`` some levels is read as passing them all where its
+    lower level does (its levels then change no text), so rows differing only there share a pattern.
+    """
+    def leaf(c: Any, negated: bool) -> list[tuple[str, str, int]]:
+        return [(c.factor, NEGATE[c.op] if negated else c.op, c.value)] if isinstance(c, LevelCheck) else []
+
+    checks = fold(cond, leaf, lambda parts: [x for p in parts for x in p], lambda _k, parts: [x for p in parts for x in p])
+    lo, hi = dict(lower), dict(upper)
+    for f in lo:
+        ops = {op for g, op, _v in checks if g == f}
+        if ops == {"at_least"}:
+            need = max(v for g, _op, v in checks if g == f)
+            done = lo[f] >= need
+            lo[f], hi[f] = np.where(done, need, lo[f]), np.where(done, need, hi[f])
+    names = list(lo)
+    rows = len(next(iter(lower.values()))) if lower else 0
+    key = np.stack([lo[f] for f in names] + [hi[f] for f in names], axis=1) if names else np.zeros((rows, 0), dtype=np.int64)
+    base = int(key.max(initial=0)) + 1
+    if base ** key.shape[1] < 2**62:  # one integer per row: a fast one-dimensional unique
+        flat = (key * (base ** np.arange(key.shape[1], dtype=np.int64))).sum(axis=1)
+        _, first, pattern = np.unique(flat, return_index=True, return_inverse=True)
+    else:
+        _, first, pattern = np.unique(key, axis=0, return_index=True, return_inverse=True)
+    pattern = np.asarray(pattern).reshape(-1)
+    return pattern, {f: lo[f][first] for f in names}, {f: hi[f][first] for f in names}

@@ -132,7 +132,7 @@ def aggregate_table(ruleset: Ruleset, derived: DerivedLevels, *,
                             "sufficient": s.sufficient}, index=idx)
 
     def frame(a, cols):
-        return pd.DataFrame(a, index=idx, columns=cols)
+        return pd.DataFrame(a, index=idx, columns=cols, copy=False)
 
     return TableScores(frame(s.factor_score, factors), frame(s.factor_lower, factors), frame(s.factor_upper, factors),
                        frame(s.pillar_score, pillars), frame(s.pillar_lower, pillars), frame(s.pillar_upper, pillars),

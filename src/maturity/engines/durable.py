@@ -404,8 +404,7 @@ def outcome_from_rows(prepared: "Prepared", rows: list[dict[str, np.ndarray]], e
               "gates": len(plan.gates), "atoms_lower": len(plan.atoms), "atoms_upper": len(plan.atoms)}
 
     def stack(name: str) -> np.ndarray:
-        dtype = np.int64 if name in ("lower", "upper", "raw_lower", "raw_upper") else (
-            bool if name.startswith("atoms") else np.int8)
+        dtype = bool if name.startswith("atoms") else np.int8  # levels and certainties alike, as the vectorised engine
         if not rows:
             return np.zeros((0, widths[name]), dtype=dtype)
         return np.stack([r[name] for r in rows]).astype(dtype).reshape(len(rows), widths[name])

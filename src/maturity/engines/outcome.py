@@ -155,17 +155,17 @@ class Outcome:
     def frame(self, name: str) -> pd.DataFrame:
         """One array as a labelled frame: ``lower``, ``upper``, ``assessed``, ``caps``, ``findings``, ``gates``.
 
-        Statuses come as their labels (``applied``, ``raised``, ``passed``, ...).
+        Statuses come as categorical columns of their labels (``applied``, ``raised``, ``passed``, ...).
         """
         plan = self.plan
         if name in ("lower", "upper", "raw_lower", "raw_upper", "assessed"):
-            return pd.DataFrame(getattr(self, name), index=self.index, columns=list(plan.factors))
+            return pd.DataFrame(getattr(self, name), index=self.index, columns=list(plan.factors), copy=False)
         if name == "caps":
-            return pd.DataFrame(CAP_LABELS[self.caps], index=self.index, columns=[c.id for c in plan.caps])
+            return _labelled(self.caps, CAP_LABELS, self.index, [c.id for c in plan.caps])
         if name == "findings":
-            return pd.DataFrame(FINDING_LABELS[self.findings], index=self.index, columns=list(plan.findings))
+            return _labelled(self.findings, FINDING_LABELS, self.index, list(plan.findings))
         if name == "gates":
-            return pd.DataFrame(GATE_LABELS[self.gates], index=self.index, columns=list(plan.gates))
+            return _labelled(self.gates, GATE_LABELS, self.index, list(plan.gates))
         raise KeyError(name)
 
     def take(self, rows: np.ndarray) -> "Outcome":
@@ -184,6 +184,12 @@ class Outcome:
                        cat("lower"), cat("upper"), cat("raw_lower"), cat("raw_upper"), cat("caps"), cat("findings"),
                        cat("gates"), cat("assessed"), cat("answered"), first.total,
                        cat("atoms_lower") if atoms else None, cat("atoms_upper") if atoms else None)
+
+
+def _labelled(codes: np.ndarray, labels: np.ndarray, index: pd.Index, columns: list[str]) -> pd.DataFrame:
+    """Certainty codes as categorical columns of their labels (no string per cell)."""
+    return pd.DataFrame({c: pd.Categorical.from_codes(codes[:, k], categories=list(labels)) for k, c in enumerate(columns)},
+                        index=index, columns=columns)
 
 
 class Evaluator(Protocol):

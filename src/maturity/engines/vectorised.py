@@ -1,8 +1,9 @@
 """Evaluate a compiled plan with numpy: every territory at once, same results as durable_rules.
 
-The plan (see :mod:`maturity.plan`) is compiled once more, into index arrays and incidence
-matrices (:class:`CompiledPlan`, cached per plan digest). Evaluation then runs in blocks of
-rows, with no Python per territory:
+The plan (see :mod:`maturity.plan`) is compiled once more, into straight-line numpy code
+generated for that plan (:class:`CompiledPlan`, cached per plan key): one comparison per atom and
+world, one ``&`` per clause and one ``|`` per level, caps in order. Evaluation then runs in
+blocks of rows, with no Python per territory and no interpretation of the plan at run time:
 
 - atoms: one comparison per atom over the ends of each encoded answer (ordinal ranks, booleans
   as 0/1; both ends equal for an exact answer, apart for a range). World ``lo`` holds where the
@@ -32,11 +33,10 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, Callable, Optional
 
 import numpy as np
 
-from ..conditions import COMPARE_OPS
 from ..errors import EngineError
 from ..plan import Plan
 from .outcome import Outcome, certainty
@@ -44,49 +44,25 @@ from .outcome import Outcome, certainty
 if TYPE_CHECKING:
     from ..prepare import Prepared
 
-__all__ = ["CompiledPlan", "compile_vectorised", "evaluate", "VectorisedEvaluator"]
+__all__ = ["CompiledPlan", "compile_vectorised", "evaluate", "kernel_source", "VectorisedEvaluator"]
 
-BLOCK = 8192  # rows evaluated together: bounds the working memory whatever the table's length
+BLOCK = 32768  # rows evaluated together: bounds the working memory whatever the table's length
 
 
 @dataclass(frozen=True)
 class CompiledPlan:
-    """A plan as index arrays and incidence matrices (built once per plan)."""
+    """A plan's generated kernels (compiled once per plan key) and the ids of what they return."""
 
     plan: Plan
-    indicators: tuple[str, ...]       # columns of the encoded value matrix (plan.indicators)
+    indicators: tuple[str, ...]       # columns of the encoded answers (plan.indicators)
     atom_ids: tuple[str, ...]
-    atom_col: np.ndarray              # (A,) column of each atom's indicator
-    atom_val: np.ndarray              # (A,) encoded value compared with
-    op_groups: tuple[tuple[str, np.ndarray], ...]  # atoms per comparison operator
-    level_inc: np.ndarray             # (A, C) float32: atoms of each level clause
-    level_size: np.ndarray            # (C,) atoms per level clause
-    clause_slot: np.ndarray           # (C, F*L) float32: clause -> (factor, level) slot
     n_factors: int
-    max_level: int
-    cap_steps: tuple[tuple[int, int, int, int], ...]  # (factor, max_level, requires, level) in dependency order
-    cap_rules: tuple[tuple[int, int, int, int], ...]  # same, in ruleset order (columns of caps)
     cap_ids: tuple[str, ...]
-    lit_factor: np.ndarray            # (T,) factor index of each level literal
-    lit_level: np.ndarray             # (T,)
-    lit_below: np.ndarray             # (T,) bool: "below" (reads the other world)
-    find_inc_atoms: np.ndarray        # (A, D) float32
-    find_inc_lits: np.ndarray         # (T, D) float32
-    find_size: np.ndarray             # (D,)
-    clause_finding: np.ndarray        # (D, Fd) float32
     finding_ids: tuple[str, ...]
-    # the evaluation proper works row-major on atoms (one contiguous vector per atom, as by hand):
-    level_groups: tuple[tuple[np.ndarray, np.ndarray], ...]  # per clause size: (clause positions, atom rows)
-    slot_runs: tuple[np.ndarray, np.ndarray]  # (first clause of each reached slot, slot index)
-    find_groups: tuple[tuple[np.ndarray, np.ndarray], ...]   # rows index atoms, then literals
-    finding_runs: tuple[np.ndarray, np.ndarray]
     gate_ids: tuple[str, ...]
-    gate_lit_factor: np.ndarray       # (G',) literals of the seal's gates
-    gate_lit_level: np.ndarray
-    gate_lit_below: np.ndarray
-    gate_groups: tuple[tuple[np.ndarray, np.ndarray], ...]
-    gate_runs: tuple[np.ndarray, np.ndarray]
-    n_gate_clauses: int
+    source: str                        # the generated Python source, for inspection
+    two_worlds: Callable[..., None]    # kernel(lt, ht, kt, out, s, e, findings, atoms)
+    one_world: Callable[..., None]     # kernel(lt, out, s, e, findings, atoms): every answer known and exact
 
 
 _cache: dict[str, CompiledPlan] = {}
@@ -94,7 +70,7 @@ _cache_lock = threading.Lock()
 
 
 def compile_vectorised(plan: Plan) -> CompiledPlan:
-    """The compiled form of ``plan``, cached by its digest."""
+    """The compiled form of ``plan``, cached by its key (ruleset and seal digests)."""
     with _cache_lock:
         hit = _cache.get(plan.key)
     if hit is not None:
@@ -106,135 +82,143 @@ def compile_vectorised(plan: Plan) -> CompiledPlan:
 
 
 def _compile(plan: Plan) -> CompiledPlan:
-    indicators = plan.indicators
-    col = {i: k for k, i in enumerate(indicators)}
-    atom_ids = tuple(plan.atoms)
-    aix = {a: k for k, a in enumerate(atom_ids)}
-    atoms = [plan.atoms[a] for a in atom_ids]
-    atom_col = np.array([col[a.indicator] for a in atoms], dtype=np.intp)
-    atom_val = np.array([float(a.value) for a in atoms], dtype=np.float64)
-    op_groups = tuple((op, np.array([k for k, a in enumerate(atoms) if a.op == op], dtype=np.intp))
-                      for op in COMPARE_OPS if any(a.op == op for a in atoms))
-    factors = list(plan.factors)
-    fix = {f: k for k, f in enumerate(factors)}
-    F, L = len(factors), plan.max_level
+    source = kernel_source(plan)
+    namespace: dict[str, Any] = {"np": np}
+    # the source holds only the plan's indices, operators and numbers: nothing from the input is run
+    exec(compile(source, f"<maturity kernel {plan.key[:16]}>", "exec"), namespace)
+    return CompiledPlan(plan=plan, indicators=plan.indicators, atom_ids=tuple(plan.atoms), n_factors=len(plan.factors),
+                        cap_ids=tuple(c.id for c in plan.caps), finding_ids=tuple(plan.findings), gate_ids=plan.gates,
+                        source=source, two_worlds=namespace["two_worlds"], one_world=namespace["one_world"])
 
-    C = len(plan.level_clauses)
-    level_inc = np.zeros((len(atoms), C), dtype=np.float32)
-    clause_slot = np.zeros((C, F * max(L, 1)), dtype=np.float32)
-    for c, clause in enumerate(plan.level_clauses):
-        for a in clause.atoms:
-            level_inc[aix[a], c] = 1
-        if 1 <= clause.level <= L:
-            clause_slot[c, fix[clause.factor] * L + clause.level - 1] = 1
-    level_size = level_inc.sum(axis=0)
 
-    rules = tuple((fix[c.factor], c.max_level, fix[c.requires_factor], c.requires_level) for c in plan.caps)
-    steps: list[tuple[int, int, int, int]] = []
-    done: set[int] = set()
-    pending = list(range(F))
-    while pending:  # factors whose caps' requirements are final first (the caps have no cycles)
-        ready = [f for f in pending if all(g in done for (h, _m, g, _n) in rules if h == f)]
+def _cap_order(plan: Plan) -> list[Any]:
+    """The caps, those of factors whose requirements are final first (the caps have no cycles)."""
+    done: set[str] = set()
+    pending = list(plan.factors)
+    out: list[Any] = []
+    while pending:
+        ready = [f for f in pending if all(c.requires_factor in done for c in plan.caps if c.factor == f)]
         if not ready:
             raise EngineError("caps depend on each other in a cycle")
         for f in ready:
-            steps += [r for r in rules if r[0] == f]
+            out += [c for c in plan.caps if c.factor == f]
             done.add(f)
         pending = [f for f in pending if f not in done]
-
-    lit_ids = tuple(plan.level_literals)
-    tix = {t: k for k, t in enumerate(lit_ids)}
-    lits = [plan.level_literals[t] for t in lit_ids]
-    finding_ids = tuple(plan.findings)
-    dix = {d: k for k, d in enumerate(finding_ids)}
-    D = len(plan.finding_clauses)
-    find_inc_atoms = np.zeros((len(atoms), D), dtype=np.float32)
-    find_inc_lits = np.zeros((len(lits), D), dtype=np.float32)
-    clause_finding = np.zeros((D, len(finding_ids)), dtype=np.float32)
-    for d, fc in enumerate(plan.finding_clauses):
-        for a in fc.atoms:
-            find_inc_atoms[aix[a], d] = 1
-        for t in fc.levels:
-            find_inc_lits[tix[t], d] = 1
-        clause_finding[d, dix[fc.finding]] = 1
-
-    gate_lit_ids = tuple(sorted({t for gc in plan.gate_clauses for t in gc.levels}))
-    gix = {t: k for k, t in enumerate(gate_lit_ids)}
-    gate_lits = [plan.literal(t) for t in gate_lit_ids]
-    gate_ids = plan.gates
-    gate_groups, gate_runs = _groups([[gix[t] for t in gc.levels] for gc in plan.gate_clauses],
-                                     [gate_ids.index(gc.gate) for gc in plan.gate_clauses])
-
-    slot_of = [fix[c.factor] * L + c.level - 1 for c in plan.level_clauses]
-    level_groups, slot_runs = _groups([[aix[a] for a in c.atoms] for c in plan.level_clauses], slot_of)
-    find_groups, finding_runs = _groups(
-        [[aix[a] for a in fc.atoms] + [len(atoms) + tix[t] for t in fc.levels] for fc in plan.finding_clauses],
-        [dix[fc.finding] for fc in plan.finding_clauses])
-    return CompiledPlan(
-        level_groups=level_groups, slot_runs=slot_runs, find_groups=find_groups, finding_runs=finding_runs,
-        plan=plan, indicators=indicators, atom_ids=atom_ids, atom_col=atom_col, atom_val=atom_val,
-        op_groups=op_groups, level_inc=level_inc, level_size=level_size, clause_slot=clause_slot,
-        n_factors=F, max_level=L, cap_steps=tuple(steps), cap_rules=rules, cap_ids=tuple(c.id for c in plan.caps),
-        lit_factor=np.array([fix[t.factor] for t in lits], dtype=np.intp),
-        lit_level=np.array([t.level for t in lits], dtype=np.int64),
-        lit_below=np.array([t.op == "below" for t in lits], dtype=bool),
-        find_inc_atoms=find_inc_atoms, find_inc_lits=find_inc_lits,
-        find_size=find_inc_atoms.sum(axis=0) + find_inc_lits.sum(axis=0),
-        clause_finding=clause_finding, finding_ids=finding_ids,
-        gate_ids=gate_ids, gate_lit_factor=np.array([fix[t.factor] for t in gate_lits], dtype=np.intp),
-        gate_lit_level=np.array([t.level for t in gate_lits], dtype=np.int64),
-        gate_lit_below=np.array([t.op == "below" for t in gate_lits], dtype=bool),
-        gate_groups=gate_groups, gate_runs=gate_runs, n_gate_clauses=len(plan.gate_clauses),
-    )
-
-
-def _groups(clauses: list[list[int]], target: list[int]):
-    """Clauses sorted by target, grouped by size; and the runs of clauses sharing a target."""
-    order = sorted(range(len(clauses)), key=lambda c: target[c])
-    by_size: dict[int, list[tuple[int, list[int]]]] = {}
-    for pos, c in enumerate(order):
-        by_size.setdefault(len(clauses[c]), []).append((pos, clauses[c]))
-    groups = tuple((np.array([p for p, _ in items], dtype=np.intp),
-                    np.array([rows for _, rows in items], dtype=np.intp).reshape(len(items), size))
-                   for size, items in sorted(by_size.items()))
-    sorted_targets = [target[c] for c in order]
-    starts = [k for k in range(len(order)) if k == 0 or sorted_targets[k] != sorted_targets[k - 1]]
-    return groups, (np.array(starts, dtype=np.intp), np.array([sorted_targets[k] for k in starts], dtype=np.intp))
-
-
-def _any_of_clauses(rows: np.ndarray, groups, runs, n_clauses: int, n_targets: int) -> np.ndarray:
-    """(targets, m) bool: some clause of the target holds, a clause holding when all its rows do."""
-    m = rows.shape[1]
-    holds = np.empty((n_clauses, m), dtype=bool)
-    for pos, idx in groups:
-        if idx.shape[1] == 0:
-            holds[pos] = True
-        elif idx.shape[1] == 1:
-            holds[pos] = rows[idx[:, 0]]
-        else:
-            h = rows[idx[:, 0]]  # a fresh copy
-            for j in range(1, idx.shape[1]):
-                h &= rows[idx[:, j]]
-            holds[pos] = h
-    out = np.zeros((n_targets, m), dtype=bool)
-    starts, targets = runs
-    if len(starts):
-        out[targets] = np.logical_or.reduceat(holds, starts, axis=0)
     return out
+
+
+# certain (every value of the answer's range passes) and some (a value passes), from the ends l and h
+_INTERVAL = {
+    "at_least": ("{l} >= {v}", "{h} >= {v}"), "above": ("{l} > {v}", "{h} > {v}"),
+    "at_most": ("{h} <= {v}", "{l} <= {v}"), "below": ("{h} < {v}", "{l} < {v}"),
+    "is": ("({l} == {v}) & ({h} == {v})", "({l} <= {v}) & ({h} >= {v})"),
+    "is_not": ("({l} > {v}) | ({h} < {v})", "({l} != {v}) | ({h} != {v})"),
+}
+_EXACT = {"at_least": ">=", "above": ">", "at_most": "<=", "below": "<", "is": "==", "is_not": "!="}
+
+
+def kernel_source(plan: Plan) -> str:
+    """Python source of the plan's two kernels, straight-line numpy over one block of rows.
+
+    ``two_worlds(lt, ht, kt, out, s, e, findings, atoms)`` reads the ends of each answer (``lt``,
+    ``ht``: indicators x rows) and which are known (``kt``), and writes world ``lo`` (unknowns
+    fail, a range must pass at both ends) and world ``hi`` (unknowns pass, one end is enough)
+    into rows ``s:e`` of ``out``. ``one_world(lt, out, s, e, findings, atoms)`` is the same when
+    every answer is known and exact: both worlds are one.
+    """
+    col = {ind: k for k, ind in enumerate(plan.indicators)}
+    aname = {a: f"a{k}" for k, a in enumerate(plan.atoms)}
+    fix = {f: k for k, f in enumerate(plan.factors)}
+    caps = _cap_order(plan)
+    lines: list[str] = []
+    emit = lines.append
+
+    def levels_caps_findings(worlds: tuple[str, ...], ind: str) -> None:
+        for w in worlds:
+            for f in plan.factors:
+                k = fix[f]
+                emit(f"{ind}raw{k}_{w} = np.zeros(n, dtype=np.int8)")
+                reach = None
+                for level in range(1, plan.max_level + 1):
+                    clauses = plan.clauses_for(f, level)
+                    if not clauses:
+                        break
+                    terms = [" & ".join(f"{aname[a]}_{w}" for a in c.atoms) for c in clauses]
+                    if any(t == "" for t in terms):  # a clause without atoms: always reached
+                        expr = "True"
+                    else:
+                        expr = " | ".join(f"({t})" for t in terms)
+                    reach = expr if reach is None else f"r & ({expr})"
+                    emit(f"{ind}r = np.broadcast_to({reach}, (n,)); raw{k}_{w} += r")
+                emit(f"{ind}lv{k}_{w} = raw{k}_{w}")
+            for c in caps:
+                f, g = fix[c.factor], fix[c.requires_factor]
+                emit(f"{ind}lv{f}_{w} = np.where(lv{g}_{w} >= {c.requires_level}, lv{f}_{w}, "
+                     f"np.minimum(lv{f}_{w}, {c.max_level}))")
+            for k in range(len(plan.factors)):
+                emit(f"{ind}out['raw_{w}'][s:e, {k}] = raw{k}_{w}; out['lv_{w}'][s:e, {k}] = lv{k}_{w}")
+            for i, c in enumerate(plan.caps):
+                emit(f"{ind}out['cap_{w}'][s:e, {i}] = (raw{fix[c.factor]}_{w} > {c.max_level}) & "
+                     f"(lv{fix[c.requires_factor]}_{w} < {c.requires_level})")
+        for w in worlds:
+            other = worlds[-1 - worlds.index(w)]
+            emit(f"{ind}if findings:")
+            clauses_of = [(i, [c for c in plan.finding_clauses if c.finding == d]) for i, d in enumerate(plan.findings)]
+            gates_of = [(i, [c for c in plan.gate_clauses if c.gate == g]) for i, g in enumerate(plan.gates)]
+            for target, groups in (("find", clauses_of), ("gate", gates_of)):
+                for i, clauses in groups:
+                    terms = []
+                    for c in clauses:
+                        parts = [f"{aname[a]}_{w}" for a in getattr(c, "atoms", ())]
+                        for t in c.levels:
+                            lit = plan.literal(t)
+                            if lit.op == "below":
+                                parts.append(f"(lv{fix[lit.factor]}_{other} < {lit.level})")
+                            else:
+                                parts.append(f"(lv{fix[lit.factor]}_{w} >= {lit.level})")
+                        terms.append(" & ".join(parts) or "True")
+                    expr = " | ".join(f"({t})" for t in terms) if terms else "False"
+                    emit(f"{ind}    out['{target}_{w}'][s:e, {i}] = {expr}")
+            emit(f"{ind}    pass")
+            emit(f"{ind}if atoms:")
+            for a in plan.atoms:
+                emit(f"{ind}    out['atom_{w}'][s:e, {aname[a][1:]}] = {aname[a]}_{w}")
+            emit(f"{ind}    pass")
+
+    emit("def two_worlds(lt, ht, kt, out, s, e, findings, atoms):")
+    emit("    n = e - s")
+    emit("    with np.errstate(invalid='ignore'):")
+    used = sorted({col[a.indicator] for a in plan.atoms.values()})
+    for j in used:
+        emit(f"        l{j} = lt[{j}]; h{j} = ht[{j}]; k{j} = kt[{j}]; u{j} = ~k{j}")
+    for a, atom in plan.atoms.items():
+        j, v = col[atom.indicator], repr(float(atom.value))
+        certain, some = (x.format(l=f"l{j}", h=f"h{j}", v=v) for x in _INTERVAL[atom.op])
+        emit(f"        {aname[a]}_lo = k{j} & ({certain}); {aname[a]}_hi = u{j} | ({some})")
+    levels_caps_findings(("lo", "hi"), "    ")
+    emit("")
+    emit("def one_world(lt, out, s, e, findings, atoms):")
+    emit("    n = e - s")
+    emit("    with np.errstate(invalid='ignore'):")
+    for a, atom in plan.atoms.items():
+        emit(f"        {aname[a]}_lo = lt[{col[atom.indicator]}] {_EXACT[atom.op]} {float(atom.value)!r}")
+    levels_caps_findings(("lo",), "    ")
+    return "\n".join(lines) + "\n"
 
 
 # -- evaluation on encoded matrices ------------------------------------------------------------
 
 
-def evaluate(cp: CompiledPlan, low: np.ndarray, high: np.ndarray, known: np.ndarray, *, atoms: bool = False,
-             findings: bool = True) -> dict[str, np.ndarray]:
+def evaluate(cp: CompiledPlan, low: np.ndarray, high: np.ndarray, known: Optional[np.ndarray], *,
+             atoms: bool = False, findings: bool = True) -> dict[str, np.ndarray]:
     """Levels, caps, findings and gates for encoded answers.
 
     ``low`` and ``high`` (float, rows x ``cp.indicators``) hold the ends of each encoded answer
     (equal when exact), ``known`` (bool, same shape) which are known. Returns, per world (suffix
-    ``_lo`` or ``_hi``): ``raw`` and final levels ``lv`` (int64, rows x factors), ``cap``, ``find``
+    ``_lo`` or ``_hi``): ``raw`` and final levels ``lv`` (int8, rows x factors), ``cap``, ``find``
     and ``gate`` (bool); with ``atoms`` also ``atom`` (rows x atoms). ``findings=False`` skips
-    findings and gates.
+    findings and gates. ``known=None`` says every answer is known and exact (``high`` is then
+    not read): one world is evaluated, and each ``_hi`` array is its ``_lo`` array.
     """
     n = low.shape[0]
     shapes = {"raw": cp.n_factors, "lv": cp.n_factors, "cap": len(cp.cap_ids)}
@@ -242,81 +226,20 @@ def evaluate(cp: CompiledPlan, low: np.ndarray, high: np.ndarray, known: np.ndar
         shapes |= {"find": len(cp.finding_ids), "gate": len(cp.gate_ids)}
     if atoms:
         shapes["atom"] = len(cp.atom_ids)
-    out = {f"{k}_{w}": np.zeros((n, m), dtype=np.int64 if k in ("raw", "lv") else bool)
-           for k, m in shapes.items() for w in ("lo", "hi")}
-    for start in range(0, n, BLOCK):
-        stop = min(n, start + BLOCK)
-        block = _evaluate_block(cp, low[start:stop], high[start:stop], known[start:stop], atoms, findings)
-        for key, arr in block.items():
-            out[key][start:stop] = arr
+    worlds = ("lo",) if known is None else ("lo", "hi")
+    out = {f"{k}_{w}": np.zeros((n, m), dtype=np.int8 if k in ("raw", "lv") else bool, order="F")
+           for k, m in shapes.items() for w in worlds}
+    for s in range(0, n, BLOCK):
+        e = min(n, s + BLOCK)
+        lt = np.ascontiguousarray(low[s:e].T)  # one row per indicator
+        if known is None:
+            cp.one_world(lt, out, s, e, findings, atoms)
+        else:
+            cp.two_worlds(lt, np.ascontiguousarray(high[s:e].T), np.ascontiguousarray(known[s:e].T), out, s, e,
+                          findings, atoms)
+    if known is None:
+        out |= {f"{k}_hi": out[f"{k}_lo"] for k in shapes}
     return out
-
-
-def _atoms_both_worlds(cp: CompiledPlan, low: np.ndarray, high: np.ndarray, known: np.ndarray) -> np.ndarray:
-    """(atoms, 2n) bool: columns [0, n) world "lo", [n, 2n) world "hi".
-
-    In world lo an atom holds when its answer is known and every value of the answer's range
-    passes the comparison; in world hi when the answer is unknown or some value passes.
-    """
-    L = np.ascontiguousarray(low.T)[cp.atom_col]  # one row per atom
-    H = np.ascontiguousarray(high.T)[cp.atom_col]
-    K = np.ascontiguousarray(known.T)[cp.atom_col]
-    certain = np.zeros(L.shape, dtype=bool)
-    some = np.zeros(L.shape, dtype=bool)
-    with np.errstate(invalid="ignore"):
-        for op, idx in cp.op_groups:
-            v = cp.atom_val[idx, None]
-            lo_end, hi_end = L[idx], H[idx]
-            if op == "at_least":
-                certain[idx], some[idx] = lo_end >= v, hi_end >= v
-            elif op == "above":
-                certain[idx], some[idx] = lo_end > v, hi_end > v
-            elif op == "at_most":
-                certain[idx], some[idx] = hi_end <= v, lo_end <= v
-            elif op == "below":
-                certain[idx], some[idx] = hi_end < v, lo_end < v
-            elif op == "is":
-                certain[idx], some[idx] = (lo_end == v) & (hi_end == v), (lo_end <= v) & (v <= hi_end)
-            else:  # is_not
-                certain[idx], some[idx] = (v < lo_end) | (v > hi_end), ~((lo_end == v) & (hi_end == v))
-    return np.concatenate([K & certain, ~K | some], axis=1)
-
-
-def _evaluate_block(cp: CompiledPlan, low: np.ndarray, high: np.ndarray, known: np.ndarray, atoms: bool,
-                    findings: bool) -> dict[str, np.ndarray]:
-    n = low.shape[0]
-    X = _atoms_both_worlds(cp, low, high, known)
-
-    F, L = cp.n_factors, cp.max_level
-    raw = np.zeros((F, 2 * n), dtype=np.int64)
-    if L:
-        slot = _any_of_clauses(X, cp.level_groups, cp.slot_runs, len(cp.level_size), F * L)
-        raw = np.logical_and.accumulate(slot.reshape(F, L, 2 * n), axis=1).sum(axis=1, dtype=np.int64)
-
-    final = raw.copy()
-    for f, mx, g, m in cp.cap_steps:
-        final[f] = np.where(final[g] >= m, final[f], np.minimum(final[f], mx))
-    caps = np.zeros((len(cp.cap_rules), 2 * n), dtype=bool)
-    for k, (f, mx, g, m) in enumerate(cp.cap_rules):
-        caps[k] = (raw[f] >= mx + 1) & (final[g] < m)
-    out = {"raw": raw, "lv": final, "cap": caps}
-    if findings:
-        other = np.concatenate([final[:, n:], final[:, :n]], axis=1)
-        finds = np.zeros((len(cp.finding_ids), 2 * n), dtype=bool)
-        if cp.find_size.size:
-            lits = np.where(cp.lit_below[:, None], other[cp.lit_factor] < cp.lit_level[:, None],
-                            final[cp.lit_factor] >= cp.lit_level[:, None])
-            finds = _any_of_clauses(np.concatenate([X, lits]), cp.find_groups, cp.finding_runs,
-                                    len(cp.find_size), len(cp.finding_ids))
-        gates = np.zeros((len(cp.gate_ids), 2 * n), dtype=bool)
-        if cp.n_gate_clauses:
-            glits = np.where(cp.gate_lit_below[:, None], other[cp.gate_lit_factor] < cp.gate_lit_level[:, None],
-                             final[cp.gate_lit_factor] >= cp.gate_lit_level[:, None])
-            gates = _any_of_clauses(glits, cp.gate_groups, cp.gate_runs, cp.n_gate_clauses, len(cp.gate_ids))
-        out |= {"find": finds, "gate": gates}
-    if atoms:
-        out["atom"] = X
-    return {f"{k}_{w}": (arr[:, :n] if w == "lo" else arr[:, n:]).T for k, arr in out.items() for w in ("lo", "hi")}
 
 
 class VectorisedEvaluator:
@@ -326,7 +249,8 @@ class VectorisedEvaluator:
 
     def evaluate(self, prepared: "Prepared", *, explain: bool = False) -> Outcome:
         cp = compile_vectorised(prepared.plan)
-        ev = evaluate(cp, prepared.low, prepared.high, prepared.known, atoms=explain)
+        exact = bool(prepared.known.all()) and np.array_equal(prepared.low, prepared.high)  # then one world
+        ev = evaluate(cp, prepared.low, prepared.high, None if exact else prepared.known, atoms=explain)
         return Outcome(
             plan=prepared.plan, index=prepared.index, lower=ev["lv_lo"], upper=ev["lv_hi"],
             raw_lower=ev["raw_lo"], raw_upper=ev["raw_hi"],

@@ -7,21 +7,25 @@ The optional ``governance`` section of a profile lists actors and relations
 writes GraphML, GEXF and node-link JSON; :mod:`.draw` draws the graph with matplotlib.
 """
 
-from .build import build_graph
-from .derive import DERIVED_INDICATORS, apply_governance, declared_vs_graph, derived_answers, governance_gaps
-from .detectors import (
-    GapFinding,
-    detect_accountability,
-    detect_decentralised_cooperation,
-    detect_fragility,
-    detect_horizontal,
-    detect_isolation,
-    detect_overlapping_mandates,
-    detect_participation,
-    detect_vertical,
-    find_gaps,
-)
+from importlib import import_module
+from typing import Any
+
 from .model import Actor, Governance, Relation, check_governance
+
+# The graph modules need networkx: imported on first use, so loading a profile does not pay for it.
+_LAZY = {"build_graph": "build", "GapFinding": "detectors", "find_gaps": "detectors",
+         **{name: "derive" for name in ("DERIVED_INDICATORS", "apply_governance", "declared_vs_graph", "derived_answers",
+                                        "governance_gaps")},
+         **{f"detect_{kind}": "detectors" for kind in ("accountability", "decentralised_cooperation", "fragility",
+                                                       "horizontal", "isolation", "overlapping_mandates",
+                                                       "participation", "vertical")}}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        return getattr(import_module(f".{_LAZY[name]}", __name__), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "Actor",

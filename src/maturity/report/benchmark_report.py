@@ -25,7 +25,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
-from typing import Any, Callable, Optional
+from typing import Any, Callable, Iterator, Optional
 
 import numpy as np
 import pandas as pd
@@ -220,40 +220,85 @@ def render_benchmark_html(content: BenchmarkContent, run: Any, *, top: int = 30,
 
 def _pages(run: Any, content: BenchmarkContent, out_dir: Path, pages: int, group: str, seal: Optional[Seal],
            say: Progress) -> tuple[dict[str, str], dict[str, int]]:
-    from .figures import factor_bars_figure  # noqa: PLC0415
-    from .html import render_profile_html  # noqa: PLC0415
-    from .seal_view import seal_box_from_run  # noqa: PLC0415
-
     links: dict[str, str] = {}
     gaps: dict[str, int] = {}
     groups = run.table[group].astype(object).where(run.table[group].notna(), "(none)")
     chosen = content.league[:pages]
+    tasks = []
     for i, row in enumerate(chosen, 1):
         tid, year = row["territory"], row["year"]
         same_year = run.table["year"] == year if year is not None else run.table["year"].isna()
         matches = run.table.index[(run.table["territory"] == tid) & same_year]
-        if len(matches) != 1:
-            continue
-        say(_("page %(i)s of %(n)s: %(territory)s") % {"i": i, "n": len(chosen), "territory": tid}
-            + (f" ({year})" if year is not None else ""))
-        assessment = run.explain(tid, year)  # the reference engine's explanation of the run's answers
-        peers = (groups == groups[matches[0]]).to_numpy()
-        levels = run.table.loc[peers, [f"level.{f.id}" for f in run.scored_with.factors]].astype("Float64")
-        average = {c.removeprefix("level."): float(v) for c, v in levels.mean(skipna=True).dropna().items()}
-        bars = factor_bars_figure(assessment, peer_average=average,
-                                  peer_label=_("average of its peers (%(group)s: %(value)s)") % {
-                                      "group": group, "value": groups[matches[0]]})
-        profile = run.profile(tid, year)
-        box = None
-        if seal is not None and "seal" in run.table.columns:
-            box = seal_box_from_run(run, seal, matches[0], {p.id: (p.lower, p.upper) for p in assessment.pillars})
-        name = f"territories/{row['key']}.html"
-        write_atomic(out_dir / name, render_profile_html(assessment, bars_uri=figure_data_uri(bars), seal_box=box,
-                                                         scores=True, ruleset=run.scored_with, profile=profile))
-        links[row["key"]] = name
-        for g in assessment.governance_gaps:
-            gaps[g["kind"]] = gaps.get(g["kind"], 0) + 1
+        if len(matches) == 1:
+            tasks.append((i, len(chosen), row, matches[0]))
+    for key, name, html, kinds in _render_pages((run, groups, group, seal), tasks, say):
+        write_atomic(out_dir / name, html)
+        links[key] = name
+        for kind in kinds:
+            gaps[kind] = gaps.get(kind, 0) + 1
     return links, gaps
+
+
+_shared: dict[str, Any] = {}  # what forked page workers read: the run and its peer groups
+
+
+def _render_pages(context: tuple[Any, ...], tasks: list[tuple[Any, ...]], say: Progress) -> Iterator[tuple[Any, ...]]:
+    """Each task's page, in task order; on every core (forked workers) where the platform forks and it pays."""
+    import multiprocessing  # noqa: PLC0415
+    import os  # noqa: PLC0415
+
+    workers = min(os.cpu_count() or 1, 4)
+    if len(tasks) < 8 or workers < 2 or "fork" not in multiprocessing.get_all_start_methods():
+        for task in tasks:
+            _say_page(say, task)
+            yield _page(context, task)
+        return
+    from concurrent.futures import ProcessPoolExecutor  # noqa: PLC0415
+
+    _shared["context"] = context
+    try:
+        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
+            pages = pool.map(_page_in_worker, tasks, chunksize=max(1, len(tasks) // (4 * workers)))
+            for task, page in zip(tasks, pages, strict=True):
+                _say_page(say, task)
+                yield page
+    finally:
+        _shared.clear()
+
+
+def _say_page(say: Progress, task: tuple[Any, ...]) -> None:
+    i, total, row, _label = task
+    say(_("page %(i)s of %(n)s: %(territory)s") % {"i": i, "n": total, "territory": row["territory"]}
+        + (f" ({row['year']})" if row["year"] is not None else ""))
+
+
+def _page_in_worker(task: tuple[Any, ...]) -> tuple[Any, ...]:
+    return _page(_shared["context"], task)
+
+
+def _page(context: tuple[Any, ...], task: tuple[Any, ...]) -> tuple[Any, ...]:
+    """``(key, file name, html, governance gap kinds)`` of one territory's page."""
+    from .figures import factor_bars_figure  # noqa: PLC0415
+    from .html import render_profile_html  # noqa: PLC0415
+    from .seal_view import seal_box_from_run  # noqa: PLC0415
+
+    run, groups, group, seal = context
+    _i, _total, row, label = task
+    tid, year = row["territory"], row["year"]
+    assessment = run.explain(tid, year)  # the reference engine's explanation of the run's answers
+    peers = (groups == groups[label]).to_numpy()
+    levels = run.table.loc[peers, [f"level.{f.id}" for f in run.scored_with.factors]].astype("Float64")
+    average = {c.removeprefix("level."): float(v) for c, v in levels.mean(skipna=True).dropna().items()}
+    bars = factor_bars_figure(assessment, peer_average=average,
+                              peer_label=_("average of its peers (%(group)s: %(value)s)") % {
+                                  "group": group, "value": groups[label]})
+    profile = run.profile(tid, year)
+    box = None
+    if seal is not None and "seal" in run.table.columns:
+        box = seal_box_from_run(run, seal, label, {p.id: (p.lower, p.upper) for p in assessment.pillars})
+    html = render_profile_html(assessment, bars_uri=figure_data_uri(bars), seal_box=box, scores=True,
+                               ruleset=run.scored_with, profile=profile)
+    return row["key"], f"territories/{row['key']}.html", html, [g["kind"] for g in assessment.governance_gaps]
 
 
 def write_benchmark_report(run: Any, out_dir: str | Path, *, pages: int = 50, group: str = "level",
