@@ -42,7 +42,7 @@ def main() -> None:
     print(f"  seal results: {run.table['seal'].value_counts().to_dict()}; robust ranks: "
           f"{int(run_r.table['rank_robust'].sum())} of {n}")
     if args.large:
-        import pandas as pd  # noqa: PLC0415
+        import pandas as pd
 
         copies = -(-args.large // n)
         big_a = pd.concat([answers] * copies, ignore_index=True).iloc[:args.large]

@@ -10,10 +10,11 @@ Screenshots and PDFs are kept in tests/artefacts/ for a person to look at.
 from __future__ import annotations
 
 import shutil
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import pytest
 

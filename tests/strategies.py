@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Optional
+from typing import Any
 
 from hypothesis import strategies as st
 
@@ -25,7 +25,7 @@ def value_strategy(ind: Any) -> st.SearchStrategy[Any]:
     raise TypeError(ind)
 
 
-def answers(rs: Ruleset, unknown_share: float = 0.3) -> st.SearchStrategy[dict[str, Optional[Any]]]:
+def answers(rs: Ruleset, unknown_share: float = 0.3) -> st.SearchStrategy[dict[str, Any | None]]:
     """A value or None (unknown) for every indicator."""
     return st.fixed_dictionaries({
         ind.id: st.one_of(st.none(), value_strategy(ind)) if unknown_share else value_strategy(ind)

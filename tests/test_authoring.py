@@ -342,8 +342,8 @@ def _guide_commands() -> list[str]:
 
 def test_authoring_guide_commands_run(tmp_path):
     """Run every `$ ` command of docs/authoring.md, in order, in an empty folder."""
-    import shlex
     import re
+    import shlex
 
     text = (ROOT / "docs" / "authoring.md").read_text()
     # files the guide writes: ```yaml blocks preceded by a line naming the file as `file: NAME`

@@ -10,10 +10,9 @@ import pandas as pd
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from maturity.table import DerivedLevels
 from maturity.benchmarking import benchmark_table, robustness
 from maturity.spreadsheets import read_sheet
-
+from maturity.table import DerivedLevels
 from test_benchmark_seals import table_of, ten_areas
 from test_cli import run
 

@@ -8,7 +8,6 @@ from maturity import bundled_profiles_dir
 from maturity.benchmarking import benchmark, load_profiles
 from maturity.report.benchmark_report import benchmark_content, render_benchmark_html, write_benchmark_report
 from maturity.seal import bundled_seals_dir, load_seal
-
 from report_helpers import HOSTILE_NAME, write_hostile_profile
 from test_cli import run
 

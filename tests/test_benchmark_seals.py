@@ -8,11 +8,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from maturity.plan import compile_plan
-
-from maturity import InvalidFileError, Profile
-from maturity.benchmarking import benchmark, benchmark_table
+from maturity import InvalidFileError
+from maturity.benchmarking import benchmark_table
 from maturity.loading import parse_ruleset
+from maturity.plan import compile_plan
 from maturity.seal import parse_seal
 
 AREAS = [f"a{i}" for i in range(10)]
@@ -157,7 +156,7 @@ def test_column_wise_reasons_equal_the_per_territory_shortfalls():
     pair = st.tuples(st.integers(0, rs.max_level), st.integers(0, rs.max_level)).map(lambda p: (min(p), max(p)))
 
     @settings(max_examples=60, deadline=None)
-    @given(st.lists(st.fixed_dictionaries({f: pair for f in factors}), min_size=1, max_size=8))
+    @given(st.lists(st.fixed_dictionaries(dict.fromkeys(factors, pair)), min_size=1, max_size=8))
     def check(rows):
         lower = {f: np.array([r[f][0] for r in rows]) for f in factors}
         upper = {f: np.array([r[f][1] for r in rows]) for f in factors}

@@ -10,13 +10,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from conftest import make_profile
 from maturity import InvalidFileError, Profile, bundled_profiles_dir
 from maturity.benchmarking import benchmark, competition_rank, load_profiles, progress
 from maturity.seal import bundled_seals_dir, load_seal, parse_seal
 from maturity.spreadsheets import read_sheet, write_table, write_template
 from maturity.synthetic import philippines_like
-
-from conftest import make_profile
 from test_cli import run
 
 
@@ -118,9 +117,9 @@ def test_degree_of_decentralisation_is_context_and_a_peer_column(mini, tmp_path)
     write_template(sheet, mini, "csv")
     frame = pd.read_csv(sheet, dtype=str)
     assert "decentralisation" in frame.columns
-    frame.loc[0] = {c: "" for c in frame.columns}
+    frame.loc[0] = dict.fromkeys(frame.columns, "")
     frame.loc[0, ["territory", "name", "country", "level", "decentralisation"]] = ["x-1", "X", "PH", "city", "medium"]
-    frame.loc[1] = {c: "" for c in frame.columns}
+    frame.loc[1] = dict.fromkeys(frame.columns, "")
     frame.loc[1, ["territory", "name", "country", "level", "decentralisation"]] = ["x-2", "Y", "PH", "city", "very"]
     frame.to_csv(sheet, index=False)
     loaded, errors = read_sheet(sheet, mini)
@@ -149,9 +148,9 @@ def test_spreadsheet_template_fill_read_round_trip(tmp_path, mini):
     sheet = tmp_path / "q.csv"
     write_template(sheet, mini, "csv")
     frame = pd.read_csv(sheet, dtype=str)
-    frame.loc[0] = {c: "" for c in frame.columns}
+    frame.loc[0] = dict.fromkeys(frame.columns, "")
     frame.loc[0, ["territory", "name", "country", "level", "unit_exists", "diagnostic"]] = ["x-1", "X", "PH", "city", "yes", "partial"]
-    frame.loc[1] = {c: "" for c in frame.columns}
+    frame.loc[1] = dict.fromkeys(frame.columns, "")
     frame.loc[1, ["territory", "name", "country", "level", "diagnostic"]] = ["x-2", "Y", "PH", "city", "halfway"]
     frame.to_csv(sheet, index=False)
     profiles, errors = read_sheet(sheet, mini)

@@ -8,9 +8,8 @@ from __future__ import annotations
 
 import pytest
 
-from maturity import Answer, bundled_profiles_dir, load_profile
-
 from conftest import make_profile
+from maturity import Answer, bundled_profiles_dir, load_profile
 
 CASES = ["ph-legazpi", "ec-pichincha", "ec-imbabura", "cr-upala", "sn-sedhiou"]
 

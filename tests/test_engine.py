@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import pytest
 
+from conftest import make_profile
 from maturity import EngineError
 from maturity.engines import durable as engine_module
 from maturity.engines.durable import EngineSession
 from maturity.plan import compile_plan
 from maturity.prepare import prepare
-
-from conftest import make_profile
 
 
 def _encoded(scorer, values):

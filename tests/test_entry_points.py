@@ -14,8 +14,8 @@ import pandas as pd
 import pytest
 
 from maturity import bundled_profiles_dir, load_core_ruleset, load_profile
-from maturity.cells import Range
 from maturity.benchmarking import benchmark, benchmark_table, load_profiles, territory_meta
+from maturity.cells import Range
 from maturity.engines import get_evaluator
 from maturity.prepare import answers_frame, prepare
 from maturity.scoring import Scorer

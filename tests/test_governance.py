@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from maturity import InvalidFileError, Profile, Scorer, bundled_profiles_dir, dump_model, load_profile, parse_profile
+from governance_helpers import actor, graph, profile_data
+from maturity import InvalidFileError, Profile, bundled_profiles_dir, dump_model, load_profile, parse_profile
 from maturity.governance import (
     apply_governance,
     build_graph,
@@ -28,8 +29,6 @@ from maturity.governance import (
 )
 from maturity.governance.export import read_graph, write_graph
 from maturity.table import answers_table
-
-from governance_helpers import actor, graph, profile_data
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -6,12 +6,11 @@ import networkx as nx
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from governance_helpers import actor, graph
 from maturity.governance import detect_fragility, detect_horizontal, detect_isolation, detect_participation, find_gaps
 from maturity.governance.derive import derived_values
 from maturity.governance.fragility import fragile_points
 from maturity.governance.model import GOVERNMENT, MIGRANT_ORGS
-
-from governance_helpers import actor, graph
 
 SETTINGS = settings(max_examples=60, deadline=None)
 TYPES = ["local_government", "department", "md_unit", "working_group", "planning_council", "migrant_association",

@@ -20,6 +20,7 @@ from pathlib import Path
 import openpyxl
 import pandas as pd
 import pytest
+
 from conftest import ROOT
 
 EXE = Path(sys.executable).with_name("maturity")

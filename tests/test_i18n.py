@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -93,7 +94,7 @@ def test_translations_follow_the_glossary(lang):
 
 
 # -- everything a reader meets is translatable (format_version 2) -----------------------------
-def run(*args: str, env: dict | None = None, cwd: Path = ROOT) -> "subprocess.CompletedProcess[str]":
+def run(*args: str, env: dict | None = None, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
     import os
     import subprocess
     import sys
@@ -245,7 +246,7 @@ def test_catalogue_is_complete_and_not_fuzzy(lang):
     assert len(extracted) > 250
     catalogue = _catalogue(lang)
     entries = {m.id: m for m in catalogue if m.id}
-    key = lambda mid: mid[0] if isinstance(mid, tuple) else mid  # noqa: E731
+    key = lambda mid: mid[0] if isinstance(mid, tuple) else mid
     by_key = {key(k): m for k, m in entries.items()}
     problems = []
     for mid, files in sorted(extracted.items(), key=lambda x: str(x[0])):

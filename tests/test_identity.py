@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from conftest import make_profile
-
 from maturity.benchmarking import benchmark
 
 

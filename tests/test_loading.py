@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from maturity import InvalidFileError, dump_model, parse_profile, parse_ruleset
-from maturity.loading import load_ruleset, load_profile
-
 from conftest import DATA
+from maturity import InvalidFileError, dump_model, parse_profile, parse_ruleset
+from maturity.loading import load_profile, load_ruleset
 
 MINI = (DATA / "mini.yaml").read_text()
 

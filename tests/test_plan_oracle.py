@@ -23,7 +23,6 @@ from maturity.plan import compile_plan
 from maturity.prepare import prepare
 from maturity.ruleset import OrdinalIndicator, Ruleset
 from maturity.seal import Seal
-
 from test_vectorised import _condition, populations, rulesets
 
 CMP = {"is": lambda a, b: a == b, "is_not": lambda a, b: a != b, "at_least": lambda a, b: a >= b,

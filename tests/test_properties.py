@@ -6,9 +6,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from maturity import Answer, dump_model, parse_profile
-
 from conftest import make_profile
+from maturity import Answer, dump_model, parse_profile
 from strategies import answers, better_or_equal, known_answers, value_strategy
 
 SETTINGS = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])

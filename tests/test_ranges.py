@@ -8,6 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from durable_worker import durable_levels
 from maturity import bundled_profiles_dir, load_core_ruleset, load_profile
 from maturity.cells import Range, read_cell
 from maturity.engines import get_evaluator
@@ -15,8 +16,6 @@ from maturity.errors import InvalidFileError
 from maturity.loading import parse_profile
 from maturity.prepare import prepare
 from maturity.scoring import Scorer
-
-from durable_worker import durable_levels
 from test_vectorised import _value, rulesets
 
 RS = load_core_ruleset()
@@ -42,7 +41,7 @@ def test_a_range_gives_the_bounds_its_two_ends_give(data):
     spec = ind.model_dump()
     row = {i.id: _value(data.draw, i.model_dump()) for i in rs.indicators}  # everything else known exactly
     a, b = data.draw(st.lists(st.builds(lambda: None).map(lambda _: _value(data.draw, spec)), min_size=2, max_size=2))
-    key = (lambda v: ind.scale.index(v)) if ind.type == "ordinal" else (lambda v: v)
+    key = ind.scale.index if ind.type == "ordinal" else (lambda v: v)
     a, b = sorted([a, b], key=key)
     for engine in ("durable", "vectorised"):
         lower, upper = _levels(rs, [{**row, ind.id: {"between": [a, b]}}, {**row, ind.id: a}, {**row, ind.id: b}], engine)

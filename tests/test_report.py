@@ -14,8 +14,6 @@ import pandas as pd
 import pytest
 
 from conftest import ROOT
-from report_helpers import HOSTILE_NAME, HOSTILE_NOTE, LONG, RTL, write_hostile_profile
-
 from maturity import load_profile, score
 from maturity.loading import bundled_profiles_dir
 from maturity.report import profile_mode, render_profile_text
@@ -28,6 +26,7 @@ from maturity.report.figures import (
     stage_distribution_figure,
 )
 from maturity.report.html import render_profile_html, write_profile_html
+from report_helpers import HOSTILE_NAME, HOSTILE_NOTE, LONG, RTL, write_hostile_profile
 
 TINY_PNG = "data:image/png;base64,iVBORw0KGgo="  # enough for tests that do not look at the figure
 

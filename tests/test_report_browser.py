@@ -11,14 +11,13 @@ from pathlib import Path
 import pytest
 
 from browser_helpers import ARTEFACTS, PRINT_WIDTH, assert_reads_well, browser, look
-from report_helpers import RTL, write_hostile_profile
-
 from maturity import load_core_ruleset, load_profile, score
 from maturity.benchmarking import benchmark, benchmark_table
 from maturity.loading import bundled_profiles_dir
 from maturity.report.benchmark_report import write_benchmark_report
 from maturity.report.html import write_profile_html
 from maturity.seal import bundled_seals_dir, load_seal
+from report_helpers import RTL, write_hostile_profile
 
 pytestmark = pytest.mark.browser
 

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from conftest import make_profile
 from maturity import InvalidFileError, MaturityError
 from maturity.scoring import Scorer
-
-from conftest import make_profile
 
 
 def test_levels_reasons_and_evidence(mini_scorer):

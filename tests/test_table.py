@@ -9,11 +9,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from conftest import make_profile
 from maturity import InvalidFileError
 from maturity.aggregate import INSUFFICIENT
 from maturity.table import aggregate_table, answers_table, derive_levels
-
-from conftest import make_profile
 from strategies import answers
 
 

@@ -7,16 +7,15 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from durable_worker import durable_levels
 from maturity import InvalidFileError
 from maturity.checks import check_ruleset
+from maturity.engines.vectorised import compile_vectorised
 from maturity.ruleset import Ruleset
 from maturity.table import aggregate_table, derive_levels
-from maturity.engines.vectorised import compile_vectorised
-
-from durable_worker import durable_levels
 
 
 def derive_table(rs, table):
@@ -85,7 +84,7 @@ def _condition(draw, inds, depth: int, monotone: bool, factors=None, max_level: 
     if kind == "level":
         return {"factor": draw(st.sampled_from(factors)),
                 draw(st.sampled_from(["at_least", "below"])): draw(st.integers(0, max_level))}
-    sub = lambda: _condition(draw, inds, depth - 1, monotone, factors, max_level, levels_only)  # noqa: E731
+    sub = lambda: _condition(draw, inds, depth - 1, monotone, factors, max_level, levels_only)
     if kind == "not":
         return {"not": sub()}
     parts = [sub() for _ in range(draw(st.integers(1, 3)))]

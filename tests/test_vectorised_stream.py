@@ -7,7 +7,6 @@ import pytest
 
 from maturity.stream import score_dask, score_file, score_frame, score_stream
 from maturity.table import aggregate_table, derive_levels
-
 from test_vectorised import _population
 
 

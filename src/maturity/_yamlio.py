@@ -22,7 +22,7 @@ from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
 from .errors import InvalidFileError, Problem
 
-__all__ = ["MAX_EXPANDED_NODES", "Document", "read_yaml", "parse_yaml", "dump_yaml", "to_plain", "write_atomic"]
+__all__ = ["MAX_EXPANDED_NODES", "Document", "dump_yaml", "parse_yaml", "read_yaml", "to_plain", "write_atomic"]
 
 MAX_BYTES = 20 * 1024 * 1024
 MAX_EXPANDED_NODES = 1_000_000  # values (mappings, lists, scalars) once every alias is expanded
@@ -202,7 +202,7 @@ def dump_yaml(data: Any) -> str:
     """Serialise plain data as block-style YAML."""
     y = YAML(typ="safe", pure=True)
     y.default_flow_style = False
-    y.sort_base_mapping_type_on_output = False  # type: ignore[attr-defined]
+    setattr(y, "sort_base_mapping_type_on_output", False)  # noqa: B010 - an attribute ruamel reads but does not declare
     y.allow_unicode = True
     y.width = 100
     buf = io.StringIO()

@@ -25,15 +25,23 @@ array([0.])
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Mapping, Optional
 
 import numpy as np
 
 from .ruleset import Ruleset
 
-__all__ = ["Scores", "aggregate", "weighted", "stage_of", "INSUFFICIENT", "RANK_MEASURES", "rank_measure",
-           "assessed_shares"]
+__all__ = [
+    "INSUFFICIENT",
+    "RANK_MEASURES",
+    "Scores",
+    "aggregate",
+    "assessed_shares",
+    "rank_measure",
+    "stage_of",
+    "weighted",
+]
 
 #: What a pillar or the overall shows instead of a score and a stage below the data-availability threshold.
 INSUFFICIENT = "insufficient evidence"
@@ -147,8 +155,8 @@ def rank_measure(scores: Scores, by: str) -> np.ndarray:
 
 
 def aggregate(ruleset: Ruleset, lower_level: np.ndarray, upper_level: np.ndarray, assessed: np.ndarray, *,
-              factor_weights: Optional[Mapping[str, float]] = None,
-              pillar_weights: Optional[Mapping[str, float]] = None) -> Scores:
+              factor_weights: Mapping[str, float] | None = None,
+              pillar_weights: Mapping[str, float] | None = None) -> Scores:
     """Factor, pillar and overall scores from levels (rows x ``ruleset.factors``); weights default to the ruleset's."""
     method = ruleset.aggregation.method
     score_of = np.array([lv.score for lv in sorted(ruleset.levels, key=lambda lv: lv.level)], dtype=float)

@@ -10,22 +10,22 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict, dataclass, field
-from typing import Any, Literal, Optional
+from typing import Any, Literal
 
 __all__ = [
-    "Evidence",
-    "Reason",
+    "Assessment",
     "CapResult",
+    "Completeness",
+    "Evidence",
+    "FactorResult",
+    "FindingResult",
     "Missing",
     "NextStep",
-    "FactorResult",
-    "PillarResult",
     "Overall",
-    "FindingResult",
-    "Completeness",
-    "Assessment",
-    "WhatIf",
+    "PillarResult",
     "RankedStep",
+    "Reason",
+    "WhatIf",
 ]
 
 
@@ -36,8 +36,8 @@ class Evidence:
     indicator: str
     value: Any
     known: bool
-    source: Optional[str] = None
-    note: Optional[str] = None
+    source: str | None = None
+    note: str | None = None
 
 
 @dataclass(frozen=True)
@@ -75,11 +75,11 @@ class Missing:
     """
 
     condition: str
-    indicator: Optional[str]
+    indicator: str | None
     status: Literal["unknown", "unmet"]
-    question: Optional[str] = None
-    cap: Optional[str] = None
-    requires: Optional[str] = None
+    question: str | None = None
+    cap: str | None = None
+    requires: str | None = None
 
     @property
     def label(self) -> str:
@@ -129,9 +129,9 @@ class FactorResult:
     core: bool
     weight: float
     assessed: bool
-    level: Optional[int]
+    level: int | None
     level_name: str
-    score: Optional[float]
+    score: float | None
     lower: float
     upper: float
     lower_level: int
@@ -148,7 +148,7 @@ class PillarResult:
     id: str
     title: str
     weight: float
-    score: Optional[float]
+    score: float | None
     lower: float
     upper: float
     assessed_factors: tuple[str, ...]
@@ -162,15 +162,15 @@ class Overall:
     """The headline. Below the ruleset's ``min_assessed`` (``sufficient`` false) there is no score and
     no stage: ``stage_name`` reads "insufficient evidence" and only the bounds are given."""
 
-    score: Optional[float]
+    score: float | None
     lower: float
     upper: float
-    stage: Optional[str]
-    stage_name: Optional[str]
+    stage: str | None
+    stage_name: str | None
     stage_lower: str
     stage_upper: str
     assessed_share: float = 1.0
-    min_assessed: Optional[float] = None
+    min_assessed: float | None = None
     sufficient: bool = True
 
     @property
@@ -185,7 +185,7 @@ class FindingResult:
     severity: str
     status: Literal["raised", "possible"]
     message: str
-    action: Optional[str]
+    action: str | None
     rule: str
     conditions: tuple[str, ...]
     evidence: tuple[Evidence, ...]
@@ -246,7 +246,7 @@ class Assessment:
                 return p
         raise KeyError(pillar_id)
 
-    def finding(self, finding_id: str) -> Optional[FindingResult]:
+    def finding(self, finding_id: str) -> FindingResult | None:
         return next((f for f in self.findings if f.id == finding_id), None)
 
     def to_dict(self) -> dict[str, Any]:
@@ -272,7 +272,7 @@ class Assessment:
         """True when this assessment keeps its scorer and profile (so next steps can be re-evaluated)."""
         return self._scorer is not None and self._profile is not None
 
-    def ranked_next_steps(self, by: str = "lower", top: Optional[int] = None) -> list[RankedStep]:
+    def ranked_next_steps(self, by: str = "lower", top: int | None = None) -> list[RankedStep]:
         """The factors' next steps, the one that would raise the rank measure ``by`` most first.
 
         Each step is re-evaluated with answers that meet it (and lift the caps that hold it).
@@ -282,7 +282,7 @@ class Assessment:
         steps = self._scorer.ranked_next_steps(self._profile, by=by)
         return steps if top is None else steps[:top]
 
-    def what_if(self, changes: dict[str, Any]) -> "WhatIf":
+    def what_if(self, changes: dict[str, Any]) -> WhatIf:
         """Re-score with some answers changed (values as a profile writes them, or ``"unknown"``).
 
         The change is applied incrementally in this assessment's durable_rules
@@ -307,7 +307,7 @@ class WhatIf:
     after: Assessment
 
     @property
-    def factor_changes(self) -> dict[str, tuple[Optional[int], Optional[int]]]:
+    def factor_changes(self) -> dict[str, tuple[int | None, int | None]]:
         return {
             a.id: (a.level, b.level)
             for a, b in zip(self.before.factors, self.after.factors)

@@ -12,24 +12,23 @@ True
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any, Iterable, Optional, Sequence
-
 import sys
 import warnings
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
 from tqdm import tqdm
 
+from .aggregate import RANK_MEASURES, aggregate, rank_measure
 from .assessment import Assessment
-from .aggregate import aggregate
 from .cells import is_unknown, read_cell
 from .engines import EngineName, Outcome, get_evaluator
 from .engines.vectorised import compile_vectorised, evaluate
 from .errors import InvalidFileError, MaturityError, UsageError
-from .aggregate import RANK_MEASURES, aggregate, rank_measure
 from .loading import iter_input_files, load_core_ruleset, load_profile
 from .messages import _
 from .plan import compile_plan
@@ -39,10 +38,25 @@ from .ruleset import CountIndicator, NumberIndicator, Ruleset, YearIndicator
 from .seal import Seal, seal_results
 from .table import DerivedLevels, TableScores, aggregate_table, answers_table
 
-__all__ = ["Failure", "BenchmarkRun", "load_profiles", "drop_repeats", "territory_meta", "benchmark", "benchmark_table",
-           "competition_rank", "rank_table", "year_labels", "add_robustness", "robustness", "draw_ranks", "robust_places",
-           "robust_definition",
-           "rank_by_default", "progress"]
+__all__ = [
+    "BenchmarkRun",
+    "Failure",
+    "add_robustness",
+    "benchmark",
+    "benchmark_table",
+    "competition_rank",
+    "draw_ranks",
+    "drop_repeats",
+    "load_profiles",
+    "progress",
+    "rank_by_default",
+    "rank_table",
+    "robust_definition",
+    "robust_places",
+    "robustness",
+    "territory_meta",
+    "year_labels",
+]
 
 #: A rank is robust when its interval spans at most this share of the ranked territories (and at least one place).
 ROBUST_SHARE = 0.01
@@ -85,17 +99,17 @@ class BenchmarkRun:
 
     table: pd.DataFrame
     ruleset: dict[str, str]
-    seal: Optional[dict[str, Any]]
-    peers: Optional[str]
+    seal: dict[str, Any] | None
+    peers: str | None
     engine: str
     derived: DerivedLevels
     scores: TableScores
     failures: list[Failure] = field(default_factory=list)
-    robustness: Optional[pd.DataFrame] = None
-    answers: Optional[pd.DataFrame] = field(default=None, repr=False)
-    profiles: Optional[list[Profile]] = field(default=None, repr=False)  # row order, when the run started from profiles
-    scored_with: Optional[Ruleset] = field(default=None, repr=False)
-    prepared: Optional[Prepared] = field(default=None, repr=False)
+    robustness: pd.DataFrame | None = None
+    answers: pd.DataFrame | None = field(default=None, repr=False)
+    profiles: list[Profile] | None = field(default=None, repr=False)  # row order, when the run started from profiles
+    scored_with: Ruleset | None = field(default=None, repr=False)
+    prepared: Prepared | None = field(default=None, repr=False)
     rank_by: str = "score"  # the rank measure: "lower" (every unknown at its worst) or "score"
 
     @property
@@ -107,13 +121,13 @@ class BenchmarkRun:
         return _("ranked by %(measure)s: %(what)s; territories with insufficient evidence are not ranked") % {
             "measure": self.rank_by, "what": what}
 
-    def explain(self, territory: str, year: Any = None) -> "Assessment":
+    def explain(self, territory: str, year: Any = None) -> Assessment:
         """The full explained assessment of one territory of the run, from the durable_rules engine.
 
         The run's levels come from the evaluator it was given (vectorised by default); the
         explanation is always the reference engine's, on the same answers.
         """
-        from .scoring import Scorer  # noqa: PLC0415
+        from .scoring import Scorer
 
         if self.scored_with is None:
             raise MaturityError("this run keeps no ruleset to explain with")
@@ -151,7 +165,7 @@ def load_profiles(paths: Sequence[str | Path], ruleset: Ruleset) -> tuple[list[P
     A bad file, or a bad row of a sheet, is reported as a :class:`Failure` with its file and
     line; everything else still loads.
     """
-    from .spreadsheets import SHEETS, read_sheet_rows  # noqa: PLC0415
+    from .spreadsheets import SHEETS, read_sheet_rows
 
     loaded: list[tuple[str, str, Profile]] = []  # (file, file or file:row, profile)
     failures: list[Failure] = []
@@ -176,7 +190,7 @@ def drop_repeats(loaded: Sequence[tuple[str, str, Profile]]) -> tuple[list[Profi
     """The profiles of ``(file, place, profile)`` triples without repeats of a territory and year: the first is kept."""
     profiles: list[Profile] = []
     failures: list[Failure] = []
-    first: dict[tuple[str, Optional[int]], str] = {}
+    first: dict[tuple[str, int | None], str] = {}
     for file, where, profile in loaded:
         key = (profile.territory.id, profile.territory.assessment_year)
         if key in first:
@@ -188,7 +202,7 @@ def drop_repeats(loaded: Sequence[tuple[str, str, Profile]]) -> tuple[list[Profi
     return profiles, failures
 
 
-def _band(population: Optional[int]) -> Optional[str]:
+def _band(population: int | None) -> str | None:
     if population is None:
         return None
     for limit, name in ((50_000, "<50k"), (250_000, "50k-250k"), (1_000_000, "250k-1M")):
@@ -222,9 +236,9 @@ def competition_rank(scores: pd.Series) -> pd.Series:
 
 
 
-def benchmark(profiles: Sequence[Profile] | Sequence[str | Path] | str | Path, ruleset: Optional[Ruleset] = None, *,
-              seal: Optional[Seal] = None, peers: Optional[str] = None, engine: Engine = "vectorised", draws: int = 0,
-              seed: int = 0, failures: Sequence[Failure] = (), rank_by: Optional[str] = None) -> BenchmarkRun:
+def benchmark(profiles: Sequence[Profile] | Sequence[str | Path] | str | Path, ruleset: Ruleset | None = None, *,
+              seal: Seal | None = None, peers: str | None = None, engine: Engine = "vectorised", draws: int = 0,
+              seed: int = 0, failures: Sequence[Failure] = (), rank_by: str | None = None) -> BenchmarkRun:
     """Score, seal, rank and compare territories; see :func:`benchmark_table` for the columns.
 
     ``profiles`` is a list of :class:`~maturity.Profile`, or a path (or a list of paths) to
@@ -240,16 +254,16 @@ def benchmark(profiles: Sequence[Profile] | Sequence[str | Path] | str | Path, r
     else:
         profiles, bad = drop_repeats([("(profiles)", f"profiles[{i}]", p) for i, p in enumerate(profiles)])  # type: ignore[misc]
         failures = [*failures, *bad]
-    run = benchmark_table(answers_table(profiles, rs), territory_meta(profiles), rs, seal=seal, peers=peers,  # type: ignore[arg-type]
+    run = benchmark_table(answers_table(profiles, rs), territory_meta(profiles), rs, seal=seal, peers=peers,
                           engine=engine, draws=draws, seed=seed, failures=failures, rank_by=rank_by)
-    run.profiles = list(profiles)  # type: ignore[arg-type]
+    run.profiles = list(profiles)
     return run
 
 
-def benchmark_table(answers: pd.DataFrame, meta: pd.DataFrame, ruleset: Ruleset, *, seal: Optional[Seal] = None,
-                    peers: Optional[str] = None, engine: Engine = "vectorised", draws: int = 0, seed: int = 0,
+def benchmark_table(answers: pd.DataFrame, meta: pd.DataFrame, ruleset: Ruleset, *, seal: Seal | None = None,
+                    peers: str | None = None, engine: Engine = "vectorised", draws: int = 0, seed: int = 0,
                     failures: Sequence[Failure] = (), show_progress: bool = False,
-                    by_year: Optional[bool] = None, rank_by: Optional[str] = None) -> BenchmarkRun:
+                    by_year: bool | None = None, rank_by: str | None = None) -> BenchmarkRun:
     """A run over an answers table (see :func:`maturity.table.answers_table`) and its territories' meta.
 
     ``run.table`` has one row per territory and year: the ``meta`` columns (``territory``,
@@ -343,7 +357,7 @@ def _evaluate(prepared: Prepared, engine: Engine, show_progress: bool) -> Outcom
     return Outcome.concat(parts)
 
 
-def year_labels(table: pd.DataFrame, by_year: Optional[bool]) -> Optional[pd.Series]:
+def year_labels(table: pd.DataFrame, by_year: bool | None) -> pd.Series | None:
     """The year of each row as a label to rank within (``(no year)`` where missing), or None to rank the whole sample.
 
     ``by_year=None``: within years when some territory appears in several years.
@@ -353,7 +367,7 @@ def year_labels(table: pd.DataFrame, by_year: Optional[bool]) -> Optional[pd.Ser
     return table["year"].astype(object).where(table["year"].notna(), "(no year)") if by_year else None
 
 
-def rank_table(table: pd.DataFrame, peers: Optional[str], year: Optional[pd.Series]) -> None:
+def rank_table(table: pd.DataFrame, peers: str | None, year: pd.Series | None) -> None:
     """Add ``rank``, ``vs_sample`` and, with ``peers``, the peer columns to a scored table (in place).
 
     They need the whole sample, so they are taken here, from ``rank_value`` and ``score``, once
@@ -420,7 +434,7 @@ def _filler(ruleset: Ruleset, prepared: Prepared):
 def robustness(ruleset: Ruleset, prepared: Prepared, derived: DerivedLevels, *, draws: int = 200, seed: int = 0,
                engine: Engine = "vectorised", weight_spread: float = 0.5, unknowns: bool = True,
                show_progress: bool = False, rank_by: str = "score",
-               within: Optional[pd.Series] = None, client: Any = None) -> pd.DataFrame:
+               within: pd.Series | None = None, client: Any = None) -> pd.DataFrame:
     """Monte Carlo over weights (each weight times U(1-spread, 1+spread)) and over unknown answers.
 
     Each draw ranks the territories the run ranks (those with sufficient evidence) on the run's
@@ -447,7 +461,7 @@ def robustness(ruleset: Ruleset, prepared: Prepared, derived: DerivedLevels, *, 
     nominal = aggregate(ruleset, o.lower, o.upper, o.assessed)
     ranked = ~np.isnan(rank_measure(nominal, rank_by))
     published = _ranks(rank_measure(nominal, rank_by), ranked, within)
-    options = {"seed": seed, "weight_spread": weight_spread, "unknowns": unknowns, "rank_by": rank_by, "within": within}
+    options: dict[str, Any] = {"seed": seed, "weight_spread": weight_spread, "unknowns": unknowns, "rank_by": rank_by, "within": within}
     if client is not None and draws:
         parts = _draw_on_cluster(client, ruleset, prepared, o, draws, options)
     else:
@@ -472,7 +486,7 @@ def robustness(ruleset: Ruleset, prepared: Prepared, derived: DerivedLevels, *, 
 
 def draw_ranks(ruleset: Ruleset, prepared: Prepared, outcome: Outcome, draws: Iterable[int], *, seed: int = 0,
                weight_spread: float = 0.5, unknowns: bool = True, rank_by: str = "score",
-               within: Optional[pd.Series] = None, show_progress: bool = False) -> dict[str, np.ndarray]:
+               within: pd.Series | None = None, show_progress: bool = False) -> dict[str, np.ndarray]:
     """The ranks of every territory in each of ``draws`` (draw numbers), as :func:`robustness` takes them:
     ``both``, ``weights`` and ``unknowns``, a row per draw."""
     o = outcome
@@ -513,7 +527,7 @@ def _draw_on_cluster(client: Any, ruleset: Ruleset, prepared: Prepared, outcome:
     return {name: np.concatenate([c[name] for c in chunks], axis=0) for name in chunks[0]}
 
 
-def _ranks(measure: np.ndarray, ranked: np.ndarray, within: Optional[pd.Series] = None) -> np.ndarray:
+def _ranks(measure: np.ndarray, ranked: np.ndarray, within: pd.Series | None = None) -> np.ndarray:
     """Competition ranks of ``measure`` among the ``ranked`` territories (within each label of
     ``within`` when given, e.g. the year); NaN elsewhere."""
     values = pd.Series(np.where(ranked, measure, np.nan))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-__all__ = ["bundled_dir", "bundled_ruleset_path", "bundled_profiles_dir", "bundled_seals_dir"]
+__all__ = ["bundled_dir", "bundled_profiles_dir", "bundled_ruleset_path", "bundled_seals_dir"]
 
 
 def bundled_dir(kind: str) -> Path:

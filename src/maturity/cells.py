@@ -34,7 +34,7 @@ import numbers
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Optional, Union
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, model_serializer, model_validator
 
@@ -42,9 +42,29 @@ from .errors import MaturityError, Problem, suggest
 from .messages import _
 from .ruleset import BooleanIndicator, CountIndicator, NumberIndicator, OrdinalIndicator, YearIndicator
 
-__all__ = ["ADMIN_LEVELS", "RANGE_KEYS", "Range", "CellProblem", "TRUE_WORDS", "FALSE_WORDS", "UNKNOWN_WORDS", "is_unknown", "read_cell", "read_boolean",
-           "read_whole", "read_number", "read_year", "read_population", "read_level", "read_country",
-           "read_territory", "read_name", "read_text", "column_letter", "cell_problem"]
+__all__ = [
+    "ADMIN_LEVELS",
+    "FALSE_WORDS",
+    "RANGE_KEYS",
+    "TRUE_WORDS",
+    "UNKNOWN_WORDS",
+    "CellProblem",
+    "Range",
+    "cell_problem",
+    "column_letter",
+    "is_unknown",
+    "read_boolean",
+    "read_cell",
+    "read_country",
+    "read_level",
+    "read_name",
+    "read_number",
+    "read_population",
+    "read_territory",
+    "read_text",
+    "read_whole",
+    "read_year",
+]
 
 ADMIN_LEVELS = ("region", "province", "city", "municipality", "district", "county", "state", "other")
 TRUE_WORDS = ("true", "yes", "1")
@@ -100,8 +120,8 @@ class Range(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    at_least: Optional[Union[int, float, str]] = None
-    at_most: Optional[Union[int, float, str]] = None
+    at_least: int | float | str | None = None
+    at_most: int | float | str | None = None
 
     @model_validator(mode="before")
     @classmethod
@@ -117,7 +137,7 @@ class Range(BaseModel):
         return data
 
     @model_validator(mode="after")
-    def _one_end_at_least(self) -> "Range":
+    def _one_end_at_least(self) -> Range:
         if self.at_least is None and self.at_most is None:
             raise ValueError(_("a range needs at_least, at_most or between"))
         return self
@@ -141,7 +161,7 @@ _RANGE_TEXT = re.compile(r"\s*(>=|≥|<=|≤)\s*(\S.*?)\s*")
 _SPAN_TEXT = re.compile(r"\s*(\d[\d.,' ]*?)\s*[-–]\s*(\d[\d.,' ]*?)\s*")
 
 
-def _range_of(raw: Any) -> Optional[Range]:
+def _range_of(raw: Any) -> Range | None:
     """The range ``raw`` writes, if it writes one: a Range, a mapping, or ``>=5``, ``<=5``, ``5-8`` text."""
     if isinstance(raw, Range):
         return raw

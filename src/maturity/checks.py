@@ -6,25 +6,23 @@ field path inside the file; the loaders add file and line.
 
 from __future__ import annotations
 
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 from .cells import CellProblem, read_cell
 from .citations import Citation
 from .conditions import Compare, LevelCheck, atoms, has_not
 from .errors import Problem, suggest
-from .plan import CLAUSE_BUDGET, count_clauses
 from .messages import _
+from .plan import CLAUSE_BUDGET, count_clauses
 from .profile import Profile
 from .ruleset import (
     BooleanIndicator,
-    CountIndicator,
-    NumberIndicator,
     OrdinalIndicator,
     Ruleset,
-    YearIndicator,
 )
 
-__all__ = ["check_ruleset", "check_profile", "check_answers", "value_problem", "MONOTONE_OPS"]
+__all__ = ["MONOTONE_OPS", "check_answers", "check_profile", "check_ruleset", "value_problem"]
 
 # For an indicator where higher is better, these comparisons can only turn true as answers improve.
 MONOTONE_OPS = {"higher": ("at_least", "above"), "lower": ("at_most", "below")}
@@ -129,10 +127,12 @@ def check_ruleset(rs: Ruleset) -> list[Problem]:
             out.append(Problem("bad-scale", f"ordinal scale of '{ind.id}' repeats a value", ("indicators", i, "scale")))
         if isinstance(ind, OrdinalIndicator) and "unknown" in ind.scale:
             out.append(Problem("bad-scale", "'unknown' is reserved for unanswered questions", ("indicators", i, "scale")))
-        for value in (ind.labels or {}) if isinstance(ind, OrdinalIndicator) else ():
-            if value not in ind.scale:
+        labels = (ind.labels or {}) if isinstance(ind, OrdinalIndicator) else {}
+        scale = ind.scale if isinstance(ind, OrdinalIndicator) else []
+        for value in labels:
+            if value not in scale:
                 out.append(Problem("unknown-value", f"'{value}' is not on the scale of '{ind.id}'", ("indicators", i, "labels", value),
-                                   hint=suggest(value, ind.scale)))
+                                   hint=suggest(value, scale)))
 
     pillars = {p.id for p in rs.pillars}
     used_pillars = {f.pillar for f in rs.factors}
@@ -179,7 +179,8 @@ def check_ruleset(rs: Ruleset) -> list[Problem]:
         if cap.unless.op != "at_least":
             out.append(Problem("bad-operator", "a cap is lifted when another factor reaches a level: use 'at_least'", (*base, "unless")))
         if cap.max_level >= top:
-            out.append(Problem("bad-level", f"max_level {cap.max_level} caps nothing on a scale that tops out at {top}", (*base, "max_level")))
+            out.append(Problem("bad-level", f"max_level {cap.max_level} caps nothing on a scale that tops out at {top}",
+                               (*base, "max_level")))
         if cap.factor == cap.unless.factor:
             out.append(Problem("cyclic-caps", f"cap '{cap.id}' makes '{cap.factor}' depend on itself", base))
         edges.setdefault(cap.unless.factor, {}).setdefault(cap.factor, i)
@@ -259,11 +260,11 @@ def check_profile(profile: Profile) -> list[Problem]:
         if dec is not None and dec.source is not None and dec.source.source not in known:
             out.append(Problem("unknown-source", _("cites undeclared source '%(source)s'") % {"source": dec.source.source},
                                ("context", key, "source")))
-    from .governance.model import check_governance  # noqa: PLC0415
+    from .governance.model import check_governance
 
     out += check_governance(profile)
     if profile.governance is not None:
-        from .governance.derive import DERIVED_INDICATORS  # noqa: PLC0415 - networkx only for profiles with a graph
+        from .governance.derive import DERIVED_INDICATORS
 
         out += [Problem("derived-answer", _("'%(indicator)s' is derived from the governance section; the profile cannot also answer it")
                         % {"indicator": key}, ("answers", key), hint=_("remove the answer, or state it as unknown"))

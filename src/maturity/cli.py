@@ -5,14 +5,13 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Optional
 
 import click
 
 from . import __version__
 from ._yamlio import read_yaml
-from .errors import InvalidFileError, MaturityError, Problem
 from .cli_lang import lang_option, reader_language
+from .errors import InvalidFileError, MaturityError, Problem
 from .loading import SHEET_SUFFIXES, bundled_ruleset_path, iter_input_files, load_file, load_profile, load_ruleset
 from .messages import _, language_from_environment, use_language
 from .profile import Profile
@@ -32,7 +31,7 @@ def _fail(error: MaturityError) -> None:
     sys.exit(1)
 
 
-def _ruleset(path: Optional[Path]) -> Ruleset:
+def _ruleset(path: Path | None) -> Ruleset:
     try:
         return load_ruleset(path or bundled_ruleset_path())
     except MaturityError as exc:
@@ -55,9 +54,9 @@ class LazyGroup(click.Group):
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted({*super().list_commands(ctx), *LAZY_COMMANDS})
 
-    def get_command(self, ctx: click.Context, cmd_name: str) -> Optional[click.Command]:
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
         if cmd_name in LAZY_COMMANDS and cmd_name not in self.commands:
-            from importlib import import_module  # noqa: PLC0415
+            from importlib import import_module
 
             module, attr = LAZY_COMMANDS[cmd_name]
             self.add_command(getattr(import_module(f".{module}", __package__), attr), cmd_name)
@@ -91,7 +90,7 @@ class _Commands(LazyGroup):
         except MemoryError:
             click.echo("maturity: out of memory: the input is too large for this machine", err=True)
             ctx.exit(1)
-        except Exception as exc:  # noqa: BLE001 - the last resort: one line, not a traceback
+        except Exception as exc:
             message = " ".join(str(exc).split())[:300]
             click.echo(f"maturity: unexpected error ({type(exc).__name__}: {message}); please report it with the "
                        "command and input that caused it", err=True)
@@ -106,7 +105,7 @@ def main() -> None:
     use_language(language_from_environment())  # a command's --lang overrides it
 
 
-def _kind_of(file: Path) -> Optional[str]:
+def _kind_of(file: Path) -> str | None:
     try:
         data = read_yaml(file).data
     except MaturityError:
@@ -118,13 +117,13 @@ def _kind_of(file: Path) -> Optional[str]:
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
 @RULESET_OPTION
 @lang_option
-def validate(paths: tuple[Path, ...], ruleset_path: Optional[Path]) -> None:
+def validate(paths: tuple[Path, ...], ruleset_path: Path | None) -> None:
     """Check rulesets, profiles and seals (YAML) and CSV/XLSX sheets of profiles, every row (files or folders).
 
     Profiles and sheets are checked against --ruleset.
     """
-    rs: Optional[Ruleset] = None
-    ruleset_error: Optional[InvalidFileError] = None
+    rs: Ruleset | None = None
+    ruleset_error: InvalidFileError | None = None
     try:
         rs = load_ruleset(ruleset_path or bundled_ruleset_path())
     except InvalidFileError as exc:
@@ -142,8 +141,9 @@ def validate(paths: tuple[Path, ...], ruleset_path: Optional[Path]) -> None:
         try:
             if _kind_of(file) == "seal":  # seals are checked against the ruleset they name
                 if rs is None:
-                    raise InvalidFileError(str(file), [Problem("no-ruleset", _("cannot check the seal: the ruleset is invalid"), (), file=str(file))])
-                from .seal import load_seal  # noqa: PLC0415
+                    raise InvalidFileError(str(file), [Problem("no-ruleset", _("cannot check the seal: the ruleset is invalid"),
+                                                               (), file=str(file))])
+                from .seal import load_seal
 
                 load_seal(file, rs)
                 click.echo(_("%(file)s: ok (seal)") % {"file": file}, err=True)
@@ -169,9 +169,9 @@ def validate(paths: tuple[Path, ...], ruleset_path: Optional[Path]) -> None:
     sys.exit(1 if bad or empty or ruleset_failed else 0)
 
 
-def _validate_sheet(file: Path, rs: Optional[Ruleset]) -> int:
+def _validate_sheet(file: Path, rs: Ruleset | None) -> int:
     """Check every row of a sheet; 1 when it has a problem (each printed), else 0."""
-    from .spreadsheets import read_sheet_rows  # noqa: PLC0415
+    from .spreadsheets import read_sheet_rows
 
     if rs is None:
         click.echo(f"{file}: cannot check the sheet: the ruleset is invalid")
@@ -195,7 +195,7 @@ def _validate_sheet(file: Path, rs: Optional[Ruleset]) -> int:
 @RULESET_OPTION
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @lang_option
-def score(profile_path: Path, ruleset_path: Optional[Path], fmt: str) -> None:
+def score(profile_path: Path, ruleset_path: Path | None, fmt: str) -> None:
     """Score one territorial profile and explain the result."""
     if profile_path.suffix.lower() in SHEET_SUFFIXES:
         click.echo(f"{profile_path} is a sheet; maturity score takes one profile (YAML): use "

@@ -5,14 +5,13 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Optional
 
 import click
 
 from .errors import MaturityError
 from .messages import _
 
-__all__ = ["test_command", "show_command", "diff_command", "translations_command"]
+__all__ = ["diff_command", "show_command", "test_command", "translations_command"]
 
 
 def _fail(error: Exception) -> None:
@@ -25,7 +24,7 @@ def _fail(error: Exception) -> None:
 @click.option("--min-coverage", type=click.FloatRange(0, 100), default=None,
               help="Fail when rule coverage is below this percentage (overrides the tests file's min_coverage).")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
-def test_command(paths: tuple[Path, ...], min_coverage: Optional[float], fmt: str) -> None:
+def test_command(paths: tuple[Path, ...], min_coverage: float | None, fmt: str) -> None:
     """Run the test cases beside rulesets (files or folders; default: the bundled rulesets) and report rule coverage."""
     from .loading import bundled_ruleset_path
     from .rulesettests import find_test_files, run_tests
@@ -105,7 +104,7 @@ def diff_command(old: Path, new: Path, profiles: tuple[Path, ...], fmt: str) -> 
 @click.option("--seal", "seal_paths", multiple=True, type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="Seals whose texts to check too (default: the bundled seals written for the ruleset); repeatable.")
 @click.option("--strict", is_flag=True, help="Exit 1 when any translation is missing.")
-def translations_command(ruleset_path: Optional[Path], langs: tuple[str, ...], seal_paths: tuple[Path, ...], strict: bool) -> None:
+def translations_command(ruleset_path: Path | None, langs: tuple[str, ...], seal_paths: tuple[Path, ...], strict: bool) -> None:
     """List the texts of a ruleset (title, description, every element, calibration notes, scale values)
     and of its seals that have no translation, per language."""
     from .i18n import available_languages, missing_seal_translations, missing_translations

@@ -6,25 +6,25 @@ import importlib.util
 import json
 import sys
 from pathlib import Path
-from typing import Optional
 
 import click
 import pandas as pd
 from tqdm import tqdm
 
 from ._yamlio import write_atomic
-from .aggregate import INSUFFICIENT
-from .aggregate import RANK_MEASURES
+from .aggregate import INSUFFICIENT, RANK_MEASURES
 from .benchmarking import BenchmarkRun, Failure, benchmark_table, load_profiles, progress, robust_definition, territory_meta
 from .cli_lang import lang_option, reader_language
+from .engines import EngineName
 from .errors import MaturityError, UsageError
-from .output import OutputError, staged_output
 from .loading import bundled_profiles_dir, bundled_ruleset_path, load_ruleset
+from .messages import _
+from .output import OutputError, staged_output
 from .seal import Seal, bundled_seals_dir, load_seal
 from .spreadsheets import write_table, write_template
 from .table import answers_table
-from .messages import _
 from .wording import term
+
 
 class StepReporter:
     """Says what a long piece of work is doing, on stderr: a progress bar on a terminal, one line per step otherwise."""
@@ -40,7 +40,7 @@ class StepReporter:
         else:
             click.echo(f"{self.what}: {message}", err=True)
 
-    def __enter__(self) -> "StepReporter":
+    def __enter__(self) -> StepReporter:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -59,7 +59,8 @@ SHOWN = ["rank", "territory", "name", "score", "lower", "upper", "stage", "seal"
 @click.option("--seal", "seal_path", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
               help="Seal definition (default: the bundled md-sglg seal; 'none' is not a path: use --no-seal).")
 @click.option("--no-seal", is_flag=True, help="Do not apply any seal.")
-@click.option("--peers", default=None, help="Column that defines peer groups: level, country, region, population_band, decentralisation, ...")
+@click.option("--peers", default=None,
+              help="Column that defines peer groups: level, country, region, population_band, decentralisation, ...")
 @click.option("--draws", type=click.IntRange(0, 100_000), default=100, show_default=True,
               help="Monte Carlo draws for rank robustness (weights and unknown answers); 0 to skip.")
 @click.option("--seed", type=int, default=0, show_default=True)
@@ -75,9 +76,9 @@ SHOWN = ["rank", "territory", "name", "score", "lower", "upper", "stage", "seal"
 @click.option("--report-pages", "report_pages", type=click.IntRange(-1, None), default=50, show_default=True,
               help="Write report.html with a profile page for up to this many territories (best ranks first); -1: no report.")
 @lang_option
-def benchmark_command(paths: tuple[Path, ...], ruleset_path: Optional[Path], seal_path: Optional[Path], no_seal: bool,
-                      peers: Optional[str], draws: int, seed: int, rank_by: Optional[str], engine: str,
-                      synthetic_seed: Optional[int], out_dir: Path, report_pages: int) -> None:
+def benchmark_command(paths: tuple[Path, ...], ruleset_path: Path | None, seal_path: Path | None, no_seal: bool,
+                      peers: str | None, draws: int, seed: int, rank_by: str | None, engine: EngineName,
+                      synthetic_seed: int | None, out_dir: Path, report_pages: int) -> None:
     """Score, seal, rank and compare many territories (profiles, folders, CSV or XLSX sheets).
 
     With no PATH, runs on the bundled profiles. Writes results.csv, results.json, results.xlsx,
@@ -88,7 +89,7 @@ def benchmark_command(paths: tuple[Path, ...], ruleset_path: Optional[Path], sea
         rs = load_ruleset(ruleset_path or bundled_ruleset_path())
         seal = None if no_seal else load_seal(seal_path or bundled_seals_dir() / "md-sglg.yaml", rs)
         if reader_language():  # the ruleset's and the seal's texts in the reader's language (same plan)
-            from .i18n import translate, translate_seal  # noqa: PLC0415
+            from .i18n import translate, translate_seal
 
             rs = translate(rs, reader_language(), ruleset_path or bundled_ruleset_path())
             if seal is not None:
@@ -98,7 +99,7 @@ def benchmark_command(paths: tuple[Path, ...], ruleset_path: Optional[Path], sea
         sys.exit(1)
     failures: list[Failure] = []
     if synthetic_seed is not None:
-        from .synthetic import philippines_like  # noqa: PLC0415
+        from .synthetic import philippines_like
 
         answers, meta = philippines_like(rs, seed=synthetic_seed)
     else:
@@ -146,8 +147,8 @@ def by_year(table: pd.DataFrame) -> bool:
     return bool("year" in table.columns and table.groupby("territory")["year"].nunique().gt(1).any())
 
 
-def _write_outputs(run: BenchmarkRun, table: pd.DataFrame, out: Path, *, draws: int, seed: int, peers: Optional[str],
-                   report_pages: int, seal: Optional[Seal]) -> str:
+def _write_outputs(run: BenchmarkRun, table: pd.DataFrame, out: Path, *, draws: int, seed: int, peers: str | None,
+                   report_pages: int, seal: Seal | None) -> str:
     """Every file of a run into ``out``; returns the summary text."""
     notes = []
     for name in ("results.csv", "results.json", "results.xlsx"):
@@ -196,7 +197,7 @@ def _write_outputs(run: BenchmarkRun, table: pd.DataFrame, out: Path, *, draws: 
         + f"\n{with_names}\n")
     write_atomic(out / "summary.txt", summary)
     if report_pages >= 0:
-        from .report.benchmark_report import write_benchmark_report  # noqa: PLC0415
+        from .report.benchmark_report import write_benchmark_report
 
         steps = min(report_pages, len(table)) + 4  # pages, three figures, the report itself
         with StepReporter(steps, _("report")) as say:
@@ -210,12 +211,12 @@ def _write_outputs(run: BenchmarkRun, table: pd.DataFrame, out: Path, *, draws: 
 @click.option("--format", "fmt", type=click.Choice(["yaml", "xlsx", "csv"]), default="yaml", show_default=True)
 @click.option("--out", "out_path", type=click.Path(dir_okay=False, path_type=Path), required=True)
 @lang_option
-def template_command(ruleset_path: Optional[Path], fmt: str, out_path: Path) -> None:
+def template_command(ruleset_path: Path | None, fmt: str, out_path: Path) -> None:
     """Write a blank questionnaire (a profile to fill in, or a sheet with a column per indicator)."""
     try:
         rs = load_ruleset(ruleset_path or bundled_ruleset_path())
         if reader_language():  # the questions in the reader's language; ids and values stay as written
-            from .i18n import translate  # noqa: PLC0415
+            from .i18n import translate
 
             rs = translate(rs, reader_language(), ruleset_path or bundled_ruleset_path())
     except MaturityError as exc:

@@ -8,15 +8,14 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Optional
 
 import click
 
 from .cli_lang import lang_option
 from .errors import MaturityError
+from .loading import load_profile
 from .messages import _
 from .wording import gap_kind, term
-from .loading import load_profile
 
 __all__ = ["gaps"]
 
@@ -29,9 +28,9 @@ __all__ = ["gaps"]
 @click.option("--max-hops", type=click.IntRange(min=1), default=2, show_default=True,
               help="How far a sector department may be from the M&D unit or working group.")
 @lang_option
-def gaps(profile_path: Path, fmt: str, draw_path: Optional[Path], max_hops: int) -> None:
+def gaps(profile_path: Path, fmt: str, draw_path: Path | None, max_hops: int) -> None:
     """List the coherence gaps in PROFILE's governance section, and the graph-derived answers."""
-    from .governance import build_graph, declared_vs_graph, derived_answers, find_gaps  # noqa: PLC0415
+    from .governance import build_graph, declared_vs_graph, derived_answers, find_gaps
 
     if draw_path is not None and draw_path.suffix.lower() not in (".png", ".svg"):
         raise click.UsageError(_("--draw writes .png or .svg files, not %(suffix)r") % {"suffix": draw_path.suffix or _("no suffix")})
@@ -44,7 +43,7 @@ def gaps(profile_path: Path, fmt: str, draw_path: Optional[Path], max_hops: int)
     findings = find_gaps(G, max_hops=max_hops) + declared_vs_graph(profile, G)
     derived = derived_answers(G) if profile.governance is not None else {}
     if draw_path is not None:
-        from .governance.draw import close_drawing, draw_governance  # noqa: PLC0415 (matplotlib only when drawing)
+        from .governance.draw import close_drawing, draw_governance
 
         fig = draw_governance(G, findings)
         fig.savefig(draw_path, bbox_inches="tight")

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any, Callable, Optional
+from collections.abc import Callable
+from typing import Any
 
 import click
 
@@ -11,7 +12,7 @@ from .messages import current_language, language_from_environment, use_language
 __all__ = ["lang_option", "reader_language"]
 
 
-def _select(ctx: click.Context, param: click.Parameter, value: Optional[str]) -> Optional[str]:
+def _select(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
     return use_language(value if value else language_from_environment())
 
 
@@ -23,6 +24,6 @@ def lang_option(command: Callable[..., Any]) -> Callable[..., Any]:
              "English where a text is untranslated.")(command)
 
 
-def reader_language() -> Optional[str]:
+def reader_language() -> str | None:
     """The language chosen for this run (None: English)."""
     return current_language()

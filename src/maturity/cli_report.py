@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Optional
 
 import click
 
@@ -28,7 +27,7 @@ __all__ = ["profile_command"]
               help="Write to this file (atomically) instead of standard output.")
 @click.option("--scores", is_flag=True, help="Show the scores and their bounds (off by default, as in IOM's profiles).")
 @lang_option
-def profile_command(profile_path: Path, ruleset_path: Optional[Path], fmt: str, out_path: Optional[Path],
+def profile_command(profile_path: Path, ruleset_path: Path | None, fmt: str, out_path: Path | None,
                     scores: bool) -> None:
     """Profile mode for one territory: well-developed areas, areas with potential, next steps, findings.
 
@@ -36,13 +35,13 @@ def profile_command(profile_path: Path, ruleset_path: Optional[Path], fmt: str, 
     as in IOM's Local Migration Governance Indicators profiles. --format html writes one self-contained page (inline CSS, embedded
     figures, no scripts, no network).
     """
-    from .report import profile_mode, render_profile_text  # noqa: PLC0415
-    from .scoring import Scorer  # noqa: PLC0415
+    from .report import profile_mode, render_profile_text
+    from .scoring import Scorer
 
     try:
         ruleset = load_ruleset(ruleset_path or bundled_ruleset_path())
         if reader_language():
-            from .i18n import translate  # noqa: PLC0415
+            from .i18n import translate
 
             ruleset = translate(ruleset, reader_language(), ruleset_path or bundled_ruleset_path())
         profile = load_profile(profile_path, ruleset)
@@ -54,7 +53,7 @@ def profile_command(profile_path: Path, ruleset_path: Optional[Path], fmt: str, 
     if fmt == "json":
         output = content.to_json() + "\n"
     elif fmt == "html":
-        from .report.html import render_profile_html  # noqa: PLC0415 (jinja2 and matplotlib only for HTML)
+        from .report.html import render_profile_html
 
         output = render_profile_html(content, scores=scores, profile=profile)
     else:
@@ -63,7 +62,7 @@ def profile_command(profile_path: Path, ruleset_path: Optional[Path], fmt: str, 
         click.echo(output, nl=False)
         return
     write_atomic(out_path, output)
-    from .messages import _  # noqa: PLC0415
+    from .messages import _
 
     click.echo(_("%(file)s: %(format)s profile of %(territory)s written") % {
         "file": out_path, "format": fmt, "territory": assessment.territory["id"]}, err=True)

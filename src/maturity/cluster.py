@@ -9,7 +9,7 @@ single-process run's exactly. Needs ``pip install 'maturity[dask]'`` (dask and d
 
 from __future__ import annotations
 
-from typing import Any, Optional
+from typing import Any
 
 import pandas as pd
 
@@ -25,9 +25,9 @@ __all__ = ["benchmark_dask"]
 GLOBAL = ("rank", "vs_sample")  # taken over the whole sample, after the partitions
 
 
-def benchmark_dask(ddf: Any, ruleset: Ruleset, *, seal: Optional[Seal] = None, peers: Optional[str] = None,
-                   draws: int = 0, seed: int = 0, client: Any = None, by_year: Optional[bool] = None,
-                   rank_by: Optional[str] = None) -> pd.DataFrame:
+def benchmark_dask(ddf: Any, ruleset: Ruleset, *, seal: Seal | None = None, peers: str | None = None,
+                   draws: int = 0, seed: int = 0, client: Any = None, by_year: bool | None = None,
+                   rank_by: str | None = None) -> pd.DataFrame:
     """The table of :func:`~maturity.benchmarking.benchmark_table` for a Dask DataFrame of territories.
 
     ``ddf`` holds one row per territory (and year): the meta columns (``territory``, ``name``,

@@ -14,25 +14,26 @@ Every evaluator compiles from this tree (see ``maturity.plan``).
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Callable, Iterator, Literal, TypeVar, Union
+from collections.abc import Callable, Iterator
+from typing import Annotated, Any, Literal, TypeVar, Union
 
 from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, model_serializer, model_validator
 
 __all__ = [
-    "Condition",
-    "Compare",
-    "LevelCheck",
+    "COMPARE_OPS",
+    "NEGATE",
     "AllOf",
     "AnyOf",
-    "Not",
+    "Compare",
+    "Condition",
     "KOf",
-    "COMPARE_OPS",
+    "LevelCheck",
+    "Not",
     "atoms",
     "children",
-    "nodes",
-    "has_not",
     "fold",
-    "NEGATE",
+    "has_not",
+    "nodes",
 ]
 
 COMPARE_OPS: tuple[str, ...] = ("is", "is_not", "at_least", "at_most", "above", "below")
@@ -96,15 +97,15 @@ class LevelCheck(_Node):
 
 
 class AllOf(_Node):
-    all: list["Condition"] = Field(min_length=1)
+    all: list[Condition] = Field(min_length=1)
 
 
 class AnyOf(_Node):
-    any: list["Condition"] = Field(min_length=1)
+    any: list[Condition] = Field(min_length=1)
 
 
 class Not(_Node):
-    not_: "Condition" = Field(alias="not")
+    not_: Condition = Field(alias="not")
 
     @model_serializer
     def _dump(self) -> dict[str, Any]:
@@ -115,10 +116,10 @@ class KOf(_Node):
     """At least ``at_least`` of the conditions in ``of`` hold."""
 
     at_least: int = Field(ge=1)
-    of: list["Condition"] = Field(min_length=1)
+    of: list[Condition] = Field(min_length=1)
 
     @model_validator(mode="after")
-    def _k_fits(self) -> "KOf":
+    def _k_fits(self) -> KOf:
         if self.at_least > len(self.of):
             raise ValueError(f"at_least: {self.at_least} asks for more than the {len(self.of)} conditions listed")
         return self
@@ -171,7 +172,8 @@ def children(cond: Any) -> list[Any]:
 def nodes(cond: Any, path: tuple[Any, ...] = ()) -> Iterator[tuple[tuple[Any, ...], Any]]:
     """Yield ``(path, node)`` for ``cond`` and every condition inside it; paths use the YAML keys."""
     yield path, cond
-    key = {AllOf: "all", AnyOf: "any", KOf: "of", Not: "not"}.get(type(cond))
+    keys: dict[type, str] = {AllOf: "all", AnyOf: "any", KOf: "of", Not: "not"}
+    key = keys.get(type(cond))
     if key == "not":
         yield from nodes(cond.not_, (*path, "not"))
     elif key is not None:

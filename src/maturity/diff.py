@@ -9,13 +9,14 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, Iterable, Optional, Union
+from typing import Any, Union
 
 from .ruleset import Ruleset
 
-__all__ = ["Change", "TerritoryChange", "RulesetDiff", "diff_rulesets", "diff_files"]
+__all__ = ["Change", "RulesetDiff", "TerritoryChange", "diff_files", "diff_rulesets"]
 
 PathLike = Union[str, os.PathLike]
 SECTIONS = ("pillars", "indicators", "factors", "caps", "findings")
@@ -28,7 +29,7 @@ class Change:
     section: str
     id: str
     kind: str
-    field: Optional[str] = None
+    field: str | None = None
     old: Any = None
     new: Any = None
 
@@ -72,10 +73,10 @@ def _cond_change(old: Any, new: Any) -> str:
 class TerritoryChange:
     territory: str
     name: str
-    old_score: Optional[float]
-    new_score: Optional[float]
-    old_stage: Optional[str]
-    new_stage: Optional[str]
+    old_score: float | None
+    new_score: float | None
+    old_stage: str | None
+    new_stage: str | None
     factors: tuple[dict[str, Any], ...]   # {factor, old_level, new_level, why[]}
     findings: tuple[dict[str, Any], ...]  # {finding, old, new}
 
@@ -114,15 +115,15 @@ class RulesetDiff:
         return "\n".join(lines)
 
 
-def _same(a: Optional[float], b: Optional[float]) -> bool:
+def _same(a: float | None, b: float | None) -> bool:
     return a == b or (a is not None and b is not None and abs(a - b) < 1e-9)
 
 
-def _num(x: Optional[float]) -> str:
+def _num(x: float | None) -> str:
     return "n/a" if x is None else f"{x:.1f}"
 
 
-def _lvl(x: Optional[int]) -> str:
+def _lvl(x: int | None) -> str:
     return "unassessed" if x is None else str(x)
 
 
@@ -140,7 +141,7 @@ def _fields(section: str, item_id: str, old: dict[str, Any], new: dict[str, Any]
     for key in sorted(set(old) | set(new), key=str):
         if key == "levels" and isinstance(old.get(key), dict) and isinstance(new.get(key), dict):
             lo, ln = old[key], new[key]
-            for n in sorted(set(lo) | set(ln), key=lambda k: int(k)):
+            for n in sorted(set(lo) | set(ln), key=int):
                 for part in ("when", "sources", "note"):
                     a, b = (lo.get(n) or {}).get(part), (ln.get(n) or {}).get(part)
                     if a != b:

@@ -14,15 +14,15 @@ line, the field path and a message (with a "did you mean" hint where one fits).
 from __future__ import annotations
 
 import difflib
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Iterable, Sequence
 
 __all__ = [
-    "Problem",
-    "MaturityError",
-    "InvalidFileError",
-    "EngineError",
     "ClauseBudgetError",
+    "EngineError",
+    "InvalidFileError",
+    "MaturityError",
+    "Problem",
     "UsageError",
     "suggest",
 ]
@@ -85,7 +85,7 @@ class InvalidFileError(MaturityError):
 
     def __str__(self) -> str:
         lines = [str(p) for p in self.problems]
-        from .messages import ngettext  # noqa: PLC0415
+        from .messages import ngettext
 
         head = f"{self.file or '<input>'}: " + ngettext("%(n)s problem", "%(n)s problems", len(lines)) % {"n": len(lines)}
         return "\n".join([head, *("  " + line for line in lines)])
@@ -115,6 +115,6 @@ def suggest(word: str, choices: Iterable[str]) -> str | None:
     "did you mean 'dedicated_unit'?"
     """
     close = difflib.get_close_matches(str(word), list(choices), n=1, cutoff=0.6)
-    from .messages import _  # noqa: PLC0415
+    from .messages import _
 
     return _("did you mean '%(word)s'?") % {"word": close[0]} if close else None

@@ -45,7 +45,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any, Optional, Union
+from typing import Any, Union
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
@@ -53,9 +53,21 @@ from ._yamlio import Document, read_yaml
 from .errors import InvalidFileError, Problem, suggest
 from .ruleset import OrdinalIndicator, Ruleset
 
-__all__ = ["Translation", "SealTranslation", "translate", "missing_translations", "available_languages",
-           "translation_files", "load_translation_document", "translate_seal", "missing_seal_translations",
-           "seal_translation_files", "load_seal_translation_document", "TEXT_FIELDS", "KEYED_SECTIONS"]
+__all__ = [
+    "KEYED_SECTIONS",
+    "TEXT_FIELDS",
+    "SealTranslation",
+    "Translation",
+    "available_languages",
+    "load_seal_translation_document",
+    "load_translation_document",
+    "missing_seal_translations",
+    "missing_translations",
+    "seal_translation_files",
+    "translate",
+    "translate_seal",
+    "translation_files",
+]
 
 PathLike = Union[str, os.PathLike]
 TEXT_FIELDS: dict[str, tuple[str, ...]] = {
@@ -84,8 +96,8 @@ class Translation(BaseModel):
     format_version: int = Field(ge=1, le=2)
     ruleset: str
     lang: str = Field(pattern=r"^[a-z]{2}(-[A-Z]{2})?$", description="an ISO 639-1 language code, e.g. es or fr")
-    title: Optional[str] = None
-    description: Optional[str] = None
+    title: str | None = None
+    description: str | None = None
     levels: Texts = Field(default_factory=dict)
     pillars: Texts = Field(default_factory=dict)
     indicators: Texts = Field(default_factory=dict)
@@ -114,7 +126,7 @@ class SealTranslation(BaseModel):
     format_version: int = Field(ge=2, le=2)
     seal: str
     lang: str = Field(pattern=r"^[a-z]{2}(-[A-Z]{2})?$", description="an ISO 639-1 language code, e.g. es or fr")
-    title: Optional[str] = None
+    title: str | None = None
     gates: Texts = Field(default_factory=dict)
 
 
@@ -126,7 +138,7 @@ def _elements(rs: Ruleset, section: str) -> dict[str, Any]:
     return {x.id: x for x in getattr(rs, section)}
 
 
-def load_translation_document(doc: Document) -> Union[Translation, "SealTranslation"]:
+def load_translation_document(doc: Document) -> Translation | SealTranslation:
     """Validate a translation file: its shape, and its fields and ids against the ruleset (when found).
 
     A file that names a ``seal`` instead of a ``ruleset`` is a seal's translation."""
@@ -158,7 +170,7 @@ def load_translation_document(doc: Document) -> Union[Translation, "SealTranslat
     return tr
 
 
-def _keyed_allowed(rs: Ruleset, section: str, key: str) -> Optional[list[str]]:
+def _keyed_allowed(rs: Ruleset, section: str, key: str) -> list[str] | None:
     """The keys a ``scales`` or ``notes`` entry may translate; None when the element has none."""
     if section == "scales":
         ind = next((i for i in rs.indicators if i.id == key), None)
@@ -167,7 +179,7 @@ def _keyed_allowed(rs: Ruleset, section: str, key: str) -> Optional[list[str]]:
     return None if factor is None else [str(n) for n, rule in factor.levels.items() if rule.note]
 
 
-def _keyed_problems(tr: Translation, rs: Optional[Ruleset], doc: Document) -> list[Problem]:
+def _keyed_problems(tr: Translation, rs: Ruleset | None, doc: Document) -> list[Problem]:
     problems: list[Problem] = []
     for section, of in KEYED_SECTIONS.items():
         entries = getattr(tr, section)
@@ -196,7 +208,7 @@ def _keyed_problems(tr: Translation, rs: Optional[Ruleset], doc: Document) -> li
     return problems
 
 
-def _find_ruleset(rid: str, folder: Path) -> Optional[Ruleset]:
+def _find_ruleset(rid: str, folder: Path) -> Ruleset | None:
     from .loading import bundled_ruleset_path, load_ruleset
 
     for d in (folder, folder.parent, bundled_ruleset_path().parent):
@@ -213,7 +225,7 @@ def _find_ruleset(rid: str, folder: Path) -> Optional[Ruleset]:
     return None
 
 
-def _folders(ruleset_path: Optional[PathLike]) -> list[Path]:
+def _folders(ruleset_path: PathLike | None) -> list[Path]:
     from .loading import bundled_ruleset_path
 
     out = []
@@ -223,7 +235,7 @@ def _folders(ruleset_path: Optional[PathLike]) -> list[Path]:
     return out
 
 
-def _lineage(rs: Ruleset, ruleset_path: Optional[PathLike]) -> list[str]:
+def _lineage(rs: Ruleset, ruleset_path: PathLike | None) -> list[str]:
     if ruleset_path is None:
         return [rs.id]
     from .tailoring import lineage
@@ -234,7 +246,7 @@ def _lineage(rs: Ruleset, ruleset_path: Optional[PathLike]) -> list[str]:
         return [rs.id]
 
 
-def translation_files(rs: Ruleset, lang: str, ruleset_path: Optional[PathLike] = None) -> list[Path]:
+def translation_files(rs: Ruleset, lang: str, ruleset_path: PathLike | None = None) -> list[Path]:
     """The translation files that apply, nearest first."""
     out: list[Path] = []
     for rid in _lineage(rs, ruleset_path):
@@ -245,8 +257,8 @@ def translation_files(rs: Ruleset, lang: str, ruleset_path: Optional[PathLike] =
     return out
 
 
-def available_languages(ruleset_path: Optional[PathLike] = None) -> list[str]:
-    from .loading import load_ruleset, bundled_ruleset_path
+def available_languages(ruleset_path: PathLike | None = None) -> list[str]:
+    from .loading import bundled_ruleset_path, load_ruleset
 
     path = ruleset_path or bundled_ruleset_path()
     ids = _lineage(load_ruleset(path), path)
@@ -259,7 +271,7 @@ def available_languages(ruleset_path: Optional[PathLike] = None) -> list[str]:
     return sorted(langs)
 
 
-def _texts(rs: Ruleset, lang: str, ruleset_path: Optional[PathLike]) -> dict[tuple[str, str, str], str]:
+def _texts(rs: Ruleset, lang: str, ruleset_path: PathLike | None) -> dict[tuple[str, str, str], str]:
     """(section, id, field) -> text, the nearest translation winning."""
     out: dict[tuple[str, str, str], str] = {}
     for p in reversed(translation_files(rs, lang, ruleset_path)):
@@ -269,12 +281,12 @@ def _texts(rs: Ruleset, lang: str, ruleset_path: Optional[PathLike]) -> dict[tup
                 for fld, text in texts.items():
                     out[(section, key, fld)] = text
         for fld in ("title", "description"):
-            if getattr(tr, fld) is not None and tr.ruleset == rs.id:
+            if getattr(tr, fld) is not None and getattr(tr, "ruleset", None) == rs.id:
                 out[("ruleset", rs.id, fld)] = getattr(tr, fld)
     return out
 
 
-def translate(rs: Ruleset, lang: Optional[str], ruleset_path: Optional[PathLike] = None) -> Ruleset:
+def translate(rs: Ruleset, lang: str | None, ruleset_path: PathLike | None = None) -> Ruleset:
     """``rs`` with its texts in ``lang``, English where no translation exists (``en`` or None: unchanged)."""
     if not lang or lang == "en":
         return rs
@@ -316,7 +328,7 @@ def _with_notes(factor: Any, texts: dict[tuple[str, str, str], str]) -> Any:
     return factor.model_copy(update={"levels": levels})
 
 
-def missing_translations(rs: Ruleset, lang: str, ruleset_path: Optional[PathLike] = None) -> list[str]:
+def missing_translations(rs: Ruleset, lang: str, ruleset_path: PathLike | None = None) -> list[str]:
     """Every text of ``rs`` that has no ``lang`` translation: ``title``, ``description``,
     ``section.id.field``, ``scales.indicator.value`` and ``notes.factor.level``."""
     texts = _texts(rs, lang, ruleset_path)
@@ -335,7 +347,7 @@ def missing_translations(rs: Ruleset, lang: str, ruleset_path: Optional[PathLike
 
 
 # -- seals ---------------------------------------------------------------------------------
-def seal_translation_files(seal_id: str, lang: str, seal_path: Optional[PathLike] = None) -> list[Path]:
+def seal_translation_files(seal_id: str, lang: str, seal_path: PathLike | None = None) -> list[Path]:
     """The translation files of a seal, nearest first: beside the seal, then the bundled ones."""
     from .seal import bundled_seals_dir
 
@@ -349,7 +361,7 @@ def seal_translation_files(seal_id: str, lang: str, seal_path: Optional[PathLike
     return out
 
 
-def _find_seal_gates(seal_id: str, folder: Path) -> Optional[list[str]]:
+def _find_seal_gates(seal_id: str, folder: Path) -> list[str] | None:
     """The ids of the gates a seal declares, the seal found beside ``folder`` or bundled (None: not found)."""
     from .seal import bundled_seals_dir
 
@@ -365,7 +377,7 @@ def _find_seal_gates(seal_id: str, folder: Path) -> Optional[list[str]]:
     return None
 
 
-def load_seal_translation_document(doc: Document, gate_ids: Optional[list[str]] = None) -> SealTranslation:
+def load_seal_translation_document(doc: Document, gate_ids: list[str] | None = None) -> SealTranslation:
     """Validate a seal's translation file; with ``gate_ids`` (the gates the seal declares), its keys too."""
     from .loading import validation_problems
 
@@ -387,7 +399,7 @@ def load_seal_translation_document(doc: Document, gate_ids: Optional[list[str]] 
     return tr
 
 
-def _seal_texts(seal: Any, lang: str, seal_path: Optional[PathLike]) -> dict[tuple[str, str], str]:
+def _seal_texts(seal: Any, lang: str, seal_path: PathLike | None) -> dict[tuple[str, str], str]:
     out: dict[tuple[str, str], str] = {}
     for p in reversed(seal_translation_files(seal.id, lang, seal_path)):
         tr = load_seal_translation_document(read_yaml(p), [g.id for g in seal.gates])
@@ -402,7 +414,7 @@ def _seal_texts(seal: Any, lang: str, seal_path: Optional[PathLike]) -> dict[tup
     return out
 
 
-def translate_seal(seal: Any, lang: Optional[str], seal_path: Optional[PathLike] = None) -> Any:
+def translate_seal(seal: Any, lang: str | None, seal_path: PathLike | None = None) -> Any:
     """``seal`` with its title and gate names in ``lang`` (the shorthand gates are named by the program)."""
     if not lang or lang == "en":
         return seal
@@ -411,7 +423,7 @@ def translate_seal(seal: Any, lang: Optional[str], seal_path: Optional[PathLike]
     return seal.model_copy(update={"title": texts.get(("title", ""), seal.title), "gates": gates})
 
 
-def missing_seal_translations(seal: Any, lang: str, seal_path: Optional[PathLike] = None) -> list[str]:
+def missing_seal_translations(seal: Any, lang: str, seal_path: PathLike | None = None) -> list[str]:
     """The seal's texts with no ``lang`` translation (``title``, ``gates.<id>.name``)."""
     texts = _seal_texts(seal, lang, seal_path)
     return ([] if ("title", "") in texts else ["title"]) + [f"gates.{g.id}.name" for g in seal.gates if ("gates", g.id) not in texts]

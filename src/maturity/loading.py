@@ -9,38 +9,39 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator, Union
+from typing import Any, Union
 
 from pydantic import BaseModel, ValidationError
 
 from . import checks
-from .bundled import bundled_dir, bundled_profiles_dir, bundled_ruleset_path
-from .tailoring import resolve_document
 from ._yamlio import Document, parse_yaml, read_yaml
-from .messages import _
+from .bundled import bundled_dir, bundled_profiles_dir, bundled_ruleset_path
 from .errors import InvalidFileError, Problem, suggest
+from .messages import _
 from .profile import Profile
 from .ruleset import SUPPORTED_FORMAT_VERSIONS, Ruleset
+from .tailoring import resolve_document
 
 __all__ = [
-    "load_ruleset",
-    "load_profile",
-    "load_file",
-    "parse_ruleset",
-    "parse_profile",
-    "iter_yaml_files",
-    "bundled_ruleset_path",
-    "bundled_profiles_dir",
-    "load_core_ruleset",
-    "dump_model",
-    "validation_problems",
-    "bundled_dir",
     "build_document",
+    "bundled_dir",
+    "bundled_profiles_dir",
+    "bundled_ruleset_path",
+    "dump_model",
+    "iter_yaml_files",
+    "load_core_ruleset",
+    "load_file",
+    "load_profile",
+    "load_ruleset",
+    "parse_profile",
+    "parse_ruleset",
+    "validation_problems",
 ]
 
 PathLike = Union[str, os.PathLike]
-KINDS = {"ruleset": Ruleset, "profile": Profile}
+KINDS: dict[str, type[BaseModel]] = {"ruleset": Ruleset, "profile": Profile}
 
 
 def load_core_ruleset() -> Ruleset:
@@ -127,7 +128,7 @@ def _gate(doc: Document, expected: str | None) -> str:
         raise InvalidFileError(doc.file, [doc.problem(Problem("not-a-mapping", "expected a YAML mapping at the top of the file"))])
     kind = data.get("kind")
     if kind not in KINDS:
-        msg = f"missing 'kind'" if kind is None else f"unknown kind {kind!r}"
+        msg = "missing 'kind'" if kind is None else f"unknown kind {kind!r}"
         raise InvalidFileError(doc.file, [doc.problem(Problem(
             "unknown-kind", f"{msg}; expected one of: {', '.join(KINDS)}", ("kind",), hint=suggest(str(kind), KINDS)))])
     if expected is not None and kind != expected:
@@ -154,6 +155,7 @@ def build_document(doc: Document, expected: str | None, ruleset: Ruleset | None 
     if isinstance(obj, Ruleset):
         problems = checks.check_ruleset(obj)
     else:
+        assert isinstance(obj, Profile)
         problems = checks.check_profile(obj)
         if ruleset is not None:
             problems += checks.check_answers(obj, ruleset)

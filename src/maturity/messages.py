@@ -29,19 +29,30 @@ import gettext
 import io
 import os
 import sys
-from functools import lru_cache
+from collections.abc import Mapping
+from functools import cache
 from importlib import resources
-from typing import Mapping, Optional
 
-__all__ = ["_", "N_", "ngettext", "use_language", "current_language", "language_from_environment",
-           "normalise_language", "translations", "catalogue_path", "LANGUAGES", "DOMAIN"]
+__all__ = [
+    "DOMAIN",
+    "LANGUAGES",
+    "N_",
+    "_",
+    "catalogue_path",
+    "current_language",
+    "language_from_environment",
+    "ngettext",
+    "normalise_language",
+    "translations",
+    "use_language",
+]
 
 DOMAIN = "maturity"
 LANGUAGES = ("es", "fr")  # languages with a catalogue; English is the source language
-_state: dict[str, Optional[str]] = {"lang": None}
+_state: dict[str, str | None] = {"lang": None}
 
 
-def normalise_language(tag: Optional[str]) -> Optional[str]:
+def normalise_language(tag: str | None) -> str | None:
     """``es_EC.UTF-8`` -> ``es``; None for English, ``C`` and ``POSIX``.
 
     A language without a catalogue is kept (a ruleset may have texts in it); the program's own
@@ -52,7 +63,7 @@ def normalise_language(tag: Optional[str]) -> Optional[str]:
     return None if code in ("", "c", "posix", "en") or not code.isalpha() else code
 
 
-def language_from_environment(environ: Optional[Mapping[str, str]] = None) -> Optional[str]:
+def language_from_environment(environ: Mapping[str, str] | None = None) -> str | None:
     """The language the environment asks for, as gettext reads it (None: English)."""
     env = os.environ if environ is None else environ
     for var in ("LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG"):
@@ -71,13 +82,13 @@ def language_from_environment(environ: Optional[Mapping[str, str]] = None) -> Op
     return None
 
 
-def use_language(lang: Optional[str]) -> Optional[str]:
+def use_language(lang: str | None) -> str | None:
     """Write the program's messages in ``lang`` from now on (None or ``en``: English); returns the code used."""
     _state["lang"] = normalise_language(lang)
     return _state["lang"]
 
 
-def current_language() -> Optional[str]:
+def current_language() -> str | None:
     return _state["lang"]
 
 
@@ -107,15 +118,15 @@ class _ReportMissing(gettext.NullTranslations):
         return msgid1 if n == 1 else msgid2
 
 
-@lru_cache(maxsize=None)
-def translations(lang: Optional[str]) -> gettext.NullTranslations:
+@cache
+def translations(lang: str | None) -> gettext.NullTranslations:
     """The catalogue of ``lang``, compiled from its ``.po`` file (English: no translation)."""
     if lang is None:
         return gettext.NullTranslations()
     if lang not in LANGUAGES:
         return _ReportMissing(lang)
-    from babel.messages.mofile import write_mo  # noqa: PLC0415 (only when a language is used)
-    from babel.messages.pofile import read_po  # noqa: PLC0415
+    from babel.messages.mofile import write_mo
+    from babel.messages.pofile import read_po
 
     with open(catalogue_path(lang), "rb") as fh:
         catalog = read_po(fh, locale=lang, domain=DOMAIN)

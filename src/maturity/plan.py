@@ -17,9 +17,10 @@ import hashlib
 import itertools
 import json
 import math
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field, replace
 from functools import cached_property
-from typing import TYPE_CHECKING, Any, Iterable, Optional, Union
+from typing import TYPE_CHECKING, Any, Union
 
 from .conditions import NEGATE, Compare, LevelCheck, fold
 from .errors import ClauseBudgetError
@@ -28,8 +29,20 @@ from .ruleset import BooleanIndicator, OrdinalIndicator, Ruleset
 if TYPE_CHECKING:
     from .seal import Seal
 
-__all__ = ["Plan", "Atom", "LevelLiteral", "LevelClause", "CapRule", "FindingClause", "GateClause", "SealPlan",
-           "compile_plan", "encode_value", "count_clauses", "CLAUSE_BUDGET"]
+__all__ = [
+    "CLAUSE_BUDGET",
+    "Atom",
+    "CapRule",
+    "FindingClause",
+    "GateClause",
+    "LevelClause",
+    "LevelLiteral",
+    "Plan",
+    "SealPlan",
+    "compile_plan",
+    "count_clauses",
+    "encode_value",
+]
 
 Encoded = Union[bool, int, float]
 CLAUSE_BUDGET = 1024  # clauses one condition may expand to; past it a ruleset is refused as too complex
@@ -139,7 +152,7 @@ class Plan:
     finding_clauses: tuple[FindingClause, ...]
     findings: tuple[str, ...]
     factor_indicators: dict[str, tuple[str, ...]] = field(default_factory=dict)
-    seal: Optional[SealPlan] = None
+    seal: SealPlan | None = None
 
     @cached_property
     def indicators(self) -> tuple[str, ...]:
@@ -175,7 +188,7 @@ class Plan:
             return self.seal.level_literals[literal_id]
         raise KeyError(literal_id)
 
-    def with_seal(self, ruleset: Ruleset, seal: "Seal") -> "Plan":
+    def with_seal(self, ruleset: Ruleset, seal: Seal) -> Plan:
         """This plan with ``seal``'s rule gates compiled in (the ruleset part is unchanged)."""
         return replace(self, seal=compile_seal(ruleset, seal))
 
@@ -235,7 +248,13 @@ def count_clauses(cond: Any, negate: bool = False) -> int:
                 e[j] += e[j - 1] * c
         return e[k]
 
-    return fold(cond, lambda _atom, _neg: 1, math.prod, k_of, negate)
+    def leaf(_atom: Any, _negated: bool) -> int:
+        return 1
+
+    def all_of(parts: list[int]) -> int:
+        return math.prod(parts)
+
+    return fold(cond, leaf, all_of, k_of, negate)
 
 
 class _Compiler:
@@ -295,7 +314,7 @@ def _simplify(clauses: Iterable[frozenset[str]]) -> list[frozenset[str]]:
     return kept
 
 
-def compile_plan(rs: Ruleset, seal: Optional["Seal"] = None, *, budget: int = CLAUSE_BUDGET) -> Plan:
+def compile_plan(rs: Ruleset, seal: Seal | None = None, *, budget: int = CLAUSE_BUDGET) -> Plan:
     """Compile a validated ruleset (and optionally a seal's gates) into its plan.
 
     Raises :class:`~maturity.errors.ClauseBudgetError` when a condition would expand past
@@ -337,7 +356,7 @@ def compile_plan(rs: Ruleset, seal: Optional["Seal"] = None, *, budget: int = CL
     return plan.with_seal(rs, seal) if seal is not None else plan
 
 
-def compile_seal(rs: Ruleset, seal: "Seal", *, budget: int = CLAUSE_BUDGET) -> SealPlan:
+def compile_seal(rs: Ruleset, seal: Seal, *, budget: int = CLAUSE_BUDGET) -> SealPlan:
     """A seal's rule gates as clauses of level literals (pillar thresholds are read from scores)."""
     comp = _Compiler(rs, budget)
     gates = seal.all_gates(rs)

@@ -23,10 +23,11 @@ row answers, and which factors the known answers can assess.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
-from typing import Any, Optional, Sequence, Union
+from typing import Any, Union
 
 import numpy as np
 import pandas as pd
@@ -38,7 +39,7 @@ from .plan import Plan, compile_plan, encode_value
 from .profile import Profile
 from .ruleset import BooleanIndicator, CountIndicator, NumberIndicator, OrdinalIndicator, Ruleset, YearIndicator
 
-__all__ = ["Prepared", "prepare", "answers_frame", "assessed_factors", "indicator_kind", "domain", "encode_answer"]
+__all__ = ["Prepared", "answers_frame", "assessed_factors", "domain", "encode_answer", "indicator_kind", "prepare"]
 
 Source = Union[Profile, Sequence[Profile], pd.DataFrame, str, Path]
 
@@ -54,7 +55,8 @@ class Prepared:
 
     ``low`` and ``high`` (float, rows x ``plan.indicators``) hold the ends of each encoded answer
     (equal for an exact answer; a range's open end is the end of the indicator's domain, which
-    may be infinite; NaN where unknown), ``known`` which answers are known (exactly or as a range); ``answered`` counts each row's known answers over all
+    may be infinite; NaN where unknown), ``known`` which answers are known (exactly or as a range);
+    ``answered`` counts each row's known answers over all
     ``total`` questions of the ruleset; ``assessed`` (rows x ``plan.factors``) tells which
     factors the known answers can judge. ``problems`` lists every bad value with its place;
     ``invalid`` marks the rows that have one (their bad cells are read as unknown).
@@ -70,13 +72,13 @@ class Prepared:
     assessed: np.ndarray
     kinds: tuple[str, ...]
     problems: tuple[Problem, ...] = ()
-    invalid: Optional[np.ndarray] = None
-    profiles: Optional[tuple[Profile, ...]] = None
+    invalid: np.ndarray | None = None
+    profiles: tuple[Profile, ...] | None = None
 
     def __len__(self) -> int:
         return len(self.index)
 
-    def raise_problems(self, file: Optional[str] = None) -> "Prepared":
+    def raise_problems(self, file: str | None = None) -> Prepared:
         """Raise :class:`InvalidFileError` with every problem, if there is one; else return self."""
         if self.problems:
             raise InvalidFileError(file, list(self.problems))
@@ -106,7 +108,7 @@ class Prepared:
             ends.append((min(values) - 1.0, max(values) + 1.0))
         return ends
 
-    def take(self, rows: np.ndarray) -> "Prepared":
+    def take(self, rows: np.ndarray) -> Prepared:
         """The prepared answers of some rows (positions)."""
         return Prepared(self.plan, self.index[rows], self.low[rows], self.high[rows], self.known[rows], self.answered[rows],
                         self.total, self.assessed[rows], self.kinds, (),
@@ -159,7 +161,7 @@ def assessed_factors(plan: Plan, known: np.ndarray) -> np.ndarray:
     return out
 
 
-def prepare(ruleset: Ruleset, source: Source, *, plan: Optional[Plan] = None, file: Optional[str] = None) -> Prepared:
+def prepare(ruleset: Ruleset, source: Source, *, plan: Plan | None = None, file: str | None = None) -> Prepared:
     """Encode ``source`` for ``plan`` (compiled from ``ruleset`` when not given).
 
     ``source`` is a :class:`Profile`, a list of them, a YAML profile's path, or a data frame
@@ -168,7 +170,7 @@ def prepare(ruleset: Ruleset, source: Source, *, plan: Optional[Plan] = None, fi
     """
     plan = plan or compile_plan(ruleset)
     if isinstance(source, (str, Path)):
-        from .loading import load_profile  # noqa: PLC0415 - loading depends on this module's callers
+        from .loading import load_profile
 
         source = load_profile(source, ruleset)
     if isinstance(source, Profile):
@@ -183,7 +185,7 @@ def answers_frame(profiles: Sequence[Profile], ruleset: Ruleset) -> pd.DataFrame
 
     Governance-derived answers are applied, as :func:`prepare` applies them.
     """
-    from .governance.derive import apply_governance  # noqa: PLC0415 - networkx only when profiles have graphs
+    from .governance.derive import apply_governance
 
     ids = [i.id for i in ruleset.indicators]
     rows, index = [], []
@@ -194,8 +196,8 @@ def answers_frame(profiles: Sequence[Profile], ruleset: Ruleset) -> pd.DataFrame
     return pd.DataFrame(rows, index=pd.Index(index, name="territory"), columns=ids, dtype=object)
 
 
-def _prepare_profiles(ruleset: Ruleset, plan: Plan, profiles: list[Profile], file: Optional[str]) -> Prepared:
-    from .governance.derive import apply_governance  # noqa: PLC0415 - networkx only when profiles have graphs
+def _prepare_profiles(ruleset: Ruleset, plan: Plan, profiles: list[Profile], file: str | None) -> Prepared:
+    from .governance.derive import apply_governance
 
     applied = tuple(apply_governance(p, ruleset) for p in profiles)
     ids = {i.id for i in ruleset.indicators}
@@ -239,7 +241,7 @@ def _kinds(ruleset: Ruleset, plan: Plan) -> tuple[str, ...]:
 # -- frames, column by column -------------------------------------------------------------------
 
 
-def _prepare_frame(ruleset: Ruleset, plan: Plan, table: pd.DataFrame, file: Optional[str]) -> Prepared:
+def _prepare_frame(ruleset: Ruleset, plan: Plan, table: pd.DataFrame, file: str | None) -> Prepared:
     ids = [i.id for i in ruleset.indicators]
     known_ids = set(ids)
     problems = [Problem("unknown-indicator", f"ruleset '{ruleset.id}' has no indicator '{c}'", ("columns", str(c)),
@@ -291,7 +293,7 @@ def _unknown_mask(col: pd.Series) -> np.ndarray:
     if isinstance(dtype, pd.CategoricalDtype):  # one test per category, not per cell
         blank = np.array([_blank(v) for v in dtype.categories] + [False], dtype=bool)
         miss |= blank[col.cat.codes.to_numpy()]
-    elif dtype == object or ptypes.is_string_dtype(dtype):
+    elif ptypes.is_object_dtype(dtype) or ptypes.is_string_dtype(dtype):
         text = col.astype(object)
         strings = np.fromiter((isinstance(v, str) for v in text), dtype=bool, count=len(text))
         if strings.any():

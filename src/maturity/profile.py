@@ -14,8 +14,16 @@ from .cells import ADMIN_LEVELS, RANGE_KEYS, Range, is_unknown
 from .citations import Citation, SourceDoc
 from .governance.model import Governance
 
-__all__ = ["Profile", "Territory", "Context", "Decentralisation", "Answer", "UNKNOWN", "ADMIN_LEVELS",
-           "DECENTRALISATION_DEGREES"]
+__all__ = [
+    "ADMIN_LEVELS",
+    "DECENTRALISATION_DEGREES",
+    "UNKNOWN",
+    "Answer",
+    "Context",
+    "Decentralisation",
+    "Profile",
+    "Territory",
+]
 
 UNKNOWN = "unknown"
 Value = Union[bool, int, float, str, Range]
@@ -111,7 +119,7 @@ class Profile(_Model):
         """The answer for ``indicator_id``; ``unknown`` when the profile is silent."""
         return self.answers.get(indicator_id) or Answer(value=UNKNOWN)
 
-    def with_answers(self, changes: dict[str, Any]) -> "Profile":
+    def with_answers(self, changes: dict[str, Any]) -> Profile:
         """A copy with some answers replaced (values or ``Answer`` objects)."""
         answers = dict(self.answers)
         for key, val in changes.items():

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Optional
-
 from .assessment import Assessment, FactorResult
 from .messages import _, ngettext
 from .ruleset import Ruleset
@@ -12,7 +10,7 @@ from .wording import answer_words, gap_kind, stage_name, term, territory_level
 __all__ = ["render_assessment"]
 
 
-def _num(x: Optional[float]) -> str:
+def _num(x: float | None) -> str:
     return _("  n/a") if x is None else f"{x:5.1f}"
 
 
@@ -20,17 +18,17 @@ def _level(f: FactorResult) -> str:
     return f"{f.level} {f.level_name}" if f.assessed else _("? unknown")
 
 
-def _answer(rs: Optional[Ruleset], indicator: str, value: object) -> str:
+def _answer(rs: Ruleset | None, indicator: str, value: object) -> str:
     ind = next((i for i in rs.indicators if i.id == indicator), None) if rs is not None else None
     return answer_words(ind, value) if rs is not None else str(value)
 
 
-def _calibration(rs: Optional[Ruleset], factor: str, level: int) -> Optional[str]:
+def _calibration(rs: Ruleset | None, factor: str, level: int) -> str | None:
     rule = next((f.levels.get(level) for f in rs.factors if f.id == factor), None) if rs is not None else None
     return rule.note if rule is not None else None
 
 
-def render_assessment(a: Assessment, *, detail: bool = True, ruleset: Optional[Ruleset] = None) -> str:
+def render_assessment(a: Assessment, *, detail: bool = True, ruleset: Ruleset | None = None) -> str:
     """A readable report: overall, pillars, a factor table, then reasons, next steps and findings.
 
     ``ruleset`` (the one that scored, in the reader's language) gives stage names and the words

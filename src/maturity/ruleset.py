@@ -6,7 +6,7 @@ compiles them and ``maturity.engine`` evaluates the compiled plan.
 
 from __future__ import annotations
 
-from typing import Annotated, Literal, Union
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -14,23 +14,23 @@ from .citations import Citation, SourceDoc
 from .conditions import Condition, LevelCheck
 
 __all__ = [
-    "Ruleset",
-    "LevelDef",
-    "Indicator",
-    "BooleanIndicator",
-    "OrdinalIndicator",
-    "NumberIndicator",
-    "CountIndicator",
-    "YearIndicator",
-    "Pillar",
-    "Factor",
-    "LevelRule",
-    "Cap",
-    "Finding",
-    "Stage",
-    "Aggregation",
-    "MinAssessed",
     "SUPPORTED_FORMAT_VERSIONS",
+    "Aggregation",
+    "BooleanIndicator",
+    "Cap",
+    "CountIndicator",
+    "Factor",
+    "Finding",
+    "Indicator",
+    "LevelDef",
+    "LevelRule",
+    "MinAssessed",
+    "NumberIndicator",
+    "OrdinalIndicator",
+    "Pillar",
+    "Ruleset",
+    "Stage",
+    "YearIndicator",
 ]
 
 SUPPORTED_FORMAT_VERSIONS = (1,)
@@ -98,7 +98,7 @@ class YearIndicator(_IndicatorBase):
 
 
 Indicator = Annotated[
-    Union[BooleanIndicator, OrdinalIndicator, NumberIndicator, CountIndicator, YearIndicator],
+    BooleanIndicator | OrdinalIndicator | NumberIndicator | CountIndicator | YearIndicator,
     Field(discriminator="type"),
 ]
 

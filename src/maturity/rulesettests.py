@@ -36,10 +36,11 @@ from __future__ import annotations
 
 import math
 import os
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from fractions import Fraction
 from pathlib import Path
-from typing import Any, Iterable, Literal, Optional, Union
+from typing import Any, Literal, Union
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -47,12 +48,23 @@ from ._yamlio import Document, read_yaml
 from .aggregate import INSUFFICIENT
 from .checks import check_answers
 from .engines import Outcome
-from .errors import InvalidFileError, MaturityError, Problem
+from .errors import InvalidFileError, MaturityError
 from .profile import Answer, Profile
 from .ruleset import BooleanIndicator, CountIndicator, NumberIndicator, OrdinalIndicator, Ruleset, YearIndicator
 
-__all__ = ["RulesetTests", "TestCase", "CaseResult", "Coverage", "TestReport", "run_tests", "find_test_files",
-           "load_tests_document", "load_tests", "coverage_items", "fill_value"]
+__all__ = [
+    "CaseResult",
+    "Coverage",
+    "RulesetTests",
+    "TestCase",
+    "TestReport",
+    "coverage_items",
+    "fill_value",
+    "find_test_files",
+    "load_tests",
+    "load_tests_document",
+    "run_tests",
+]
 
 PathLike = Union[str, os.PathLike]
 
@@ -62,24 +74,24 @@ class _Model(BaseModel):
 
 
 class Bounds(_Model):
-    at_least: Optional[float] = None
-    at_most: Optional[float] = None
+    at_least: float | None = None
+    at_most: float | None = None
 
 
 class Expect(_Model):
-    levels: dict[str, Union[None, int, Bounds]] = Field(default_factory=dict)
+    levels: dict[str, int | Bounds | None] = Field(default_factory=dict)
     caps: dict[str, Literal["applied", "possible", "none"]] = Field(default_factory=dict)
     findings: dict[str, Literal["raised", "possible", "none"]] = Field(default_factory=dict)
-    stage: Optional[str] = None
-    score: Optional[Bounds] = None
+    stage: str | None = None
+    score: Bounds | None = None
 
 
 class TestCase(_Model):
     __test__ = False  # not a pytest class
     name: str
-    source: Optional[str] = Field(default=None, description="where the case comes from, e.g. a citation")
-    profile: Optional[str] = None
-    fill: Optional[Literal["best", "worst"]] = None
+    source: str | None = Field(default=None, description="where the case comes from, e.g. a citation")
+    profile: str | None = None
+    fill: Literal["best", "worst"] | None = None
     answers: dict[str, Any] = Field(default_factory=dict)
     expect: Expect = Field(default_factory=Expect)
 
@@ -88,8 +100,8 @@ class RulesetTests(_Model):
     __test__ = False
     kind: Literal["ruleset-tests"]
     format_version: Literal[1]
-    ruleset: Optional[str] = None
-    min_coverage: Optional[float] = Field(default=None, ge=0, le=100)
+    ruleset: str | None = None
+    min_coverage: float | None = Field(default=None, ge=0, le=100)
     cases: list[TestCase] = Field(min_length=1)
 
 
@@ -151,7 +163,7 @@ def coverage_items(rs: Ruleset, plan: Any) -> list[CoverageItem]:
     return out
 
 
-def _outcome(item: CoverageItem, plan: Any, clauses: dict[str, Any], o: Outcome) -> Optional[bool]:
+def _outcome(item: CoverageItem, plan: Any, clauses: dict[str, Any], o: Outcome) -> bool | None:
     """True/False when the item's outcome is the same in both worlds; None when it depends on unknowns."""
     if item.kind == "level":
         lo, hi = (o.clause_holds(0, clauses[item.id], w) for w in ("lower", "upper"))
@@ -187,7 +199,7 @@ class Coverage:
         """The percentage rounded down to one decimal: never shows a pass that is not one."""
         return f"{math.floor(self.fraction * 1000) / 10:.1f}"
 
-    def meets(self, threshold: Optional[float]) -> bool:
+    def meets(self, threshold: float | None) -> bool:
         return threshold is None or self.fraction * 100 >= Fraction(str(threshold))
 
     def missing(self) -> list[tuple[CoverageItem, str]]:
@@ -205,7 +217,7 @@ class Coverage:
 class CaseResult:
     name: str
     file: str
-    line: Optional[int]
+    line: int | None
     failures: list[str]
 
     @property
@@ -223,8 +235,8 @@ class TestReport:
     digest: str
     cases: list[CaseResult]
     coverage: Coverage
-    threshold: Optional[float]
-    ruleset_lines: dict[str, Optional[int]] = field(default_factory=dict)
+    threshold: float | None
+    ruleset_lines: dict[str, int | None] = field(default_factory=dict)
 
     @property
     def failed(self) -> list[CaseResult]:
@@ -316,7 +328,7 @@ def _check(case: TestCase, a: Any, rs: Ruleset) -> list[str]:
     exp = case.expect
     wanted: dict[str, Any] = {}
     if "*" in exp.levels:
-        wanted = {f: exp.levels["*"] for f in factor_ids}
+        wanted = dict.fromkeys(factor_ids, exp.levels["*"])
     wanted.update({k: v for k, v in exp.levels.items() if k != "*"})
     for fid, want in wanted.items():
         if fid not in factor_ids:
@@ -353,7 +365,7 @@ def _check(case: TestCase, a: Any, rs: Ruleset) -> list[str]:
     return out
 
 
-def run_tests(tests_path: PathLike, *, min_coverage: Optional[float] = None, ruleset: Optional[Ruleset] = None) -> TestReport:
+def run_tests(tests_path: PathLike, *, min_coverage: float | None = None, ruleset: Ruleset | None = None) -> TestReport:
     """Run one tests file against its ruleset; ``min_coverage`` overrides the file's threshold."""
     from .loading import load_ruleset
     from .scoring import Scorer
@@ -383,7 +395,7 @@ def run_tests(tests_path: PathLike, *, min_coverage: Optional[float] = None, rul
             elif o is False:
                 cov.seen_false.add(it.id)
         results.append(CaseResult(case.name, str(tests_path), line, _check(case, assessment, rs)))
-    rlines: dict[str, Optional[int]] = {}
+    rlines: dict[str, int | None] = {}
     try:
         rdoc = read_yaml(rpath)
         raw_ids = {s: [x.get("id") for x in rdoc.data.get(s) or [] if isinstance(x, dict)] for s in ("factors", "caps", "findings")}

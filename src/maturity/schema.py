@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
+from pydantic import BaseModel
+
 from .profile import Profile
 from .ruleset import Ruleset
 
@@ -16,7 +18,8 @@ def json_schema(kind: Literal["ruleset", "profile"]) -> dict[str, Any]:
     >>> json_schema("profile")["title"]
     'Profile'
     """
-    model = {"ruleset": Ruleset, "profile": Profile}[kind]
+    models: dict[str, type[BaseModel]] = {"ruleset": Ruleset, "profile": Profile}
+    model = models[kind]
     schema = model.model_json_schema(mode="validation")
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     schema["$id"] = f"https://maturity.invalid/schema/{kind}-v1.json"

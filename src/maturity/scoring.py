@@ -10,7 +10,7 @@ True
 from __future__ import annotations
 
 import weakref
-from typing import Any, Optional
+from typing import Any
 
 import numpy as np
 
@@ -35,11 +35,11 @@ from .engines.durable import EngineSession, outcome_from_rows, outcome_row
 from .engines.outcome import CERTAIN, NO, Outcome
 from .errors import InvalidFileError, MaturityError, Problem, suggest
 from .loading import load_core_ruleset
+from .messages import _
 from .plan import Plan, compile_plan
 from .prepare import Prepared, prepare
 from .profile import UNKNOWN, Answer, Profile
 from .ruleset import CountIndicator, OrdinalIndicator, Ruleset, YearIndicator
-from .messages import _
 from .wording import cap_requirement_words, condition_words, level_condition_words
 
 __all__ = ["Scorer", "score"]
@@ -48,7 +48,7 @@ __all__ = ["Scorer", "score"]
 class Scorer:
     """Scores profiles against one ruleset with the durable_rules engine; the ruleset is compiled once."""
 
-    def __init__(self, ruleset: Ruleset, plan: Optional[Plan] = None) -> None:
+    def __init__(self, ruleset: Ruleset, plan: Plan | None = None) -> None:
         self.ruleset = ruleset
         self.plan = plan or compile_plan(ruleset)
         self._scores = {lv.level: lv.score for lv in ruleset.levels}
@@ -309,7 +309,7 @@ class Scorer:
         rs = self.ruleset
         factors = tuple(self._factor(profile, o, k, f) for k, f in enumerate(rs.factors))
         s = aggregate.aggregate(rs, o.lower, o.upper, o.assessed)
-        num = lambda x: None if np.isnan(x) else float(x)  # noqa: E731
+        num = lambda x: None if np.isnan(x) else float(x)
         pillars = tuple(
             PillarResult(p.id, p.title, p.weight, num(s.pillar_score[0, j]), float(s.pillar_lower[0, j]),
                          float(s.pillar_upper[0, j]),
@@ -348,7 +348,7 @@ class Scorer:
 _SCORERS: dict[int, tuple[Ruleset, Scorer]] = {}
 
 
-def score(profile: Profile, ruleset: Optional[Ruleset] = None) -> Assessment:
+def score(profile: Profile, ruleset: Ruleset | None = None) -> Assessment:
     """Score ``profile`` against ``ruleset`` (the bundled core ruleset by default)."""
     rs = ruleset if ruleset is not None else _core()
     cached = _SCORERS.get(id(rs))
@@ -373,6 +373,6 @@ def _governance_gaps(profile: Profile) -> tuple[dict[str, Any], ...]:
     """The coherence gaps of the profile's governance graph (networkx is imported only for profiles that have one)."""
     if not profile.governance:
         return ()
-    from .governance.derive import governance_gaps  # noqa: PLC0415
+    from .governance.derive import governance_gaps
 
     return tuple({**g.to_dict(), "graph_complete": profile.governance.complete} for g in governance_gaps(profile))

@@ -17,13 +17,13 @@ bound does), not in the rules engine.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Literal, Mapping, Optional
-
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from .bundled import bundled_seals_dir
 from .citations import Citation, SourceDoc
@@ -32,8 +32,17 @@ from .errors import ClauseBudgetError, InvalidFileError, Problem, suggest
 from .messages import _
 from .ruleset import Ruleset
 
-__all__ = ["Seal", "Gate", "PillarThreshold", "load_seal", "parse_seal", "bundled_seals_dir", "seal_results",
-           "shortfalls", "shortfall_texts"]
+__all__ = [
+    "Gate",
+    "PillarThreshold",
+    "Seal",
+    "bundled_seals_dir",
+    "load_seal",
+    "parse_seal",
+    "seal_results",
+    "shortfall_texts",
+    "shortfalls",
+]
 
 
 class _Model(BaseModel):
@@ -59,7 +68,7 @@ class Essential(_Model):
     min_level: int = Field(ge=1)
 
     @model_validator(mode="after")
-    def _enough_factors(self) -> "Essential":
+    def _enough_factors(self) -> Essential:
         if self.at_least > len(self.factors):
             raise ValueError(f"at_least is larger than the number of essential factors ({len(self.factors)})")
         return self
@@ -77,12 +86,12 @@ class Seal(_Model):
     format_version: Literal[1]
     id: str = Field(pattern=r"^[a-z][a-z0-9_-]*$")
     version: str
-    year: Optional[int] = Field(default=None, ge=1900, le=2200)
+    year: int | None = Field(default=None, ge=1900, le=2200)
     title: str
     ruleset: str = Field(description="id of the ruleset whose factors the gates name")
     sources: list[SourceDoc] = Field(default_factory=list)
-    all_core: Optional[AllCore] = None
-    essential: Optional[Essential] = None
+    all_core: AllCore | None = None
+    essential: Essential | None = None
     gates: list[Gate] = Field(default_factory=list)
     pillars: list[PillarThreshold] = Field(default_factory=list)
 
@@ -116,7 +125,8 @@ def _check(seal: Seal, ruleset: Ruleset, doc: Any) -> list[Problem]:
     if seal.essential is not None:
         for i, f in enumerate(seal.essential.factors):
             if f not in factor_ids:
-                problems.append(Problem("unknown-factor", f"unknown factor '{f}'", ("essential", "factors", i), hint=suggest(f, factor_ids)))
+                problems.append(Problem("unknown-factor", f"unknown factor '{f}'", ("essential", "factors", i),
+                                        hint=suggest(f, factor_ids)))
     pillar_ids = [p.id for p in ruleset.pillars]
     for i, t in enumerate(seal.pillars):
         if t.pillar not in pillar_ids:
@@ -136,10 +146,11 @@ def _check(seal: Seal, ruleset: Ruleset, doc: Any) -> list[Problem]:
 
 
 def parse_seal(text: str, ruleset: Ruleset, file: str | None = None) -> Seal:
-    from ._yamlio import parse_yaml  # noqa: PLC0415
-    from .loading import validation_problems  # noqa: PLC0415
-    from .plan import compile_seal  # noqa: PLC0415
-    from pydantic import ValidationError  # noqa: PLC0415
+    from pydantic import ValidationError
+
+    from ._yamlio import parse_yaml
+    from .loading import validation_problems
+    from .plan import compile_seal
 
     doc = parse_yaml(text, file)
     try:
@@ -232,12 +243,12 @@ def shortfall_texts(cond: Any, lower: Mapping[str, np.ndarray], upper: Mapping[s
         return out
 
     def all_of(parts: list[tuple[np.ndarray, np.ndarray]]) -> tuple[np.ndarray, np.ndarray]:
-        ok = np.logical_and.reduce([p[0] for p in parts]) if parts else np.ones(n, dtype=bool)
+        ok = np.asarray(np.logical_and.reduce([p[0] for p in parts])) if parts else np.ones(n, dtype=bool)
         return ok, join([p[1] for p in parts])
 
     def k_of(k: int, parts: list[tuple[np.ndarray, np.ndarray]]) -> tuple[np.ndarray, np.ndarray]:
         held = np.sum([p[0] for p in parts], axis=0, dtype=np.int64) if parts else np.zeros(n, dtype=np.int64)
-        ok = held >= k
+        ok = np.asarray(held >= k)
         counts = np.array([f"{h} of {k} needed (" for h in range(len(parts) + 1)], dtype=object)
         return ok, np.where(ok, empty, counts[held] + join([p[1] for p in parts]) + ")")
 

@@ -37,8 +37,8 @@ from .cells import (
     read_year,
 )
 from .errors import InvalidFileError, Problem, suggest
-from .profile import Profile
 from .messages import _
+from .profile import Profile
 from .ruleset import OrdinalIndicator, Ruleset
 
 __all__ = ["SHEETS", "neutralise_formulas", "read_sheet", "read_sheet_rows", "write_table", "write_template"]

@@ -13,8 +13,9 @@ read as :mod:`maturity.cells` says (an empty cell or ``unknown`` is unknown).
 from __future__ import annotations
 
 import os
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
-from typing import Any, Iterable, Iterator, Mapping, Optional, Union
+from typing import Any, Union, cast
 
 import pandas as pd
 
@@ -22,14 +23,14 @@ from .plan import Plan, compile_plan
 from .ruleset import Ruleset
 from .table import aggregate_table, derive_levels
 
-__all__ = ["score_frame", "score_stream", "score_file", "score_dask"]
+__all__ = ["score_dask", "score_file", "score_frame", "score_stream"]
 
 Source = Union[str, Path, Iterable[pd.DataFrame]]
 
 
-def score_frame(ruleset: Ruleset, table: pd.DataFrame, *, plan: Optional[Plan] = None,
-                factor_weights: Optional[Mapping[str, float]] = None,
-                pillar_weights: Optional[Mapping[str, float]] = None) -> pd.DataFrame:
+def score_frame(ruleset: Ruleset, table: pd.DataFrame, *, plan: Plan | None = None,
+                factor_weights: Mapping[str, float] | None = None,
+                pillar_weights: Mapping[str, float] | None = None) -> pd.DataFrame:
     """The flat result frame (see the module) for one answers table."""
     plan = plan or compile_plan(ruleset)
     derived = derive_levels(ruleset, table, engine="vectorised", plan=plan)
@@ -44,7 +45,7 @@ def _chunks(ruleset: Ruleset, source: Source, chunksize: int, key: str) -> Itera
     if isinstance(source, (str, Path)):
         path = Path(source)
         if path.suffix.lower() in (".parquet", ".pq"):
-            import pyarrow.parquet as pq  # noqa: PLC0415 (optional)
+            import pyarrow.parquet as pq
 
             for batch in pq.ParquetFile(path).iter_batches(batch_size=chunksize):
                 frame = batch.to_pandas()
@@ -55,22 +56,22 @@ def _chunks(ruleset: Ruleset, source: Source, chunksize: int, key: str) -> Itera
                     chunk = chunk.set_index(key) if key in chunk.columns else chunk
                     yield chunk
     else:
-        for frame in source:
+        for frame in cast(Iterable[pd.DataFrame], source):
             frame = frame.set_index(key) if key in frame.columns else frame
             for start in range(0, len(frame), chunksize):
                 yield frame.iloc[start:start + chunksize]
 
 
 def score_stream(ruleset: Ruleset, source: Source, *, chunksize: int = 100_000, key: str = "territory",
-                 plan: Optional[Plan] = None, factor_weights: Optional[Mapping[str, float]] = None,
-                 pillar_weights: Optional[Mapping[str, float]] = None) -> Iterator[pd.DataFrame]:
+                 plan: Plan | None = None, factor_weights: Mapping[str, float] | None = None,
+                 pillar_weights: Mapping[str, float] | None = None) -> Iterator[pd.DataFrame]:
     """Result frames, one per chunk of ``source`` (a CSV or Parquet path, or frames)."""
     plan = plan or compile_plan(ruleset)
     for chunk in _chunks(ruleset, source, chunksize, key):
         yield score_frame(ruleset, chunk, plan=plan, factor_weights=factor_weights, pillar_weights=pillar_weights)
 
 
-def score_file(ruleset: Ruleset, source: Source, dest: Union[str, Path], **kwargs: Any) -> int:
+def score_file(ruleset: Ruleset, source: Source, dest: str | Path, **kwargs: Any) -> int:
     """Score ``source`` chunk by chunk into ``dest`` (``.csv`` or ``.parquet``); returns the rows written.
 
     Chunks go to a partial file beside ``dest`` that replaces it once every chunk is written: a
@@ -82,8 +83,8 @@ def score_file(ruleset: Ruleset, source: Source, dest: Union[str, Path], **kwarg
     try:
         for k, frame in enumerate(score_stream(ruleset, source, **kwargs)):
             if dest.suffix.lower() in (".parquet", ".pq"):
-                import pyarrow as pa  # noqa: PLC0415 (optional)
-                import pyarrow.parquet as pq  # noqa: PLC0415
+                import pyarrow as pa
+                import pyarrow.parquet as pq
 
                 table = pa.Table.from_pandas(_for_parquet(frame), preserve_index=True)
                 if writer is None:
@@ -114,7 +115,7 @@ def _for_parquet(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def score_dask(ruleset: Ruleset, ddf: Any, *, plan: Optional[Plan] = None, **weights: Any) -> Any:
+def score_dask(ruleset: Ruleset, ddf: Any, *, plan: Plan | None = None, **weights: Any) -> Any:
     """Score a ``dask.dataframe`` partition by partition (lazy; ``.compute()`` it)."""
     plan = plan or compile_plan(ruleset)
     meta = score_frame(ruleset, ddf._meta, plan=plan, **weights)

@@ -20,7 +20,7 @@ import pandas as pd
 from .loading import load_core_ruleset  # noqa: F401 (used by the doctest)
 from .ruleset import BooleanIndicator, CountIndicator, NumberIndicator, OrdinalIndicator, Ruleset
 
-__all__ = ["philippines_like", "REGIONAL_RATES"]
+__all__ = ["REGIONAL_RATES", "philippines_like"]
 
 REGIONS = ["Ilocos", "Cagayan Valley", "Central Luzon", "Calabarzon", "Mimaropa", "Bicol", "Western Visayas",
            "Central Visayas", "Eastern Visayas", "Zamboanga Peninsula", "Northern Mindanao", "Davao",
@@ -78,8 +78,8 @@ def philippines_like(ruleset: Ruleset, *, seed: int = 0, unknown_share: float = 
         for reg, ind_id, value, rate in REGIONAL_RATES:
             if ind_id == ind.id:
                 mask = region == reg
-                values[mask] = np.where(rng.random(int(mask.sum())) < rate, value,
-                                        ind.scale[0] if isinstance(ind, OrdinalIndicator) else False)
+                worst = np.array(ind.scale[0] if isinstance(ind, OrdinalIndicator) else False, dtype=object)
+                values[mask] = np.where(rng.random(int(mask.sum())) < rate, np.array(value, dtype=object), worst)
         values[rng.random(n) < unknown_share] = None
         cols[ind.id] = list(values)
     answers = pd.DataFrame({k: _typed(ruleset.indicator(k), v) for k, v in cols.items()})

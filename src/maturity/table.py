@@ -22,8 +22,8 @@ Scoring splits in two steps so that each can be swapped or repeated on its own:
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Mapping, Optional
 
 import pandas as pd
 
@@ -33,7 +33,7 @@ from .plan import Plan
 from .prepare import answers_frame, prepare
 from .ruleset import Ruleset
 
-__all__ = ["answers_table", "DerivedLevels", "derive_levels", "TableScores", "aggregate_table"]
+__all__ = ["DerivedLevels", "TableScores", "aggregate_table", "answers_table", "derive_levels"]
 
 answers_table = answers_frame
 
@@ -85,7 +85,7 @@ class DerivedLevels:
 
 
 def derive_levels(ruleset: Ruleset, table: pd.DataFrame, *, engine: EngineName = "durable",
-                  plan: Optional[Plan] = None) -> DerivedLevels:
+                  plan: Plan | None = None) -> DerivedLevels:
     """Run the ruleset's rules for every row of ``table`` (see :func:`answers_table`).
 
     Every cell is read by :func:`maturity.prepare.prepare`; bad cells raise
@@ -106,13 +106,13 @@ class TableScores:
     pillar_lower: pd.DataFrame
     pillar_upper: pd.DataFrame
     overall: pd.DataFrame  # columns: score, lower, upper, stage, stage_lower, stage_upper, assessed_share, sufficient
-    pillar_sufficient: Optional[pd.DataFrame] = None
-    raw: Optional[aggregate.Scores] = None  # the arrays these frames show (for aggregate.rank_measure)
+    pillar_sufficient: pd.DataFrame | None = None
+    raw: aggregate.Scores | None = None  # the arrays these frames show (for aggregate.rank_measure)
 
 
 def aggregate_table(ruleset: Ruleset, derived: DerivedLevels, *,
-                    factor_weights: Optional[Mapping[str, float]] = None,
-                    pillar_weights: Optional[Mapping[str, float]] = None) -> TableScores:
+                    factor_weights: Mapping[str, float] | None = None,
+                    pillar_weights: Mapping[str, float] | None = None) -> TableScores:
     """Factor, pillar and overall scores from derived levels (:func:`maturity.aggregate.aggregate`)."""
     o = derived.outcome
     s = aggregate.aggregate(ruleset, o.lower, o.upper, o.assessed,

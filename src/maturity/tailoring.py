@@ -35,14 +35,15 @@ from __future__ import annotations
 import copy
 import os
 import re
+from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Any, Callable, Iterable, Union
+from typing import Any, Union
 
-from .bundled import bundled_ruleset_path
 from ._yamlio import Document, read_yaml
+from .bundled import bundled_ruleset_path
 from .errors import InvalidFileError, Problem, suggest
 
-__all__ = ["resolve_document", "find_parent", "ruleset_index", "lineage", "TAILORING_KEYS", "ResolvedDocument"]
+__all__ = ["TAILORING_KEYS", "ResolvedDocument", "find_parent", "lineage", "resolve_document", "ruleset_index"]
 
 PathLike = Union[str, os.PathLike]
 TAILORING_KEYS = ("extends", "select", "deselect", "refine")
@@ -71,7 +72,7 @@ class ResolvedDocument(Document):
         from dataclasses import replace
 
         path = problem.path
-        if path and path[0] in SECTIONS or path[:2] == ("aggregation", "stages"):
+        if (path and path[0] in SECTIONS) or path[:2] == ("aggregation", "stages"):
             section, rest = (path[0], path[1:]) if path[0] in SECTIONS else ("stages", path[2:])
             items = self.data[section] if section in SECTIONS else self.data["aggregation"]["stages"]
             if rest and isinstance(rest[0], int) and 0 <= rest[0] < len(items):
@@ -317,7 +318,7 @@ def resolve_document(doc: Document, check_parent: Callable[[Document], object],
     # deselection, with what still needs the deselected parts
     factors_left = [f for f in parent["factors"] if f["id"] not in drop["factors"]]
     caps_left = []
-    for i, cap in enumerate(parent.get("caps", [])):
+    for cap in parent.get("caps", []):
         if cap["id"] in drop["caps"] or cap.get("factor") in drop["factors"]:
             continue  # a cap on a factor that is gone caps nothing
         needed = (cap.get("unless") or {}).get("factor")

@@ -9,14 +9,23 @@ are (they are what a profile and the ruleset name); what surrounds them is trans
 
 from __future__ import annotations
 
-from typing import Any, Optional
+from typing import Any
 
 from .messages import N_, _
 from .plan import Atom, LevelLiteral
 from .ruleset import BooleanIndicator, OrdinalIndicator, Ruleset
 
-__all__ = ["condition_words", "level_condition_words", "cap_requirement_words", "answer_words", "stage_name",
-           "term", "gap_kind", "sector_name", "territory_level"]
+__all__ = [
+    "answer_words",
+    "cap_requirement_words",
+    "condition_words",
+    "gap_kind",
+    "level_condition_words",
+    "sector_name",
+    "stage_name",
+    "term",
+    "territory_level",
+]
 
 _OPS = {
     "is": N_("%(indicator)s is %(value)s"),
@@ -26,7 +35,7 @@ _OPS = {
     "above": N_("%(indicator)s above %(value)s"),
     "below": N_("%(indicator)s below %(value)s"),
 }
-_BOOLEAN = {
+_BOOLEAN: dict[tuple[str, Any], str] = {
     ("is", True): N_("%(indicator)s is true"),
     ("is", False): N_("%(indicator)s is false"),
     ("is_not", True): N_("%(indicator)s is not true"),
@@ -66,7 +75,7 @@ _GAP_KINDS = {
 }
 
 
-def term(word: Optional[str]) -> str:
+def term(word: str | None) -> str:
     """A status or severity word (raised, possible, unmet, warning, passed ...) in the reader's language."""
     if word is None:
         return ""
@@ -120,7 +129,7 @@ def level_condition_words(literal: LevelLiteral) -> str:
     return _(_LEVEL_OPS[literal.op]) % {"factor": literal.factor, "level": literal.level}
 
 
-def cap_requirement_words(factor: str, level: int, cap: Optional[str] = None) -> str:
+def cap_requirement_words(factor: str, level: int, cap: str | None = None) -> str:
     """What lifts a cap: ``needs_diagnostic at least 2``, or, as a missing part of a next step,
     ``level of needs_diagnostic at least 2 (cap services_need_diagnostic)``."""
     if cap is None:
@@ -128,7 +137,7 @@ def cap_requirement_words(factor: str, level: int, cap: Optional[str] = None) ->
     return _("level of %(factor)s at least %(level)s (cap %(cap)s)") % {"factor": factor, "level": level, "cap": cap}
 
 
-def stage_name(ruleset: Optional[Ruleset], stage_id: Optional[str]) -> str:
+def stage_name(ruleset: Ruleset | None, stage_id: str | None) -> str:
     """The name of a stage of ``ruleset`` (its id without the ruleset; ``n/a`` without a stage)."""
     if stage_id is None or stage_id != stage_id:  # None or NaN
         return _("n/a")

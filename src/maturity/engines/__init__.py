@@ -12,7 +12,7 @@ from typing import Literal
 
 from .outcome import CapStatus, Evaluator, FindingStatus, GateStatus, Outcome
 
-__all__ = ["Evaluator", "Outcome", "CapStatus", "FindingStatus", "GateStatus", "EngineName", "get_evaluator"]
+__all__ = ["CapStatus", "EngineName", "Evaluator", "FindingStatus", "GateStatus", "Outcome", "get_evaluator"]
 
 EngineName = Literal["durable", "vectorised"]
 
@@ -20,11 +20,11 @@ EngineName = Literal["durable", "vectorised"]
 def get_evaluator(name: str = "vectorised") -> Evaluator:
     """The evaluator called ``name``: ``durable`` or ``vectorised``."""
     if name == "durable":
-        from .durable import DurableEvaluator  # noqa: PLC0415 - durable_rules loads only when asked for
+        from .durable import DurableEvaluator
 
         return DurableEvaluator()
     if name == "vectorised":
-        from .vectorised import VectorisedEvaluator  # noqa: PLC0415
+        from .vectorised import VectorisedEvaluator
 
         return VectorisedEvaluator()
     raise ValueError(f"unknown engine {name!r}; expected 'durable' or 'vectorised'")

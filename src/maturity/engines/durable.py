@@ -26,8 +26,9 @@ from __future__ import annotations
 
 import itertools
 import threading
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Callable, Iterable
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -39,7 +40,7 @@ from .outcome import Outcome, certainty
 if TYPE_CHECKING:
     from ..prepare import Prepared
 
-__all__ = ["EngineSession", "Derivation", "WORLDS", "DurableEvaluator"]
+__all__ = ["WORLDS", "Derivation", "DurableEvaluator", "EngineSession"]
 
 WORLDS = ("lo", "hi")
 Key = tuple[Any, ...]
@@ -53,7 +54,7 @@ _lock = threading.RLock()
 _registered: dict[str, str] = {}  # plan key -> ruleset name, least recently used first
 _ruleset_counter = itertools.count(1)
 MAX_RULESETS = 16  # rulesets kept registered at once (see maturity.engines.durable_host)
-_sessions: dict[str, "EngineSession"] = {}
+_sessions: dict[str, EngineSession] = {}
 _sid_counter = itertools.count(1)
 
 
@@ -352,7 +353,7 @@ class EngineSession:
                 queue.append(key)
 
     def derivation(self) -> Derivation:
-        seeds = {("raw", f, 0, w): {} for f in self.plan.factors for w in WORLDS}
+        seeds: dict[Key, dict[str, Any]] = {("raw", f, 0, w): {} for f in self.plan.factors for w in WORLDS}
         seeds |= {("lv", f, 0, w): {} for f in self.plan.factors for w in WORLDS}
         return Derivation(facts={**seeds, **self._facts}, supports={k: list(v) for k, v in self._supports.items()})
 
@@ -367,10 +368,10 @@ class EngineSession:
     def _host_delete(self) -> None:
         try:
             _host.delete_state(self._name, self.sid)
-        except Exception:  # noqa: BLE001 - a session that never reached the engine has no state to delete
+        except Exception:
             pass
 
-    def __enter__(self) -> "EngineSession":
+    def __enter__(self) -> EngineSession:
         return self
 
     def __exit__(self, *exc: Any) -> None:
@@ -397,7 +398,7 @@ def outcome_row(plan: Plan, d: Derivation, explain: bool) -> dict[str, np.ndarra
     return row
 
 
-def outcome_from_rows(prepared: "Prepared", rows: list[dict[str, np.ndarray]], explain: bool) -> Outcome:
+def outcome_from_rows(prepared: Prepared, rows: list[dict[str, np.ndarray]], explain: bool) -> Outcome:
     plan = prepared.plan
     widths = {"lower": len(plan.factors), "upper": len(plan.factors), "raw_lower": len(plan.factors),
               "raw_upper": len(plan.factors), "caps": len(plan.caps), "findings": len(plan.findings),
@@ -423,7 +424,7 @@ class DurableEvaluator:
         self.one_by_one = one_by_one
         self.on_row = on_row
 
-    def evaluate(self, prepared: "Prepared", *, explain: bool = False) -> Outcome:
+    def evaluate(self, prepared: Prepared, *, explain: bool = False) -> Outcome:
         rows = []
         for r in range(len(prepared)):
             with EngineSession(prepared.plan, prepared.row_answers(r)) as session:

@@ -14,16 +14,24 @@ rather than trusted silently.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from importlib import metadata
-from typing import Any, Callable
+from typing import Any
 
 import durable_rules_engine
 from durable import engine as durable_engine
 
 from ..errors import EngineError
 
-__all__ = ["SUPPORTED_VERSION", "SyncHost", "drain", "unregister", "MessageNotHandled", "MessageObserved",
-           "check_version"]
+__all__ = [
+    "SUPPORTED_VERSION",
+    "MessageNotHandled",
+    "MessageObserved",
+    "SyncHost",
+    "check_version",
+    "drain",
+    "unregister",
+]
 
 SUPPORTED_VERSION = "2.0.28"
 MessageNotHandled = durable_engine.MessageNotHandledException

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import Enum
 from functools import cached_property
-from typing import TYPE_CHECKING, Optional, Protocol
+from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 import pandas as pd
@@ -21,7 +21,7 @@ from ..plan import FindingClause, GateClause, LevelClause, Plan
 if TYPE_CHECKING:
     from ..prepare import Prepared
 
-__all__ = ["Outcome", "Evaluator", "CapStatus", "FindingStatus", "GateStatus", "NO", "POSSIBLE", "CERTAIN"]
+__all__ = ["CERTAIN", "NO", "POSSIBLE", "CapStatus", "Evaluator", "FindingStatus", "GateStatus", "Outcome"]
 
 NO, POSSIBLE, CERTAIN = 0, 1, 2
 
@@ -81,8 +81,8 @@ class Outcome:
     assessed: np.ndarray
     answered: np.ndarray
     total: int
-    atoms_lower: Optional[np.ndarray] = None
-    atoms_upper: Optional[np.ndarray] = None
+    atoms_lower: np.ndarray | None = None
+    atoms_upper: np.ndarray | None = None
 
     def __len__(self) -> int:
         return len(self.index)
@@ -129,14 +129,14 @@ class Outcome:
     def gate_clause_holds(self, row: int, clause: GateClause, world: str = "lower") -> bool:
         return all(self.literal_holds(row, lit, world) for lit in clause.levels)
 
-    def reason_clause(self, row: int, factor: str, level: int) -> Optional[LevelClause]:
+    def reason_clause(self, row: int, factor: str, level: int) -> LevelClause | None:
         """The first way (in the ruleset's order) by which ``factor`` reaches ``level`` on the known answers."""
         for clause in self.plan.clauses_for(factor, level):
             if self.clause_holds(row, clause, "lower"):
                 return clause
         return None
 
-    def finding_clause(self, row: int, finding: str, world: str) -> Optional[FindingClause]:
+    def finding_clause(self, row: int, finding: str, world: str) -> FindingClause | None:
         """The first clause of ``finding`` that holds in ``world``."""
         for clause in self.plan.finding_clauses:
             if clause.finding == finding and self.clause_holds(row, clause, world):
@@ -168,17 +168,17 @@ class Outcome:
             return _labelled(self.gates, GATE_LABELS, self.index, list(plan.gates))
         raise KeyError(name)
 
-    def take(self, rows: np.ndarray) -> "Outcome":
-        pick = lambda a: None if a is None else a[rows]  # noqa: E731
+    def take(self, rows: np.ndarray) -> Outcome:
+        pick = lambda a: None if a is None else a[rows]
         return Outcome(self.plan, self.index[rows], self.lower[rows], self.upper[rows], self.raw_lower[rows],
                        self.raw_upper[rows], self.caps[rows], self.findings[rows], self.gates[rows],
                        self.assessed[rows], self.answered[rows], self.total, pick(self.atoms_lower),
                        pick(self.atoms_upper))
 
     @staticmethod
-    def concat(parts: list["Outcome"]) -> "Outcome":
+    def concat(parts: list[Outcome]) -> Outcome:
         first = parts[0]
-        cat = lambda name: np.concatenate([getattr(p, name) for p in parts])  # noqa: E731
+        cat = lambda name: np.concatenate([getattr(p, name) for p in parts])
         atoms = all(p.atoms_lower is not None for p in parts)
         return Outcome(first.plan, first.index.append([p.index for p in parts[1:]]) if len(parts) > 1 else first.index,
                        cat("lower"), cat("upper"), cat("raw_lower"), cat("raw_upper"), cat("caps"), cat("findings"),
@@ -197,6 +197,6 @@ class Evaluator(Protocol):
 
     name: str
 
-    def evaluate(self, prepared: "Prepared", *, explain: bool = False) -> Outcome:
+    def evaluate(self, prepared: Prepared, *, explain: bool = False) -> Outcome:
         """Levels, caps, findings and gates for every row; with ``explain`` the atoms that held too."""
         ...

@@ -32,8 +32,9 @@ blocks of rows, with no Python per territory and no interpretation of the plan a
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Callable, Optional
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -44,7 +45,7 @@ from .outcome import Outcome, certainty
 if TYPE_CHECKING:
     from ..prepare import Prepared
 
-__all__ = ["CompiledPlan", "compile_vectorised", "evaluate", "kernel_source", "VectorisedEvaluator"]
+__all__ = ["CompiledPlan", "VectorisedEvaluator", "compile_vectorised", "evaluate", "kernel_source"]
 
 BLOCK = 32768  # rows evaluated together: bounds the working memory whatever the table's length
 
@@ -152,9 +153,9 @@ def kernel_source(plan: Plan) -> str:
                     emit(f"{ind}r = np.broadcast_to({reach}, (n,)); raw{k}_{w} += r")
                 emit(f"{ind}lv{k}_{w} = raw{k}_{w}")
             for c in caps:
-                f, g = fix[c.factor], fix[c.requires_factor]
-                emit(f"{ind}lv{f}_{w} = np.where(lv{g}_{w} >= {c.requires_level}, lv{f}_{w}, "
-                     f"np.minimum(lv{f}_{w}, {c.max_level}))")
+                fi, gi = fix[c.factor], fix[c.requires_factor]
+                emit(f"{ind}lv{fi}_{w} = np.where(lv{gi}_{w} >= {c.requires_level}, lv{fi}_{w}, "
+                     f"np.minimum(lv{fi}_{w}, {c.max_level}))")
             for k in range(len(plan.factors)):
                 emit(f"{ind}out['raw_{w}'][s:e, {k}] = raw{k}_{w}; out['lv_{w}'][s:e, {k}] = lv{k}_{w}")
             for i, c in enumerate(plan.caps):
@@ -163,14 +164,16 @@ def kernel_source(plan: Plan) -> str:
         for w in worlds:
             other = worlds[-1 - worlds.index(w)]
             emit(f"{ind}if findings:")
-            clauses_of = [(i, [c for c in plan.finding_clauses if c.finding == d]) for i, d in enumerate(plan.findings)]
-            gates_of = [(i, [c for c in plan.gate_clauses if c.gate == g]) for i, g in enumerate(plan.gates)]
+            clauses_of: list[tuple[int, list[Any]]] = [(i, [c for c in plan.finding_clauses if c.finding == d])
+                                                       for i, d in enumerate(plan.findings)]
+            gates_of: list[tuple[int, list[Any]]] = [(i, [c for c in plan.gate_clauses if c.gate == g])
+                                                     for i, g in enumerate(plan.gates)]
             for target, groups in (("find", clauses_of), ("gate", gates_of)):
-                for i, clauses in groups:
+                for i, ways in groups:
                     terms = []
-                    for c in clauses:
-                        parts = [f"{aname[a]}_{w}" for a in getattr(c, "atoms", ())]
-                        for t in c.levels:
+                    for clause in ways:
+                        parts = [f"{aname[a]}_{w}" for a in getattr(clause, "atoms", ())]
+                        for t in clause.levels:
                             lit = plan.literal(t)
                             if lit.op == "below":
                                 parts.append(f"(lv{fix[lit.factor]}_{other} < {lit.level})")
@@ -209,7 +212,7 @@ def kernel_source(plan: Plan) -> str:
 # -- evaluation on encoded matrices ------------------------------------------------------------
 
 
-def evaluate(cp: CompiledPlan, low: np.ndarray, high: np.ndarray, known: Optional[np.ndarray], *,
+def evaluate(cp: CompiledPlan, low: np.ndarray, high: np.ndarray, known: np.ndarray | None, *,
              atoms: bool = False, findings: bool = True) -> dict[str, np.ndarray]:
     """Levels, caps, findings and gates for encoded answers.
 
@@ -247,7 +250,7 @@ class VectorisedEvaluator:
 
     name = "vectorised"
 
-    def evaluate(self, prepared: "Prepared", *, explain: bool = False) -> Outcome:
+    def evaluate(self, prepared: Prepared, *, explain: bool = False) -> Outcome:
         cp = compile_vectorised(prepared.plan)
         exact = bool(prepared.known.all()) and np.array_equal(prepared.low, prepared.high)  # then one world
         ev = evaluate(cp, prepared.low, prepared.high, None if exact else prepared.known, atoms=explain)

@@ -14,8 +14,7 @@ from .model import Actor, Governance, Relation, check_governance
 
 # The graph modules need networkx: imported on first use, so loading a profile does not pay for it.
 _LAZY = {"build_graph": "build", "GapFinding": "detectors", "find_gaps": "detectors",
-         **{name: "derive" for name in ("DERIVED_INDICATORS", "apply_governance", "declared_vs_graph", "derived_answers",
-                                        "governance_gaps")},
+         **dict.fromkeys(("DERIVED_INDICATORS", "apply_governance", "declared_vs_graph", "derived_answers", "governance_gaps"), "derive"),
          **{f"detect_{kind}": "detectors" for kind in ("accountability", "decentralised_cooperation", "fragility",
                                                        "horizontal", "isolation", "overlapping_mandates",
                                                        "participation", "vertical")}}
@@ -28,8 +27,8 @@ def __getattr__(name: str) -> Any:
 
 
 __all__ = [
-    "Actor",
     "DERIVED_INDICATORS",
+    "Actor",
     "GapFinding",
     "Governance",
     "Relation",

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from collections import deque
-from typing import Iterable, Iterator
+from collections.abc import Iterable, Iterator
 
 import networkx as nx
 
 from .model import GOVERNMENT
 
-__all__ = ["AUTHORITY", "HIGHER", "edges", "of_type", "neighbours", "reach", "name", "typ", "is_higher"]
+__all__ = ["AUTHORITY", "HIGHER", "edges", "is_higher", "name", "neighbours", "of_type", "reach", "typ"]
 
 # The assessed authority and its own bodies.
 AUTHORITY = frozenset({"local_government", "department", "planning_council", "working_group", "md_unit"})
@@ -54,7 +54,7 @@ def neighbours(G: nx.MultiDiGraph, n: object) -> set:
 
 def reach(G: nx.MultiDiGraph, sources: Iterable, *, cutoff: int | None = None) -> dict:
     """Hops from the nearest of ``sources`` to every node reachable ignoring direction."""
-    dist = {s: 0 for s in sources}
+    dist = dict.fromkeys(sources, 0)
     queue = deque(dist)
     while queue:
         n = queue.popleft()

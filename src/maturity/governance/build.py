@@ -11,7 +11,7 @@ section's flag; ``territory`` the profile's territory id.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Union
+from typing import TYPE_CHECKING
 
 import networkx as nx
 
@@ -23,7 +23,7 @@ if TYPE_CHECKING:  # pragma: no cover
 __all__ = ["build_graph"]
 
 
-def build_graph(source: Union["Profile", Governance], *, territory: str | None = None) -> nx.MultiDiGraph:
+def build_graph(source: Profile | Governance, *, territory: str | None = None) -> nx.MultiDiGraph:
     """The governance graph of a profile (or of a bare ``Governance`` section).
 
     A profile without a governance section gives an empty graph. Relations naming an

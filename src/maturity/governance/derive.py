@@ -13,7 +13,8 @@ description. So, in the open world, a yes/no indicator is known only when the gr
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Callable
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 import networkx as nx
 
@@ -30,8 +31,15 @@ if TYPE_CHECKING:  # pragma: no cover
     from ..profile import Answer, Profile
     from ..ruleset import Ruleset
 
-__all__ = ["DERIVED_INDICATORS", "GRAPH_CITATION", "derived_values", "derived_answers", "apply_governance",
-           "declared_vs_graph", "governance_gaps"]
+__all__ = [
+    "DERIVED_INDICATORS",
+    "GRAPH_CITATION",
+    "apply_governance",
+    "declared_vs_graph",
+    "derived_answers",
+    "derived_values",
+    "governance_gaps",
+]
 
 GRAPH_CITATION = Citation(source="governance", where="graph")
 
@@ -125,7 +133,7 @@ def derived_values(G: nx.MultiDiGraph) -> dict[str, tuple[Any, str]]:
     return {ind: fn(G) for ind, (fn, _) in DERIVED_INDICATORS.items()}
 
 
-def derived_answers(G: nx.MultiDiGraph, *, complete: bool | None = None) -> dict[str, "Answer"]:
+def derived_answers(G: nx.MultiDiGraph, *, complete: bool | None = None) -> dict[str, Answer]:
     """The derived answers ``G`` supports; ``complete`` defaults to the graph's own flag.
 
     In the open world only "yes" answers to yes/no indicators are known; all else is unknown.
@@ -137,14 +145,15 @@ def derived_answers(G: nx.MultiDiGraph, *, complete: bool | None = None) -> dict
     for ind, (value, reason) in derived_values(G).items():
         kind = DERIVED_INDICATORS[ind][1]
         if complete or (kind == "boolean" and value is True):
-            out[ind] = Answer(value=value, source=GRAPH_CITATION, note=_("derived from the governance graph: %(reason)s") % {"reason": reason})
+            out[ind] = Answer(value=value, source=GRAPH_CITATION,
+                              note=_("derived from the governance graph: %(reason)s") % {"reason": reason})
         else:
             out[ind] = Answer(value="unknown", note=_("the governance section is not marked complete, so the graph "
                                                       "cannot establish this (%(reason)s)") % {"reason": reason})
     return out
 
 
-def apply_governance(profile: "Profile", ruleset: "Ruleset | None" = None) -> "Profile":
+def apply_governance(profile: Profile, ruleset: Ruleset | None = None) -> Profile:
     """``profile`` with its graph-derived answers applied; unchanged when it has no governance section.
 
     With ``ruleset``, only the derived indicators that the ruleset has are applied.
@@ -168,7 +177,7 @@ _DECLARED: dict[str, tuple[Callable[[nx.MultiDiGraph], tuple[Any, str]], str]] =
 }
 
 
-def declared_vs_graph(profile: "Profile", G: nx.MultiDiGraph | None = None) -> list[GapFinding]:
+def declared_vs_graph(profile: Profile, G: nx.MultiDiGraph | None = None) -> list[GapFinding]:
     """Declared answers the graph contradicts; neither is overridden, the contradiction is reported.
 
     The graph contradicts a declared answer when it shows more than the answer states (a
@@ -198,7 +207,7 @@ def declared_vs_graph(profile: "Profile", G: nx.MultiDiGraph | None = None) -> l
     return out
 
 
-def governance_gaps(profile: "Profile", *, max_hops: int = 2) -> list[GapFinding]:
+def governance_gaps(profile: Profile, *, max_hops: int = 2) -> list[GapFinding]:
     """Every coherence gap in a profile's governance graph, plus its contradictions with the declared answers."""
     G = build_graph(profile)
     return find_gaps(G, max_hops=max_hops) + declared_vs_graph(profile, G)

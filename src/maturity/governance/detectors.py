@@ -9,28 +9,29 @@ project's own reading of the graph and says so.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from itertools import combinations
-from typing import Any, Iterable, Literal
+from typing import Any, Literal
 
 import networkx as nx
 
-from ._graph import AUTHORITY, edges, is_higher, name, neighbours, of_type, reach, typ
-from .fragility import fragile_points
 from ..messages import _
 from ..wording import sector_name
+from ._graph import AUTHORITY, edges, is_higher, name, neighbours, of_type, reach, typ
+from .fragility import fragile_points
 from .model import GOVERNMENT, KEY_SECTORS, MIGRANT_ORGS, PLANS
 
 __all__ = [
     "GapFinding",
-    "detect_vertical",
-    "detect_horizontal",
-    "detect_participation",
     "detect_accountability",
     "detect_decentralised_cooperation",
-    "detect_overlapping_mandates",
-    "detect_isolation",
     "detect_fragility",
+    "detect_horizontal",
+    "detect_isolation",
+    "detect_overlapping_mandates",
+    "detect_participation",
+    "detect_vertical",
     "find_gaps",
 ]
 

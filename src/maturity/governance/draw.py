@@ -15,7 +15,8 @@ from __future__ import annotations
 
 import textwrap
 from collections import defaultdict
-from typing import Any, Iterable, Optional
+from collections.abc import Iterable
+from typing import Any
 
 import networkx as nx
 from matplotlib.backends.backend_agg import FigureCanvasAgg
@@ -28,7 +29,7 @@ from ..wording import gap_kind
 from .detectors import GapFinding
 from .model import LEVELS, MIGRANT_ORGS, PLANS
 
-__all__ = ["draw_governance", "close_drawing", "GROUPS", "RELATION_STYLES", "GAP_COLOUR"]
+__all__ = ["GAP_COLOUR", "GROUPS", "RELATION_STYLES", "close_drawing", "draw_governance"]
 
 # actor group -> (types, colour): ColorBrewer Pastel1, one hue per group, none near the gap red
 GROUPS: dict[str, tuple[frozenset[str], str]] = {
@@ -192,7 +193,7 @@ def draw_governance(G: nx.MultiDiGraph, gaps: Iterable[GapFinding] | None = None
     return fig
 
 
-def close_drawing(fig: Optional[Figure]) -> None:
+def close_drawing(fig: Figure | None) -> None:
     """Release a drawing made by :func:`draw_governance` (its artists and canvas)."""
     if fig is not None:
         fig.clear()

@@ -13,7 +13,7 @@ from typing import Any, Literal, Union
 
 import networkx as nx
 
-__all__ = ["FORMATS", "to_node_link", "from_node_link", "write_graph", "read_graph"]
+__all__ = ["FORMATS", "from_node_link", "read_graph", "to_node_link", "write_graph"]
 
 PathLike = Union[str, "os.PathLike[str]"]
 Format = Literal["graphml", "gexf", "json"]

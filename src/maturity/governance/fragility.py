@@ -47,7 +47,7 @@ def fragile_points(G: nx.MultiDiGraph) -> tuple[dict, dict]:
         comp_start = len(order)
         children: dict = {}
 
-        def visit(n: object) -> None:
+        def visit(n: object, children: dict = children) -> None:
             disc[n] = low[n] = len(order)
             order.append(n)
             size[n], mig[n], gov[n] = 1, int(is_mig[n]), int(is_gov[n])

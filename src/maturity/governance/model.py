@@ -20,20 +20,20 @@ if TYPE_CHECKING:  # pragma: no cover
     from ..profile import Profile
 
 __all__ = [
-    "Actor",
-    "Relation",
-    "Governance",
-    "ActorType",
-    "Level",
-    "RelationType",
     "ACTOR_TYPES",
-    "LEVELS",
-    "RELATION_TYPES",
-    "PLANS",
-    "PLANNING_BODIES",
-    "MIGRANT_ORGS",
     "GOVERNMENT",
     "KEY_SECTORS",
+    "LEVELS",
+    "MIGRANT_ORGS",
+    "PLANNING_BODIES",
+    "PLANS",
+    "RELATION_TYPES",
+    "Actor",
+    "ActorType",
+    "Governance",
+    "Level",
+    "Relation",
+    "RelationType",
     "check_governance",
 ]
 
@@ -138,7 +138,7 @@ def _relation_problem(rel: Relation, src: Actor, dst: Actor) -> str | None:
     return None
 
 
-def check_governance(profile: "Profile") -> list[Problem]:
+def check_governance(profile: Profile) -> list[Problem]:
     """Every problem of a profile's governance section (empty when there is none)."""
     gov = profile.governance
     if gov is None:

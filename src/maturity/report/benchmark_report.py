@@ -23,9 +23,10 @@ Examples
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
-from typing import Any, Callable, Iterator, Optional
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -46,8 +47,15 @@ from .figures import (
 from .seal_view import SealSummary, count_text, seal_summary
 from .templating import environment, page_language, stylesheet
 
-__all__ = ["BenchmarkContent", "benchmark_content", "robustness_figure", "render_benchmark_html",
-           "write_benchmark_report", "LEAGUE_COLUMNS", "page_key"]
+__all__ = [
+    "LEAGUE_COLUMNS",
+    "BenchmarkContent",
+    "benchmark_content",
+    "page_key",
+    "render_benchmark_html",
+    "robustness_figure",
+    "write_benchmark_report",
+]
 
 LEAGUE_COLUMNS = ["rank", "territory", "year", "name", "level", "country", "score", "lower", "upper", "stage", "completeness",
                   "seal", "seal_binding_gate", "rank_median", "rank_p05", "rank_p95", "rank_robust", "peer_group", "peer_rank",
@@ -57,7 +65,7 @@ Progress = Callable[[str], None]
 MAX_STEM = 100  # characters of a page's file name before ".html"
 
 
-def page_key(territory: str, year: Optional[int]) -> str:
+def page_key(territory: str, year: int | None) -> str:
     """The stem of a territory's page: its id, with ``.<year>`` when the row has a year.
 
     Ids are lower-case letters, digits, ``-`` and ``_``, so the dot cannot be part of an id.
@@ -84,25 +92,25 @@ class BenchmarkContent:
 
     title: str
     ruleset: dict[str, str]
-    seal: Optional[dict[str, Any]]
+    seal: dict[str, Any] | None
     engine: str
     territories: int
     synthetic: bool
     league: list[dict[str, Any]]  # every territory, in rank order (unranked last)
     measure: str = "score"  # what ranks are computed on
     shown: int = 25  # rows shown at the top and at the bottom of the league table
-    seal_summary: Optional[SealSummary] = None
+    seal_summary: SealSummary | None = None
     stages: list[dict[str, Any]] = field(default_factory=list)  # scale order, empty stages included: id, name, count
     unscored: int = 0
-    draws: Optional[int] = None
-    robust_share: Optional[float] = None
+    draws: int | None = None
+    robust_share: float | None = None
     progress: list[dict[str, Any]] = field(default_factory=list)
     failures: list[dict[str, str]] = field(default_factory=list)
     pages: dict[str, str] = field(default_factory=dict)  # territory id -> relative link of its profile page
     governance_gaps: dict[str, int] = field(default_factory=dict)  # gap kind -> count, over the territories with pages
     files: list[str] = field(default_factory=list)  # full results beside the report (results.csv, results.xlsx, ...)
-    rank_line: Optional[str] = None  # how the run ranks (its rank measure)
-    robust_definition: Optional[str] = None  # what "robust" means beside the intervals
+    rank_line: str | None = None  # how the run ranks (its rank measure)
+    robust_definition: str | None = None  # what "robust" means beside the intervals
 
     @property
     def ranked(self) -> int:
@@ -136,10 +144,10 @@ def _stages(run: Any) -> tuple[list[dict[str, Any]], int]:
     return out, int((~stages.astype("string").isin(known).fillna(False)).sum())  # no score, or insufficient evidence
 
 
-def benchmark_content(run: Any, *, group: str = "level", title: Optional[str] = None, seal: Optional[Seal] = None,
-                      draws: Optional[int] = None, shown: int = 25) -> BenchmarkContent:
+def benchmark_content(run: Any, *, group: str = "level", title: str | None = None, seal: Seal | None = None,
+                      draws: int | None = None, shown: int = 25) -> BenchmarkContent:
     """The report's content from a run: seal summary by ``group`` (with ``seal``), league, stages, robustness."""
-    from ..benchmarking import progress, robust_definition  # noqa: PLC0415
+    from ..benchmarking import progress, robust_definition
 
     t = run.table.sort_values(["rank", "territory"], na_position="last")
     league = [{c: _plain(row.get(c)) for c in LEAGUE_COLUMNS if c in t.columns} for _i, row in t.iterrows()]
@@ -156,7 +164,7 @@ def benchmark_content(run: Any, *, group: str = "level", title: Optional[str] = 
     summary = seal_summary(run, seal, group=group) if seal is not None and "seal" in t.columns else None
     return BenchmarkContent(
         title=title if title is not None else _("Benchmarking run"), ruleset=dict(run.ruleset), seal=run.seal,
-        engine=run.engine, territories=int(len(t)),
+        engine=run.engine, territories=len(t),
         synthetic=bool(t["synthetic"].any()), league=league, shown=shown, seal_summary=summary, stages=stages,
         unscored=unscored, draws=draws, robust_share=robust,
         progress=[{k: _plain(v) for k, v in r.items()} for r in steps.to_dict("records")],
@@ -166,7 +174,7 @@ def benchmark_content(run: Any, *, group: str = "level", title: Optional[str] = 
         robust_definition=robust_definition(ranked) if "rank_robust" in t.columns else None)
 
 
-def robustness_figure(table: pd.DataFrame, *, limit: int = 40, draws: Optional[int] = None) -> Figure:
+def robustness_figure(table: pd.DataFrame, *, limit: int = 40, draws: int | None = None) -> Figure:
     """The best ``limit`` territories in published-rank order: each one's 5th-95th percentile rank
     interval over the draws (line), the median (dot) and the published rank (diamond)."""
     t = table.dropna(subset=["rank", "rank_median"]).sort_values(["rank", "territory"]).head(limit)
@@ -195,7 +203,7 @@ def _short(name: Any, limit: int = 40) -> str:
     return s if len(s) <= limit else s[: limit - 1] + "\u2026"
 
 
-def render_benchmark_html(content: BenchmarkContent, run: Any, *, top: int = 30, say: Optional[Progress] = None) -> str:
+def render_benchmark_html(content: BenchmarkContent, run: Any, *, top: int = 30, say: Progress | None = None) -> str:
     """The report page (self-contained HTML) for ``content`` computed from ``run``."""
     say = say or (lambda _: None)
     ranked = run.table.dropna(subset=["rank"]).sort_values(["rank", "territory"]).head(top)
@@ -218,7 +226,7 @@ def render_benchmark_html(content: BenchmarkContent, run: Any, *, top: int = 30,
                            stage_names={INSUFFICIENT: _("insufficient evidence"), **{s["id"]: s["name"] for s in content.stages}})
 
 
-def _pages(run: Any, content: BenchmarkContent, out_dir: Path, pages: int, group: str, seal: Optional[Seal],
+def _pages(run: Any, content: BenchmarkContent, out_dir: Path, pages: int, group: str, seal: Seal | None,
            say: Progress) -> tuple[dict[str, str], dict[str, int]]:
     links: dict[str, str] = {}
     gaps: dict[str, int] = {}
@@ -244,8 +252,8 @@ _shared: dict[str, Any] = {}  # what forked page workers read: the run and its p
 
 def _render_pages(context: tuple[Any, ...], tasks: list[tuple[Any, ...]], say: Progress) -> Iterator[tuple[Any, ...]]:
     """Each task's page, in task order; on every core (forked workers) where the platform forks and it pays."""
-    import multiprocessing  # noqa: PLC0415
-    import os  # noqa: PLC0415
+    import multiprocessing
+    import os
 
     workers = min(os.cpu_count() or 1, 4)
     if len(tasks) < 8 or workers < 2 or "fork" not in multiprocessing.get_all_start_methods():
@@ -253,7 +261,7 @@ def _render_pages(context: tuple[Any, ...], tasks: list[tuple[Any, ...]], say: P
             _say_page(say, task)
             yield _page(context, task)
         return
-    from concurrent.futures import ProcessPoolExecutor  # noqa: PLC0415
+    from concurrent.futures import ProcessPoolExecutor
 
     _shared["context"] = context
     try:
@@ -278,9 +286,9 @@ def _page_in_worker(task: tuple[Any, ...]) -> tuple[Any, ...]:
 
 def _page(context: tuple[Any, ...], task: tuple[Any, ...]) -> tuple[Any, ...]:
     """``(key, file name, html, governance gap kinds)`` of one territory's page."""
-    from .figures import factor_bars_figure  # noqa: PLC0415
-    from .html import render_profile_html  # noqa: PLC0415
-    from .seal_view import seal_box_from_run  # noqa: PLC0415
+    from .figures import factor_bars_figure
+    from .html import render_profile_html
+    from .seal_view import seal_box_from_run
 
     run, groups, group, seal = context
     _i, _total, row, label = task
@@ -302,8 +310,8 @@ def _page(context: tuple[Any, ...], task: tuple[Any, ...]) -> tuple[Any, ...]:
 
 
 def write_benchmark_report(run: Any, out_dir: str | Path, *, pages: int = 50, group: str = "level",
-                           seal: Optional[Seal] = None, draws: Optional[int] = None,
-                           say: Optional[Progress] = None) -> Path:
+                           seal: Seal | None = None, draws: int | None = None,
+                           say: Progress | None = None) -> Path:
     """Write ``report.html`` and, for up to ``pages`` territories, a profile page each (atomically).
 
     ``seal``: the seal the run applied, for its gates in words; ``draws``: the robustness draws,

@@ -17,22 +17,21 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict, dataclass
-from typing import Any, Optional
-
+from typing import Any
 
 __all__ = [
     "WELL_DEVELOPED_LEVEL",
-    "EvidenceItem",
-    "PartItem",
-    "WayItem",
-    "ReasonItem",
-    "MissingItem",
-    "StepItem",
     "AreaItem",
-    "PillarSection",
+    "EvidenceItem",
     "FindingItem",
     "GapItem",
+    "MissingItem",
+    "PartItem",
+    "PillarSection",
     "ProfileContent",
+    "ReasonItem",
+    "StepItem",
+    "WayItem",
 ]
 
 #: Levels from which an area counts as well developed (3 ``established``, 4 ``mainstreamed``).
@@ -43,9 +42,9 @@ WELL_DEVELOPED_LEVEL = 3
 class EvidenceItem:
     indicator: str
     value: str
-    source: Optional[str]
-    note: Optional[str]
-    question: Optional[str] = None  # the indicator's question, when the ruleset is at hand
+    source: str | None
+    note: str | None
+    question: str | None = None  # the indicator's question, when the ruleset is at hand
 
 
 @dataclass(frozen=True)
@@ -58,7 +57,7 @@ class PartItem:
 
     question: str
     needs: str
-    indicator: Optional[str]
+    indicator: str | None
     status: str
 
 
@@ -77,15 +76,15 @@ class ReasonItem:
     conditions: tuple[str, ...]
     evidence: tuple[EvidenceItem, ...]
     sources: tuple[str, ...]
-    note: Optional[str] = None  # the ruleset's calibration note on this level, when it has one
+    note: str | None = None  # the ruleset's calibration note on this level, when it has one
 
 
 @dataclass(frozen=True)
 class MissingItem:
     condition: str
-    indicator: Optional[str]
+    indicator: str | None
     status: str  # unknown | unmet
-    question: Optional[str]
+    question: str | None
 
 
 @dataclass(frozen=True)
@@ -113,22 +112,22 @@ class AreaItem:
     pillar: str
     core: bool
     assessed: bool
-    level: Optional[int]
+    level: int | None
     level_name: str
     lower_level: int
     upper_level: int
-    score: Optional[float]
+    score: float | None
     lower: float
     upper: float
     well_developed: bool
     unknown_indicators: tuple[str, ...]
     reasons: tuple[ReasonItem, ...]
     caps: tuple[str, ...]
-    next_step: Optional[StepItem]
+    next_step: StepItem | None
     sources: tuple[str, ...]
     evidence: tuple[EvidenceItem, ...] = ()  # every answer its levels rest on, once
     unknown_questions: tuple[str, ...] = ()  # the questions of ``unknown_indicators``, in words
-    level_meaning: Optional[str] = None
+    level_meaning: str | None = None
 
     @property
     def bounds(self) -> str:
@@ -139,7 +138,7 @@ class AreaItem:
 class PillarSection:
     id: str
     title: str
-    score: Optional[float]
+    score: float | None
     lower: float
     upper: float
     well_developed: tuple[AreaItem, ...]
@@ -158,7 +157,7 @@ class FindingItem:
     severity: str
     status: str  # raised | possible
     message: str
-    action: Optional[str]
+    action: str | None
     conditions: tuple[str, ...]
     sources: tuple[str, ...]
 
@@ -187,7 +186,7 @@ class ProfileContent:
     findings: tuple[FindingItem, ...]
     governance_gaps: tuple[GapItem, ...]
     governance_available: bool
-    governance_complete: Optional[bool]
+    governance_complete: bool | None
     well_developed_level: int
     seal_box: Any = None  # a maturity.report.seal_view.SealBox, on the pages of a benchmarking run
 
@@ -230,7 +229,7 @@ class ProfileContent:
         out["not_assessed"] = [a.factor for a in self.not_assessed]
         return out
 
-    def to_json(self, indent: Optional[int] = 2) -> str:
+    def to_json(self, indent: int | None = 2) -> str:
         return json.dumps(self.to_dict(), indent=indent, ensure_ascii=False, default=str)
 
 

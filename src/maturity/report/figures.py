@@ -18,7 +18,8 @@ from __future__ import annotations
 import base64
 import io
 import math
-from typing import Mapping, Any, Optional, Sequence, Union
+from collections.abc import Mapping, Sequence
+from typing import Any, Union
 
 import numpy as np
 import pandas as pd
@@ -26,22 +27,23 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.colors import ListedColormap
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
+from matplotlib.ticker import MaxNLocator
 
 from ..assessment import Assessment
 from ..messages import N_, _
 from .content import ProfileContent
 
 __all__ = [
-    "radar_figure",
-    "factor_bars_figure",
-    "heatmap_figure",
-    "stage_distribution_figure",
-    "levels_frame",
-    "new_figure",
     "LEVEL_COLOURS",
     "UNKNOWN_COLOUR",
-    "figure_png",
+    "factor_bars_figure",
     "figure_data_uri",
+    "figure_png",
+    "heatmap_figure",
+    "levels_frame",
+    "new_figure",
+    "radar_figure",
+    "stage_distribution_figure",
 ]
 
 Scored = Union[Assessment, ProfileContent]
@@ -75,8 +77,8 @@ def _name(scored: Scored, limit: int = 60) -> str:
     return name if len(name) <= limit else name[: limit - 1] + "\u2026"
 
 
-def radar_figure(scored: Scored, peers: Optional[Sequence[Scored]] = None, *, title: Optional[str] = None,
-                 peer_average: Optional[Mapping[str, float]] = None, peer_label: Optional[str] = None) -> Figure:
+def radar_figure(scored: Scored, peers: Sequence[Scored] | None = None, *, title: str | None = None,
+                 peer_average: Mapping[str, float] | None = None, peer_label: str | None = None) -> Figure:
     """A radar of the factor scores (0-100), the band between lower and upper bounds shaded.
 
     Unassessed factors have no score: the score line breaks there, the band still shows their
@@ -89,7 +91,7 @@ def radar_figure(scored: Scored, peers: Optional[Sequence[Scored]] = None, *, ti
     angles = np.linspace(0, 2 * math.pi, n, endpoint=False)
     closed = np.append(angles, angles[:1])
 
-    def loop(values: Sequence[Optional[float]]) -> np.ndarray:
+    def loop(values: Sequence[float | None]) -> np.ndarray:
         arr = np.array([np.nan if v is None else float(v) for v in values], dtype=float)
         return np.append(arr, arr[:1])
 
@@ -114,9 +116,9 @@ def radar_figure(scored: Scored, peers: Optional[Sequence[Scored]] = None, *, ti
     return fig
 
 
-def factor_bars_figure(scored: Scored, *, max_level: int = 4, title: Optional[str] = None,
-                       peer_average: Optional[Mapping[str, float]] = None, peer_label: Optional[str] = None,
-                       level_names: Optional[Sequence[str]] = None) -> Figure:
+def factor_bars_figure(scored: Scored, *, max_level: int = 4, title: str | None = None,
+                       peer_average: Mapping[str, float] | None = None, peer_label: str | None = None,
+                       level_names: Sequence[str] | None = None) -> Figure:
     """Horizontal bars of each factor's known level, bounds as a whisker; unassessed factors hatched.
 
     Bars are in the factors' order from top to bottom; their widths are the levels (0 where
@@ -166,8 +168,8 @@ def levels_frame(table: pd.DataFrame, *, prefix: str = "level.", id_column: str 
     return out.T.apply(pd.to_numeric, errors="coerce")
 
 
-def heatmap_figure(levels_df: pd.DataFrame, *, max_level: int = 4, title: Optional[str] = None,
-                   level_names: Optional[Sequence[str]] = None) -> Figure:
+def heatmap_figure(levels_df: pd.DataFrame, *, max_level: int = 4, title: str | None = None,
+                   level_names: Sequence[str] | None = None) -> Figure:
     """A heat map of levels: one row per index entry, one column per column, read as a table.
 
     Values are levels (0 to ``max_level``); missing values (unassessed) are drawn grey and
@@ -202,8 +204,8 @@ def heatmap_figure(levels_df: pd.DataFrame, *, max_level: int = 4, title: Option
     return fig
 
 
-def stage_distribution_figure(df: pd.DataFrame, *, column: str = "stage", order: Optional[Sequence[str]] = None,
-                              labels: Optional[Sequence[str]] = None, title: Optional[str] = None) -> Figure:
+def stage_distribution_figure(df: pd.DataFrame, *, column: str = "stage", order: Sequence[str] | None = None,
+                              labels: Sequence[str] | None = None, title: str | None = None) -> Figure:
     """Bars counting territories per stage (``column``), in ``order`` (the ruleset's stages, lowest first).
 
     Every stage in ``order`` has a bar, empty ones included, with its count written above it;
@@ -224,8 +226,8 @@ def stage_distribution_figure(df: pd.DataFrame, *, column: str = "stage", order:
     ax.set_xticks(range(len(names)))
     ax.set_xticklabels(names, fontsize=8)
     ax.set_ylabel(_("territories"))
-    ax.set_ylim(0, max(counts + [1]) * 1.15)
-    ax.yaxis.get_major_locator().set_params(integer=True)
+    ax.set_ylim(0, max([*counts, 1]) * 1.15)
+    ax.yaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_title(title if title is not None else _("Territories by stage"), fontsize=10)
     return fig
 

@@ -17,31 +17,31 @@ True
 
 from __future__ import annotations
 
-from pathlib import Path
 from dataclasses import replace
-from typing import Any, Optional, Union
+from pathlib import Path
+from typing import Any
 
 from .._yamlio import write_atomic
-from ..messages import _
 from ..assessment import Assessment
-from .content import ProfileContent
+from ..messages import _
 from ..profile import Profile
 from ..ruleset import Ruleset
+from .content import ProfileContent
 from .figures import factor_bars_figure, figure_data_uri
 from .profile_mode import profile_mode
 from .seal_view import SealBox
 from .templating import environment, page_language, stylesheet
 
-__all__ = ["render_profile_html", "write_profile_html", "governance_drawing_uri"]
+__all__ = ["governance_drawing_uri", "render_profile_html", "write_profile_html"]
 
 
-def _num(x: Optional[float]) -> str:
+def _num(x: float | None) -> str:
     return _("n/a") if x is None else f"{x:.1f}"
 
 
-def render_profile_html(content: Union[ProfileContent, Assessment], *, bars_uri: Optional[str] = None,
-                        governance_uri: Optional[str] = None, seal_box: Optional[SealBox] = None, scores: bool = False,
-                        ruleset: Optional[Ruleset] = None, profile: Optional[Profile] = None) -> str:
+def render_profile_html(content: ProfileContent | Assessment, *, bars_uri: str | None = None,
+                        governance_uri: str | None = None, seal_box: SealBox | None = None, scores: bool = False,
+                        ruleset: Ruleset | None = None, profile: Profile | None = None) -> str:
     """The profile page of one territory, as a self-contained HTML string.
 
     ``bars_uri``: an image data URI to embed instead of drawing the per-factor bars (tests,
@@ -54,7 +54,7 @@ def render_profile_html(content: Union[ProfileContent, Assessment], *, bars_uri:
         content = profile_mode(content, ruleset=ruleset, profile=profile)
     if seal_box is not None:
         content = replace(content, seal_box=seal_box)
-    from .. import __version__  # noqa: PLC0415
+    from .. import __version__
 
     if bars_uri is None:
         bars_uri = figure_data_uri(factor_bars_figure(content))
@@ -70,8 +70,8 @@ def render_profile_html(content: Union[ProfileContent, Assessment], *, bars_uri:
 
 def governance_drawing_uri(profile: Profile) -> str:
     """The profile's governance drawing, gaps numbered, as a PNG data URI (the figure is closed after)."""
-    from ..governance import build_graph, find_gaps  # noqa: PLC0415
-    from ..governance.draw import close_drawing, draw_governance  # noqa: PLC0415
+    from ..governance import build_graph, find_gaps
+    from ..governance.draw import close_drawing, draw_governance
 
     graph = build_graph(profile)
     fig = draw_governance(graph, find_gaps(graph))
@@ -81,7 +81,7 @@ def governance_drawing_uri(profile: Profile) -> str:
         close_drawing(fig)
 
 
-def write_profile_html(content: Union[ProfileContent, Assessment], path: Union[str, Path], **options: Any) -> Path:
+def write_profile_html(content: ProfileContent | Assessment, path: str | Path, **options: Any) -> Path:
     """Render and write the page atomically (readers see the old file or the new one); options as for
     :func:`render_profile_html`."""
     target = Path(path)

@@ -25,13 +25,13 @@ Examples
 
 from __future__ import annotations
 
-from typing import Any, Optional
+from typing import Any
 
 from ..assessment import Assessment, FactorResult
 from ..cells import read_cell
 from ..messages import _
-from ..prepare import encode_answer
 from ..plan import Plan, compile_plan
+from ..prepare import encode_answer
 from ..profile import Profile
 from ..ruleset import BooleanIndicator, Ruleset
 from ..wording import condition_words, gap_kind, stage_name, term, territory_level
@@ -60,16 +60,16 @@ _OPS = {
 
 def _governance_available() -> bool:
     try:
-        from .. import governance  # noqa: F401, PLC0415
+        from .. import governance  # noqa: F401
     except ImportError:  # pragma: no cover - the governance package is optional for reports
         return False
     return True
 
 
-def _ruleset_for(assessment: Assessment, ruleset: Optional[Ruleset]) -> Optional[Ruleset]:
+def _ruleset_for(assessment: Assessment, ruleset: Ruleset | None) -> Ruleset | None:
     if ruleset is not None:
         return ruleset
-    from ..loading import load_core_ruleset  # noqa: PLC0415
+    from ..loading import load_core_ruleset
 
     core = load_core_ruleset()
     r = assessment.ruleset
@@ -79,10 +79,10 @@ def _ruleset_for(assessment: Assessment, ruleset: Optional[Ruleset]) -> Optional
 class _Words:
     """Indicators, factors and caps in words, from the ruleset (ids when there is none)."""
 
-    def __init__(self, ruleset: Optional[Ruleset], profile: Optional[Profile]) -> None:
+    def __init__(self, ruleset: Ruleset | None, profile: Profile | None) -> None:
         self.rs = ruleset
         self.profile = profile
-        self.plan: Optional[Plan] = compile_plan(ruleset) if ruleset is not None else None
+        self.plan: Plan | None = compile_plan(ruleset) if ruleset is not None else None
 
     def question(self, indicator: str) -> str:
         if self.rs is None:
@@ -147,7 +147,7 @@ def _ways(f: FactorResult, target: int, words: _Words) -> tuple[WayItem, ...]:
     return tuple(WayItem(ps, i == 0) for i, ps in enumerate(ways))
 
 
-def _step(f: FactorResult, words: _Words) -> Optional[StepItem]:
+def _step(f: FactorResult, words: _Words) -> StepItem | None:
     if not f.next_steps:
         return None
     s = f.next_steps[0]
@@ -193,7 +193,7 @@ def _area(f: FactorResult, threshold: int, words: _Words, meanings: dict[int, st
 
 
 def profile_mode(assessment: Assessment, *, well_developed_level: int = WELL_DEVELOPED_LEVEL,
-                 ruleset: Optional[Ruleset] = None, profile: Optional[Profile] = None) -> ProfileContent:
+                 ruleset: Ruleset | None = None, profile: Profile | None = None) -> ProfileContent:
     """The profile-mode content of one scored territory.
 
     ``well_developed_level``: the level from which a factor counts as well developed (3,
@@ -246,7 +246,7 @@ def profile_mode(assessment: Assessment, *, well_developed_level: int = WELL_DEV
     )
 
 
-def _num(x: Optional[float]) -> str:
+def _num(x: float | None) -> str:
     return _("n/a") if x is None else f"{x:.1f}"
 
 

@@ -17,8 +17,9 @@ Examples
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Mapping, Optional, Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -28,8 +29,21 @@ from ..messages import _
 from ..ruleset import Ruleset
 from ..seal import Seal
 
-__all__ = ["count_text", "share_text", "GroupRate", "GateSummary", "FactorShortfall", "SealSummary", "GatePart",
-           "GateStatus", "SealBox", "seal_summary", "seal_box", "seal_box_from_run", "parts_text"]
+__all__ = [
+    "FactorShortfall",
+    "GatePart",
+    "GateStatus",
+    "GateSummary",
+    "GroupRate",
+    "SealBox",
+    "SealSummary",
+    "count_text",
+    "parts_text",
+    "seal_box",
+    "seal_box_from_run",
+    "seal_summary",
+    "share_text",
+]
 
 
 def share_text(n: int, of: int) -> str:
@@ -131,8 +145,8 @@ class GateStatus:
     name: str
     status: str  # passed | possible | failed
     parts: tuple[GatePart, ...]
-    needs: Optional[int] = None  # for "k of" gates: how many parts must be met
-    note: Optional[str] = None  # gates not on factor levels (pillar thresholds)
+    needs: int | None = None  # for "k of" gates: how many parts must be met
+    note: str | None = None  # gates not on factor levels (pillar thresholds)
     sources: tuple[str, ...] = ()  # the gate's own citations, else the seal itself
 
 
@@ -209,8 +223,8 @@ def _part(check: LevelCheck, title: str, lower: Mapping[str, Any], upper: Mappin
 
 
 def seal_box(seal: Seal, ruleset: Ruleset, statuses: Mapping[str, str], lower: Mapping[str, Any],
-             upper: Mapping[str, Any], pillar_bounds: Optional[Mapping[str, tuple[float, float]]] = None,
-             result: Optional[str] = None) -> SealBox:
+             upper: Mapping[str, Any], pillar_bounds: Mapping[str, tuple[float, float]] | None = None,
+             result: str | None = None) -> SealBox:
     """One territory's seal box: ``statuses`` maps gate id to passed/possible/failed (the run's ``gate.<id>``);
     ``lower``/``upper`` map factor id to its level at worst/at best; ``pillar_bounds`` pillar id to score bounds."""
     titles = {f.id: f.title for f in ruleset.factors}
@@ -235,7 +249,7 @@ def seal_box(seal: Seal, ruleset: Ruleset, statuses: Mapping[str, str], lower: M
     return SealBox(seal.id, seal.version, seal.title, result, tuple(gates))
 
 
-def seal_box_from_run(run: Any, seal: Seal, row: Any, pillar_bounds: Optional[Mapping[str, tuple[float, float]]] = None,
+def seal_box_from_run(run: Any, seal: Seal, row: Any, pillar_bounds: Mapping[str, tuple[float, float]] | None = None,
                       ) -> SealBox:
     """The seal box of the territory in row ``row`` (an index label) of ``run.table``."""
     ruleset: Ruleset = run.scored_with

@@ -26,7 +26,7 @@ from markupsafe import Markup
 from ..messages import _, current_language, ngettext
 from ..wording import gap_kind, term, territory_level
 
-__all__ = ["environment", "stylesheet", "page_language"]
+__all__ = ["environment", "page_language", "stylesheet"]
 
 
 @lru_cache(maxsize=1)
