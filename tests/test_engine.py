@@ -100,3 +100,34 @@ def test_plan_compiles_to_one_registered_ruleset(mini):
     plan_a, plan_b = compile_plan(mini), compile_plan(mini)
     assert plan_a.digest == plan_b.digest
     assert engine_module._ruleset_name(plan_a) == engine_module._ruleset_name(plan_b)
+
+
+CRASHED_BEFORE = """
+import pandas as pd
+from maturity.ruleset import Ruleset
+from maturity.table import derive_levels
+src = ["src p1"]
+rs = Ruleset.model_validate({
+    "kind": "ruleset", "format_version": 1, "id": "tiny", "version": "1", "title": "t", "sources": [{"id": "src", "title": "S"}],
+    "levels": [{"level": n, "name": f"l{n}", "meaning": "m", "score": s} for n, s in enumerate((0, 50, 100))],
+    "indicators": [{"id": "i0", "type": "count", "better": "lower", "question": "?", "sources": src}],
+    "pillars": [{"id": "p0", "title": "P"}],
+    "factors": [{"id": "f0", "title": "f0", "pillar": "p0", "sources": src,
+                 "levels": {1: {"when": {"indicator": "i0", "at_most": 1}, "sources": src},
+                            2: {"when": {"indicator": "i0", "at_most": 0}, "sources": src}}}],
+    "findings": [{"id": "d0", "when": {"factor": "f0", "at_least": 1}, "message": "m", "sources": src}],
+    "aggregation": {"stages": [{"id": "a", "name": "A", "min_score": 0}]}})
+table = pd.DataFrame({"i0": [3]}, index=pd.Index(["t0"], name="territory"), dtype=object)
+print(derive_levels(rs, table, engine="durable").lower_level.iloc[0, 0])
+"""
+
+
+def test_an_answer_that_matches_no_comparison_does_not_crash_the_process():
+    """Regression: a fact left only in a join that never completes made durable_rules' C engine corrupt its
+    heap when the session was deleted (9 of 10 processes died on this input before the fix)."""
+    import subprocess
+    import sys
+
+    for _ in range(5):
+        result = subprocess.run([sys.executable, "-c", CRASHED_BEFORE], capture_output=True, text=True, timeout=120)
+        assert result.returncode == 0 and result.stdout.strip() == "0", result.stderr[-500:]

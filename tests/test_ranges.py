@@ -8,7 +8,6 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from durable_worker import durable_levels
 from maturity import bundled_profiles_dir, load_core_ruleset, load_profile
 from maturity.cells import Range, read_cell
 from maturity.engines import get_evaluator
@@ -23,10 +22,7 @@ RS = load_core_ruleset()
 
 def _levels(rs, rows: list[dict], engine: str):
     table = pd.DataFrame(rows, index=pd.Index([f"t{k}" for k in range(len(rows))], name="territory"), dtype=object)
-    if engine == "durable":  # random rulesets: in a child process (see tests/durable_worker.py)
-        o = durable_levels(rs, table).outcome
-    else:
-        o = get_evaluator(engine).evaluate(prepare(rs, table).raise_problems())
+    o = get_evaluator(engine).evaluate(prepare(rs, table).raise_problems())
     return o.lower, o.upper
 
 

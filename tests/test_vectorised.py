@@ -10,7 +10,6 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from durable_worker import durable_levels
 from maturity import InvalidFileError
 from maturity.checks import check_ruleset
 from maturity.engines.vectorised import compile_vectorised
@@ -174,7 +173,7 @@ def assert_same(rs: Ruleset, a, b) -> None:
 def test_random_rulesets_give_the_same_results_on_both_engines(data):
     rs = data.draw(rulesets())
     table = data.draw(populations(rs, ranges=True))
-    durable = durable_levels(rs, table)  # in a child process (see tests/durable_worker.py)
+    durable = derive_levels(rs, table, engine="durable")
     assert_same(rs, durable, derive_levels(rs, table, engine="vectorised"))
     assert_same(rs, durable, derive_table(rs, table))
 
@@ -266,7 +265,7 @@ def exact_populations(draw, rs: Ruleset, max_rows: int = 6) -> pd.DataFrame:
 def test_the_one_world_kernel_equals_durable_rules_when_every_answer_is_known(data):
     rs = data.draw(rulesets())
     table = data.draw(exact_populations(rs))
-    assert_same(rs, durable_levels(rs, table), derive_table(rs, table))
+    assert_same(rs, derive_levels(rs, table, engine="durable"), derive_table(rs, table))
 
 
 def test_the_kernel_is_generated_once_per_plan_and_skips_what_a_call_does_not_ask(core):

@@ -66,8 +66,7 @@ def _atom_ways(atom: Atom, world: str) -> list[list[dict[str, Any]]]:
     """The ways ``atom`` holds in ``world`` (lo: certain; hi: possible), each a flat conjunction of tests.
 
     Every rule pattern is a flat ``$and`` of simple tests: a disjunction becomes several rules that
-    derive the same fact, never a nested ``$or`` (nested expressions made durable_rules' C engine
-    corrupt its heap far more often in this project's stress runs).
+    derive the same fact, never a nested ``$or``.
     """
     v = atom.value
     known: list[dict[str, Any]] = [{"k": 1}]
@@ -170,11 +169,16 @@ def _build_rules(plan: Plan) -> dict[str, Any]:
             patterns = [{"ph": {"t": "ph"}}, *_literal_patterns(plan, gc.levels, w)]
             add(f"gate:{gc.gate}:{gc.clause}:{w}", patterns, ("gt", gc.gate, w), None)
 
-    # Every fact must match some pattern or durable_rules refuses it; these joins never complete.
+    # Every fact must match some rule or durable_rules refuses it. These match every fact on its own
+    # and record nothing: a fact left only in the memory of a join that never completes made
+    # durable_rules' C engine corrupt its heap when the session's state was deleted.
     for t in ("ans", "at", "raw", "lv", "ph"):
-        rules[f"sink:{t}"] = {"all": [{"x": {"t": t}}, {"y": {"t": "__never__"}}],
-                              "run": _make_action(f"sink:{t}", ("sink",), None)}
+        rules[f"seen:{t}"] = {"all": [{"x": {"t": t}}], "run": _seen}
     return rules
+
+
+def _seen(c: Any) -> None:
+    """The action of the rules that only make every fact welcome: nothing to record."""
 
 
 def _fact_key(fact: Any) -> Key:

@@ -4,9 +4,8 @@ durable_rules runs actions on background timer threads and offers no public call
 drains a session. The engine needs every action to run in the caller's thread, so it uses
 three internals: ``Host._run`` (replaced to stop the timers), the C extension's
 ``start_action`` and ``Ruleset._flush_actions`` (to run pending actions until none is left).
-It also frees rulesets no longer needed (``delete_ruleset`` and the host's directory): with
-hundreds of rulesets registered in one process, durable_rules' C engine was seen to corrupt its
-heap (``free(): invalid pointer``), in this project's code and in the version before it alike.
+It also frees rulesets no longer needed (``delete_ruleset`` and the host's directory), so that a
+process scoring against many rulesets keeps a bounded number of them.
 They were read from durable_rules 2.0.28; another version is refused with a clear message
 rather than trusted silently.
 """
