@@ -71,3 +71,12 @@ def test_imports_form_no_cycle_not_even_inside_functions():
                 if target in modules and target != name and target != "maturity":  # the package's own re-exports
                     graph.add_edge(name, target)
     assert list(nx.simple_cycles(graph)) == []
+
+
+def test_a_regular_install_ships_every_package():
+    """pyproject lists packages by hand: each folder of the source with an __init__.py must be among them."""
+    import tomllib
+
+    listed = set(tomllib.loads((SRC.parents[1] / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["setuptools"]["packages"])
+    found = {".".join(p.parent.relative_to(SRC.parent).parts) for p in SRC.rglob("__init__.py")}
+    assert found <= listed, sorted(found - listed)
