@@ -39,14 +39,9 @@ from .plan import Plan, compile_plan, encode_value
 from .profile import Profile
 from .ruleset import BooleanIndicator, CountIndicator, NumberIndicator, OrdinalIndicator, Ruleset, YearIndicator
 
-__all__ = ["Prepared", "answers_frame", "assessed_factors", "domain", "encode_answer", "indicator_kind", "prepare"]
+__all__ = ["Prepared", "answers_frame", "assessed_factors", "domain", "encode_answer", "prepare"]
 
 Source = Union[Profile, Sequence[Profile], pd.DataFrame, str, Path]
-
-
-def indicator_kind(ind: Any) -> str:
-    """``boolean``, ``ordinal``, ``count``, ``year`` or ``number``."""
-    return str(ind.type)
 
 
 @dataclass(frozen=True)
@@ -235,7 +230,7 @@ def _prepare_profiles(ruleset: Ruleset, plan: Plan, profiles: list[Profile], fil
 
 
 def _kinds(ruleset: Ruleset, plan: Plan) -> tuple[str, ...]:
-    return tuple(indicator_kind(ruleset.indicator(i)) for i in plan.indicators)
+    return tuple(str(ruleset.indicator(i).type) for i in plan.indicators)
 
 
 # -- frames, column by column -------------------------------------------------------------------

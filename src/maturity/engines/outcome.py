@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Protocol
 import numpy as np
 import pandas as pd
 
-from ..plan import FindingClause, GateClause, LevelClause, Plan
+from ..plan import FindingClause, LevelClause, Plan
 
 if TYPE_CHECKING:
     from ..prepare import Prepared
@@ -87,10 +87,6 @@ class Outcome:
     def __len__(self) -> int:
         return len(self.index)
 
-    def level(self) -> np.ndarray:
-        """The level of each assessed factor; -1 where the factor is unassessed."""
-        return np.where(self.assessed, self.lower, -1)
-
     def cap_status(self, row: int, cap_index: int) -> CapStatus:
         return CapStatus(CAP_LABELS[self.caps[row, cap_index]])
 
@@ -125,9 +121,6 @@ class Outcome:
             return bool(levels[row, f] >= lit.level)
         levels = self.upper if world == "lower" else self.lower
         return bool(levels[row, f] < lit.level)
-
-    def gate_clause_holds(self, row: int, clause: GateClause, world: str = "lower") -> bool:
-        return all(self.literal_holds(row, lit, world) for lit in clause.levels)
 
     def reason_clause(self, row: int, factor: str, level: int) -> LevelClause | None:
         """The first way (in the ruleset's order) by which ``factor`` reaches ``level`` on the known answers."""
