@@ -7,7 +7,9 @@ Run: python bench/run.py [--only kernel,seal,draws,durable,cli,start] [--big 100
 - seal: ``benchmark_table`` with the bundled seal at 100k and 1M territories (typed columns, a
   third unknown): CPU seconds and peak memory (each size in a child process of its own);
 - draws: ``robustness`` with 1,000 draws, unknown answers drawn, over 1,716 territories (CPU);
-- durable: the durable path's rate (territories per second);
+- durable: the durable path's rate (territories per second), against a naive durable_rules scorer
+  on the same population (bench/naive_durable.py: one session and one fact per territory, a rule
+  per level clause, the known answers' levels only);
 - cli: ``maturity benchmark --synthetic 1`` with the report, with ``--draws 1000``, and a sheet
   of ``--sheet`` rows through ``maturity benchmark --draws 0`` (wall seconds and peak memory of
   the child);
@@ -202,6 +204,8 @@ def draws(args: argparse.Namespace) -> None:
 
 
 def durable(args: argparse.Namespace) -> None:
+    from naive_durable import NaiveScorer
+
     from maturity.engines import get_evaluator
     from maturity.prepare import prepare
 
@@ -211,9 +215,18 @@ def durable(args: argparse.Namespace) -> None:
     answers, _ = population(rs, n, seed=5)
     prepared = prepare(rs, answers, plan=plan)
     ev = get_evaluator("durable")
-    t_d, _ = cpu(lambda: ev.evaluate(prepared), 1)
-    print(f"\n[durable] {n} territories, core ruleset; CPU")
-    print(f"  durable path (explained)          {fmt(t_d)}   {n / statistics.median(t_d):8,.0f} territories/s")
+    naive = NaiveScorer(plan)
+    t_n, levels = cpu(lambda: naive.levels(prepared.low, prepared.known), max(1, args.repeat // 2))
+    t_d, outcome = cpu(lambda: ev.evaluate(prepared), max(1, args.repeat // 2))
+    t_e, _ = cpu(lambda: ev.evaluate(prepared, explain=True), max(1, args.repeat // 2))
+    same = np.array_equal(np.array(levels), outcome.raw_lower)
+    m = statistics.median
+    print(f"\n[durable] {n} territories, core ruleset; CPU; the naive peer's levels equal the durable path's "
+          f"(known answers, before caps): {same}")
+    print(f"  naive scorer (one world, levels)  {fmt(t_n)}   {n / m(t_n):8,.0f} territories/s")
+    print(f"  durable path (both worlds, caps, findings)  {fmt(t_d)}   {n / m(t_d):8,.0f} territories/s   "
+          f"ratio to the naive rate {m(t_n) / m(t_d):4.2f}  target >= 1")
+    print(f"  durable path, explained (+ atoms)           {fmt(t_e)}   {n / m(t_e):8,.0f} territories/s")
 
 
 def cli(args: argparse.Namespace) -> None:
@@ -269,7 +282,7 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--big", type=int, default=1_000_000, help="territories of the large sealed run")
     parser.add_argument("--sheet", type=int, default=200_000, help="rows of the CSV through the CLI (0 to skip)")
-    parser.add_argument("--durable", type=int, default=300, help="territories for the durable comparison")
+    parser.add_argument("--durable", type=int, default=1000, help="territories for the durable comparison")
     parser.add_argument("--seal-child", nargs=2, default=None, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.seal_child:

@@ -1,11 +1,11 @@
-"""The durable_rules adapter: drained sessions, batches, errors, clean-up, incremental change."""
+"""The durable_rules adapter: drained sessions, batches of territories, errors, clean-up, what-if changes."""
 
 from __future__ import annotations
 
 import pytest
 
 from conftest import make_profile
-from maturity import EngineError
+from maturity import EngineError, MaturityError
 from maturity.engines import durable as engine_module
 from maturity.engines.durable import EngineSession
 from maturity.plan import compile_plan
@@ -36,18 +36,50 @@ def test_batch_equals_one_by_one(core_scorer, core):
     encoded = _encoded(core_scorer, values)
     with EngineSession(core_scorer.plan, encoded) as a, EngineSession(core_scorer.plan, encoded) as b:
         batch, single = a.run(), b.run(one_by_one=True)
-    assert batch.facts.keys() == single.facts.keys()
+    assert batch.facts == single.facts
+
+
+def test_territories_batched_in_one_session_get_what_each_gets_alone(core_scorer, core):
+    import numpy as np
+
+    rows = []
+    for seed in range(40):
+        rng = np.random.default_rng(seed)
+        values = {}
+        for ind in core.indicators:
+            if rng.random() < 0.3:
+                values[ind.id] = None
+            elif ind.type in ("ordinal", "boolean"):
+                values[ind.id] = list(getattr(ind, "scale", [False, True]))[rng.integers(0, len(getattr(ind, "scale", [0, 1])))]
+            else:
+                values[ind.id] = int(rng.integers(0, 12)) if ind.type == "count" else None
+        rows.append(_encoded(core_scorer, values))
+    together = engine_module.evaluate_rows(core_scorer.plan, rows, batch=32)
+    alone = [engine_module.evaluate_rows(core_scorer.plan, [r], batch=1)[0] for r in rows]
+    assert [d.facts for d in together] == [d.facts for d in alone]
+    assert len({d.facts for d in together}) > 10  # the territories differ
+
+
+def test_fact_ids_never_collide_in_durable_rules_hash():
+    """durable_rules tells facts apart by a 32-bit FNV-1a hash of their id: the ids a session uses all differ."""
+    def fnv1a(text: str) -> int:
+        h = 0x811C9DC5
+        for byte in text.encode():
+            h = ((h ^ byte) * 16777619) & 0xFFFFFFFF
+        return h
+
+    assert len({fnv1a(str(i)) for i in range(engine_module.MAX_FACTS + 1)}) == engine_module.MAX_FACTS + 1
 
 
 def test_an_exception_inside_an_action_is_raised_not_swallowed(mini_scorer, monkeypatch):
-    def boom(self, *args):
+    def boom(*args):
         raise RuntimeError("action failed on purpose")
 
-    monkeypatch.setattr(EngineSession, "_record", boom)
+    monkeypatch.setattr(engine_module, "assert_from_action", boom)
     session = EngineSession(mini_scorer.plan, _encoded(mini_scorer, {"unit_exists": True}))
     with pytest.raises(EngineError, match="action failed on purpose"):
         session.run()
-    assert session.sid not in engine_module._sessions
+    assert not engine_module._batches
 
 
 def test_closed_sessions_free_their_state(mini_scorer, monkeypatch):
@@ -58,34 +90,33 @@ def test_closed_sessions_free_their_state(mini_scorer, monkeypatch):
     deleted = []
     real = engine_module._host.delete_state
     monkeypatch.setattr(engine_module._host, "delete_state", lambda name, sid: (deleted.append(sid), real(name, sid)))
-    before = len(engine_module._sessions)
     for i in range(50):
         mini_scorer.score(make_profile({"unit_exists": True}, f"t{i}"), keep_session=False)
-    assert len(engine_module._sessions) == before and len(deleted) == 50
-    session = EngineSession(mini_scorer.plan, _encoded(mini_scorer, {"unit_exists": True}))
-    session.run()
-    session.close()
-    assert deleted[-1] == session.sid and session.sid not in engine_module._sessions
+    assert len(deleted) == 50 and len(set(deleted)) == 50 and not engine_module._batches
+    kept = mini_scorer.score(make_profile({"unit_exists": True}))  # kept for what-if, its state freed all the same
+    assert len(deleted) == 51 and not engine_module._batches
+    mini_scorer.what_if(kept, {"help_desk": True})
+    assert len(deleted) == 52 and not engine_module._batches
 
 
-def test_kept_sessions_are_freed_with_their_assessment(mini_scorer):
+def test_kept_sessions_are_released_with_their_assessment(mini_scorer):
     import gc
 
-    before = len(engine_module._sessions)
     a = mini_scorer.score(make_profile({"unit_exists": True}))
-    assert len(engine_module._sessions) == before + 1
+    mini_scorer.what_if(a, {"help_desk": True})
     del a
     gc.collect()
-    assert len(engine_module._sessions) == before
+    with pytest.raises(MaturityError, match="closed"):
+        mini_scorer.what_if(mini_scorer.score(make_profile({}), keep_session=False), {"help_desk": True})
 
 
 def test_change_then_undo_restores_the_derivation(mini_scorer):
     encoded = _encoded(mini_scorer, {"unit_exists": True, "help_desk": True, "unit_staff": 3})
     with EngineSession(mini_scorer.plan, encoded) as session:
         first = session.run()
-        session.change({"diagnostic": (2, 2), "unit_staff": (0, 0)})
+        changed = session.change({"diagnostic": (2, 2), "unit_staff": (0, 0)})
         again = session.change(encoded)
-    assert again.facts.keys() == first.facts.keys()
+    assert again.facts == first.facts and changed.facts != first.facts
 
 
 def test_a_closed_session_cannot_change(mini_scorer):

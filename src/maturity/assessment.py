@@ -221,7 +221,7 @@ def _plain(obj: Any) -> Any:
 
 @dataclass(frozen=True)
 class Assessment:
-    """A scored territory. ``what_if`` re-scores changed answers in the same engine session."""
+    """A scored territory. ``what_if`` re-scores it with some answers changed."""
 
     territory: dict[str, Any]
     ruleset: dict[str, Any]
@@ -285,8 +285,8 @@ class Assessment:
     def what_if(self, changes: dict[str, Any]) -> WhatIf:
         """Re-score with some answers changed (values as a profile writes them, or ``"unknown"``).
 
-        The change is applied incrementally in this assessment's durable_rules
-        session (retract and assert), read, and undone the same way.
+        The changed answers are evaluated by durable_rules in a session of their own; this
+        assessment keeps its answers.
         """
         if self._scorer is None:
             raise RuntimeError("this assessment was not produced by a scorer and cannot answer what-if questions")

@@ -39,7 +39,7 @@ from .plan import Plan, compile_plan, encode_value
 from .profile import Profile
 from .ruleset import BooleanIndicator, CountIndicator, NumberIndicator, OrdinalIndicator, Ruleset, YearIndicator
 
-__all__ = ["Prepared", "answers_frame", "assessed_factors", "domain", "encode_answer", "prepare"]
+__all__ = ["Prepared", "answers_frame", "assessed_factors", "domain", "encode_answer", "open_ends", "prepare"]
 
 Source = Union[Profile, Sequence[Profile], pd.DataFrame, str, Path]
 
@@ -97,11 +97,7 @@ class Prepared:
 
     @cached_property
     def _open_ends(self) -> list[tuple[float, float]]:
-        ends = []
-        for ind in self.plan.indicators:
-            values = [float(a.value) for a in self.plan.atoms.values() if a.indicator == ind]
-            ends.append((min(values) - 1.0, max(values) + 1.0))
-        return ends
+        return open_ends(self.plan)
 
     def take(self, rows: np.ndarray) -> Prepared:
         """The prepared answers of some rows (positions)."""
@@ -109,6 +105,18 @@ class Prepared:
                         self.total, self.assessed[rows], self.kinds, (),
                         None if self.invalid is None else self.invalid[rows],
                         None if self.profiles is None else tuple(self.profiles[i] for i in rows))
+
+
+def open_ends(plan: Plan) -> list[tuple[float, float]]:
+    """For each of ``plan.indicators``, two values just past every threshold the plan compares it with.
+
+    Between them, an open end of a range decides every comparison as the infinite end would, and
+    the whole span reads like an unknown answer: it fails every comparison for certain and may pass each.
+    """
+    values: dict[str, list[float]] = {ind: [] for ind in plan.indicators}
+    for atom in plan.atoms.values():
+        values[atom.indicator].append(float(atom.value))
+    return [(min(v) - 1.0, max(v) + 1.0) if v else (-1.0, 1.0) for v in values.values()]
 
 
 def _plain_end(v: float, kind: str) -> Any:

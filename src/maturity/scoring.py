@@ -81,7 +81,7 @@ class Scorer:
         return assessment, outcome
 
     def what_if(self, assessment: Assessment, changes: dict[str, Any]) -> WhatIf:
-        """Re-score ``assessment`` with ``changes`` applied, incrementally, then undo them."""
+        """Re-score ``assessment`` with ``changes`` applied (in a fresh durable_rules session), then undo them."""
         session, profile = self._session_for(assessment)
         changed = profile.with_answers({k: self._checked_answer(k, v) for k, v in changes.items()})
         prepared = prepare(self.ruleset, changed, plan=self.plan).raise_problems()
@@ -89,7 +89,7 @@ class Scorer:
         derivation = session.change(prepared.row_answers(0))
         after = self.assemble(self._profile_of(prepared), outcome_from_rows(
             prepared, [outcome_row(self.plan, derivation, True)], True))
-        session.change(original)
+        session.answers = original
         return WhatIf(changes=dict(changes), before=assessment, after=after)
 
     def release(self, assessment: Assessment) -> None:

@@ -1,95 +1,353 @@
 """Evaluate a compiled plan on durable_rules: the only module (with :mod:`.durable_host`) that imports it.
 
-Each comparison, level, cap and finding of the plan is a rule of a durable_rules
-Rete network. Facts per territory session:
+Every comparison, level, cap, finding and seal gate of the plan is a rule of a durable_rules
+Rete network. A durable_rules session holds a batch of territories (``k`` tells them apart)
+and both worlds (``w``): world ``lo`` reads unknown answers as failing every comparison (what
+the known answers establish, the lower bound), world ``hi`` as passing them (the upper bound).
+Facts:
 
-- ``ans``: an answer ``{i: indicator, k: 1|0 known, lo: low end, hi: high end}`` (the ends are
-  equal for an exact answer, apart for a range such as "at least 5");
-- ``at``:  an atom that holds, in world ``w``;
-- ``raw``: a level reached by the factor's own conditions, in world ``w``;
-- ``lv``:  a level reached once caps are applied, in world ``w``;
-- ``ph``:  the phase fact that opens the second stratum (caps, findings and seal gates).
+- ``k``: a territory of the batch;
+- ``a``: the answers one group of rules reads (a factor's ways to its levels, a finding's
+  clauses), in world ``w``: for each indicator, the end a "more than" comparison reads
+  (``g<j>``) and the end a "less than" comparison reads (``l<j>``). In world ``lo`` these are
+  the low and the high end of the answer, in world ``hi`` the other way round, so the same test
+  is certain in one world and possible in the other. An unknown answer is the widest range
+  (:func:`maturity.prepare.open_ends`), which fails every comparison for certain and may pass each;
+- ``r``: a level the factor's own conditions reach (levels are cumulative: level ``n`` needs ``n-1``);
+- ``v``: a level reached once caps are applied (only for capped factors: for the others it is ``r``);
+- ``ph``: the phase fact that opens the second stratum (caps, findings and seal gates use
+  negation, so they run once the levels have settled).
 
-World ``lo`` reads unknown answers as failing every comparison: what the known
-answers establish (the level, the lower bound). World ``hi`` reads them as
-passing: the upper bound. Levels and caps are monotone, so they chain freely;
-caps applied and findings use negation (``none``) and run in a second stratum,
-opened only once the first has settled.
+Every rule collects its matches in one action call (``cap``): the action records the
+territories that reached a level or raised a finding and asserts the facts the next rules read.
+durable_rules tells facts apart by a 32-bit hash of their ``id``; each fact gets an ``id`` that is
+a decimal counter within its session, which FNV-1a hashes without collision below 797,186.
 
-Sessions run on a host without durable_rules' background dispatch threads, so
-every action runs in the caller's thread and a call returns only when its
-session is drained. Every derivation records the facts that supported it, which
-is what lets ``EngineSession.change`` retract and re-derive incrementally.
+Sessions run on a host without durable_rules' background dispatch threads, so every action runs
+in the caller's thread and a call returns only when its session is drained; the session's state
+is deleted as soon as its results are read.
 """
 
 from __future__ import annotations
 
 import itertools
 import threading
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from ..errors import EngineError
-from ..plan import Atom, Plan
-from .durable_host import MessageNotHandled, MessageObserved, SyncHost, check_version, drain, unregister
+from ..plan import Atom, FindingClause, Plan
+from ..prepare import open_ends
+from .durable_host import MessageNotHandled, MessageObserved, SyncHost, assert_from_action, check_version, drain, unregister
 from .outcome import Outcome, certainty
 
 if TYPE_CHECKING:
     from ..prepare import Prepared
 
-__all__ = ["WORLDS", "Derivation", "DurableEvaluator", "EngineSession"]
+__all__ = ["BATCH", "WORLDS", "Derivation", "DurableEvaluator", "EngineSession", "evaluate_rows"]
 
 WORLDS = ("lo", "hi")
+BATCH = 32  # territories per durable_rules session
+MAX_FACTS = 797_185  # fact ids (decimal counters) whose FNV-1a hashes are all distinct
+MAX_RULESETS = 16  # rulesets kept registered at once (see maturity.engines.durable_host)
+MATCHES_PER_CALL = 10_000  # the most matches one action call receives
 Key = tuple[Any, ...]
-# a comparison on a range: certain when every value passes, possible when some value does
-_CERTAIN = {"at_least": ("$gte", "lo"), "above": ("$gt", "lo"), "at_most": ("$lte", "hi"), "below": ("$lt", "hi")}
-_SOME = {"at_least": ("$gte", "hi"), "above": ("$gt", "hi"), "at_most": ("$lte", "lo"), "below": ("$lt", "lo")}
+Answers = dict[str, Any]  # indicator id -> (low, high) or None (unknown)
 
 check_version()
 _host = SyncHost()
 _lock = threading.RLock()
-_registered: dict[str, str] = {}  # plan key -> ruleset name, least recently used first
+_registered: dict[tuple[str, bool], str] = {}  # (plan key, explain) -> ruleset name, least recently used first
 _ruleset_counter = itertools.count(1)
-MAX_RULESETS = 16  # rulesets kept registered at once (see maturity.engines.durable_host)
-_sessions: dict[str, EngineSession] = {}
+_programs: dict[str, _Program] = {}  # ruleset name -> its rules
+_batches: dict[str, _Batch] = {}  # session id -> the batch it holds, while it runs
 _sid_counter = itertools.count(1)
 
 
-def _pattern(**kw: Any) -> dict[str, Any]:
-    return {"$and": [{k: v} for k, v in kw.items()]}
+def _pattern(*tests: dict[str, Any]) -> dict[str, Any]:
+    return {"$and": list(tests)}
 
 
-def _atom_ways(atom: Atom, world: str) -> list[list[dict[str, Any]]]:
-    """The ways ``atom`` holds in ``world`` (lo: certain; hi: possible), each a flat conjunction of tests.
-
-    Every rule pattern is a flat ``$and`` of simple tests: a disjunction becomes several rules that
-    derive the same fact, never a nested ``$or``.
-    """
-    v = atom.value
-    known: list[dict[str, Any]] = [{"k": 1}]
-    if atom.op in _CERTAIN:
-        op, end = (_CERTAIN if world == "lo" else _SOME)[atom.op]
-        ways = [[*known, {op: {end: v}}]]
-    elif isinstance(v, bool):  # yes/no answers are never ranges: both ends are the answer
-        ways = [[*known, {"lo": v} if atom.op == "is" else {"$neq": {"lo": v}}]]
-    elif atom.op == "is":
-        ways = [[*known, {"lo": v}, {"hi": v}]] if world == "lo" else [[*known, {"$lte": {"lo": v}}, {"$gte": {"hi": v}}]]
-    elif world == "lo":  # is_not: every value of the range differs
-        ways = [[*known, {"$gt": {"lo": v}}], [*known, {"$lt": {"hi": v}}]]
-    else:  # is_not: some value differs
-        ways = [[*known, {"$neq": {"lo": v}}], [*known, {"$neq": {"hi": v}}]]
-    return ways + ([[{"k": 0}]] if world == "hi" else [])  # an unknown answer passes at best
+def _same_territory(alias: str | None) -> list[dict[str, Any]]:
+    return [{"k": {alias: "k"}}] if alias else []
 
 
-@dataclass
+@dataclass(frozen=True)
+class _Rule:
+    """What a rule's action does with each match: record ``key`` for the territory, and maybe assert ``makes``."""
+
+    key: Key
+    anchor: str  # the alias of a matched fact that carries the territory
+    makes: dict[str, Any] | None
+
+
+class _Program:
+    """The durable_rules rules of one plan, and how its answers become facts."""
+
+    def __init__(self, plan: Plan, explain: bool) -> None:
+        self.plan = plan
+        self.explain = explain
+        self.column = {ind: j for j, ind in enumerate(plan.indicators)}
+        self.factor_index = {f: i for i, f in enumerate(plan.factors)}
+        self.capped = {c.factor for c in plan.caps}
+        self.ends = open_ends(plan)
+        self.groups = self._groups()
+        self.rules: dict[str, Any] = {}
+        self._build()
+
+    # -- facts --------------------------------------------------------------------------------
+    def _groups(self) -> dict[str, list[str]]:
+        """The answer facts: per factor and per finding, the properties its clauses' comparisons read."""
+        groups: dict[str, list[str]] = {}
+        for owner, atoms in [(lc.factor, lc.atoms) for lc in self.plan.level_clauses] + \
+                [(fc, fc.atoms) for fc in self.plan.finding_clauses]:
+            reads = groups.setdefault(self._group(owner), [])
+            for a in atoms:
+                reads += [prop for way in self._tests(self.plan.atoms[a]) for test in way for prop in next(iter(test.values()))]
+        groups = {g: sorted(set(props)) for g, props in groups.items() if props}
+        for g, props in groups.items():
+            if len(props) > 150:  # durable_rules refuses facts of about 200 properties
+                raise EngineError(f"{g} compares {len(props)} answer ends; the durable engine reads at most 150 per "
+                                  "factor or finding")
+        return groups
+
+    def _group(self, owner: str | FindingClause) -> str:
+        return f"finding:{owner.finding}" if isinstance(owner, FindingClause) else f"factor:{owner}"
+
+    def answer_facts(self, k: int, answers: Answers) -> list[dict[str, Any]]:
+        """The facts of one territory: ``k`` (the territory), and its ``a`` facts in both worlds."""
+        low, high = [], []
+        for ind, (lo_end, hi_end) in zip(self.plan.indicators, self.ends):
+            ends = answers.get(ind)
+            a, b = (lo_end, hi_end) if ends is None else (max(float(ends[0]), lo_end), min(float(ends[1]), hi_end))
+            low.append(a)
+            high.append(b)
+        facts: list[dict[str, Any]] = [{"t": "k", "k": k}]
+        for w in WORLDS:
+            ends = {"g": low, "l": high} if w == "lo" else {"g": high, "l": low}
+            for g, props in self.groups.items():
+                fact: dict[str, Any] = {"t": "a", "g": g, "w": w, "k": k}
+                for prop in props:
+                    fact[prop] = ends[prop[0]][int(prop[1:])]
+                facts.append(fact)
+        return facts
+
+    # -- rules --------------------------------------------------------------------------------
+    def _tests(self, atom: Atom) -> list[list[dict[str, Any]]]:
+        """The ways ``atom`` holds, each a flat conjunction of tests on an ``a`` fact (same in both worlds)."""
+        j, v = self.column[atom.indicator], float(atom.value)
+        more, less = f"g{j}", f"l{j}"
+        if atom.op == "at_least":
+            return [[{"$gte": {more: v}}]]
+        if atom.op == "above":
+            return [[{"$gt": {more: v}}]]
+        if atom.op == "at_most":
+            return [[{"$lte": {less: v}}]]
+        if atom.op == "below":
+            return [[{"$lt": {less: v}}]]
+        if atom.op == "is" and isinstance(atom.value, bool):  # 0 or 1 (both ends alike), or unknown (from below 0 to above 1)
+            return [[{"$gte": {more: 1.0}}]] if atom.value else [[{"$lte": {less: 0.0}}]]
+        if atom.op == "is":
+            return [[{"$gte": {more: v}}, {"$lte": {less: v}}]]
+        return [[{"$gt": {more: v}}], [{"$lt": {less: v}}]]  # is_not
+
+    def _answers(self, atoms: Sequence[str], group: str, w: str, anchor: str | None) -> list[dict[str, Any]]:
+        """The ``a`` patterns under which all ``atoms`` hold, one per combination of their ways."""
+        ways = itertools.product(*(self._tests(self.plan.atoms[a]) for a in atoms))
+        return [_pattern({"t": "a"}, {"g": group}, {"w": w}, *[t for way in combo for t in way], *_same_territory(anchor))
+                for combo in ways]
+
+    def _level_fact(self, factor: str) -> str:
+        return "v" if factor in self.capped else "r"
+
+    def _level(self, factor: str, n: int, w: str, anchor: str | None) -> dict[str, Any]:
+        return _pattern({"t": self._level_fact(factor)}, {"f": self.factor_index[factor]}, {"n": n}, {"w": w},
+                        *_same_territory(anchor))
+
+    def _add(self, name: str, patterns: list[tuple[str, dict[str, Any]]], key: Key, makes: dict[str, Any] | None) -> None:
+        anchor = next(alias for alias, _ in patterns if alias != "ph" and not alias.endswith("$not"))
+        action = _collector(_Rule(key, anchor, makes))
+        self.rules[name] = {"all": [{alias: p} for alias, p in patterns], "run": action, "cap": MATCHES_PER_CALL}
+
+    def _literals(self, literal_ids: Iterable[str], w: str,
+                  patterns: list[tuple[str, dict[str, Any]]]) -> list[tuple[str, dict[str, Any]]] | None:
+        """``patterns`` followed by the level literals' patterns; None when a literal can never hold."""
+        out = list(patterns)
+        other = "hi" if w == "lo" else "lo"
+        positive = [self.plan.literal(lit) for lit in literal_ids if self.plan.literal(lit).op == "at_least"]
+        negative = [self.plan.literal(lit) for lit in literal_ids if self.plan.literal(lit).op != "at_least"]
+        anchor = next((alias for alias, _ in out if alias != "ph"), None)
+        for i, lit in enumerate(positive):
+            if lit.level > 0:
+                out.append((f"l{i}", self._level(lit.factor, lit.level, w, anchor)))
+                anchor = anchor or f"l{i}"
+        if any(lit.level <= 0 for lit in negative):
+            return None  # "below level 0" never holds
+        if anchor is None:  # the territory, to attach the negations to (or alone: "at least level 0" always holds)
+            out.append(("t", {"t": "k"}))
+            anchor = "t"
+        for i, lit in enumerate(negative):  # below n: certain when not reached even at best, possible when not at worst
+            out.append((f"n{i}$not", self._level(lit.factor, lit.level, other, anchor)))
+        return out
+
+    def _build(self) -> None:
+        plan = self.plan
+        for w in WORLDS:
+            for lc in plan.level_clauses:
+                f, n = lc.factor, lc.level
+                before = [("p", _pattern({"t": "r"}, {"f": self.factor_index[f]}, {"n": n - 1}, {"w": w}))] if n > 1 else []
+                makes = {"t": "r", "f": self.factor_index[f], "n": n, "w": w}
+                if not lc.atoms:
+                    self._add(f"{lc.rule_id}:{w}", before or [("t", {"t": "k"})], ("raw", f, n, w), makes)
+                for j, answers in enumerate(self._answers(lc.atoms, self._group(f), w, "p" if before else None) if lc.atoms else []):
+                    self._add(f"{lc.rule_id}:{w}:{j}", [*before, ("a", answers)], ("raw", f, n, w), makes)
+            for f in sorted(self.capped, key=self.factor_index.__getitem__):
+                for n in range(1, plan.max_level + 1):
+                    patterns = [("x", _pattern({"t": "r"}, {"f": self.factor_index[f]}, {"n": n}, {"w": w}))]
+                    if n > 1:
+                        patterns.append(("p", self._level(f, n - 1, w, "x")))
+                    needs = sorted({(c.requires_factor, c.requires_level) for c in plan.caps_on(f) if c.max_level < n})
+                    patterns += [(f"q{i}", self._level(g, m, w, "x")) for i, (g, m) in enumerate(needs) if m > 0]
+                    self._add(f"final:{f}:{n}:{w}", patterns, ("lv", f, n, w), {"t": "v", "f": self.factor_index[f], "n": n, "w": w})
+            for cap in plan.caps:
+                if cap.requires_level <= 0:
+                    continue  # a requirement of level 0 is always met: the cap never applies
+                patterns = [("ph", {"t": "ph"}),
+                            ("x", _pattern({"t": "r"}, {"f": self.factor_index[cap.factor]}, {"n": cap.max_level + 1}, {"w": w})),
+                            ("y$not", self._level(cap.requires_factor, cap.requires_level, w, "x"))]
+                self._add(f"cap:{cap.id}:{w}", patterns, ("cap", cap.id, w), None)
+            for fc in plan.finding_clauses:
+                heads = self._answers(fc.atoms, self._group(fc), w, None) if fc.atoms else [None]
+                for j, head in enumerate(heads):
+                    finding = self._literals(fc.levels, w, [("ph", {"t": "ph"})] + ([("a", head)] if head else []))
+                    if finding is not None:
+                        self._add(f"{fc.rule_id}:{w}:{j}", finding, ("fd", fc.finding, w), None)
+            for gc in plan.gate_clauses:
+                gate = self._literals(gc.levels, w, [("ph", {"t": "ph"})])
+                if gate is not None:
+                    self._add(f"gate:{gc.gate}:{gc.clause}:{w}", gate, ("gt", gc.gate, w), None)
+            if self.explain:
+                for atom in plan.atoms.values():
+                    reads = {prop for way in self._tests(atom) for test in way for prop in next(iter(test.values()))}
+                    group = next(g for g, props in self.groups.items() if reads <= set(props))
+                    for j, answers in enumerate(self._answers([atom.id], group, w, None)):
+                        self._add(f"atom:{atom.id}:{w}:{j}", [("a", answers)], ("at", atom.id, w), None)
+        # Every fact must match some rule or durable_rules refuses it; and a fact left only in the
+        # memory of a join that never completes made durable_rules' C engine corrupt its heap when
+        # the session's state was deleted. These rules match every fact on its own and record nothing.
+        for t in ("k", "a", "r", "v", "ph"):
+            self.rules[f"seen:{t}"] = {"all": [{"x": {"t": t}}], "run": _seen, "cap": MATCHES_PER_CALL}
+
+
+def _seen(c: Any) -> None:
+    """The action of the rules that only make every fact welcome: nothing to record."""
+
+
+def _collector(rule: _Rule) -> Callable[[Any], None]:
+    """The action of a rule: record each match's territory under ``rule.key``, assert what it makes."""
+
+    def collect(c: Any) -> None:
+        batch = _batches[c.s.sid]
+        frames = [m._d for m in c.m] if c.m is not None else [c._m]
+        done = batch.records.setdefault(rule.key, set())
+        new = []
+        for frame in frames:
+            k = frame[rule.anchor]["k"]
+            if k not in done:
+                done.add(k)
+                if rule.makes is not None:
+                    new.append(batch.fact({**rule.makes, "k": k}))
+        if new:
+            assert_from_action(_host, batch.name, new)
+
+    return collect
+
+
+def _ruleset_name(plan: Plan, explain: bool = False) -> str:
+    """The registered ruleset of ``plan``; the least recently used ones beyond ``MAX_RULESETS`` are freed."""
+    with _lock:
+        name = _registered.pop((plan.key, explain), None)
+        if name is None:
+            name = f"maturity_{next(_ruleset_counter)}_{plan.digest[:16]}{'_explained' if explain else ''}"
+            program = _Program(plan, explain)
+            _host.register_rulesets({name: program.rules})
+            _programs[name] = program
+        _registered[(plan.key, explain)] = name  # most recently used last
+        for key, old in list(_registered.items()):
+            if len(_registered) <= MAX_RULESETS:
+                break
+            if old != name:
+                del _registered[key]
+                del _programs[old]
+                unregister(_host, old)
+        return name
+
+
+class _Batch:
+    """One durable_rules session: a batch of territories, what its rules recorded, its facts' ids."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.program = _programs[name]
+        self.sid = f"s{next(_sid_counter)}"
+        self.records: dict[Key, set[int]] = {}
+        self.next_id = 0
+
+    def fact(self, fact: dict[str, Any]) -> dict[str, Any]:
+        if self.next_id >= MAX_FACTS:
+            raise EngineError(f"a durable_rules session would hold more than {MAX_FACTS:,} facts")
+        fact["sid"], fact["id"] = self.sid, str(self.next_id)
+        self.next_id += 1
+        return fact
+
+    def call(self, method: str, payload: Any) -> None:
+        """Assert ``payload`` and run every action it leads to; raise what an action raised."""
+        try:
+            getattr(_host, method)(self.name, payload)
+        except (MessageNotHandled, MessageObserved) as exc:
+            raise EngineError(f"durable_rules refused a fact: {type(exc).__name__}") from None
+        errors: list[Any] = []
+        drain(_host, self.name, errors.append)
+        state = _host.get_state(self.name, self.sid)
+        if errors or state.get("exception"):
+            raise EngineError(f"a rule action failed: {errors[0] if errors else state['exception']}")
+
+    def run(self, rows: Sequence[Answers], one_by_one: bool) -> list[Derivation]:
+        facts = [self.fact(f) for k, answers in enumerate(rows) for f in self.program.answer_facts(k, answers)]
+        with _lock:
+            _batches[self.sid] = self
+            try:
+                if one_by_one:
+                    for fact in facts:
+                        self.call("assert_fact", fact)
+                else:
+                    self.call("assert_facts", facts)
+                if self.program.plan.caps or self.program.plan.finding_clauses or self.program.plan.gate_clauses:
+                    self.call("assert_fact", self.fact({"t": "ph"}))
+            finally:
+                del _batches[self.sid]
+                try:
+                    _host.delete_state(self.name, self.sid)
+                except Exception:  # a state that was never created has nothing to free
+                    pass
+        return [self.derivation(k) for k in range(len(rows))]
+
+    def derivation(self, k: int) -> Derivation:
+        plan, program = self.program.plan, self.program
+        held = {key for key, territories in self.records.items() if k in territories}
+        held |= {("lv", f, n, w) for (kind, f, n, w) in [key for key in held if key[0] == "raw"] if f not in program.capped}
+        return Derivation(plan, frozenset(held))
+
+
+@dataclass(frozen=True)
 class Derivation:
-    """What a drained session holds: every derived fact and the rule firings behind it."""
+    """What durable_rules derived for one territory: the levels, caps, findings, gates (and atoms) that hold."""
 
-    facts: dict[Key, dict[str, Any]]
-    supports: dict[Key, list[tuple[str, frozenset[Key]]]]
+    plan: Plan
+    facts: frozenset[Key]
 
     def level(self, factor: str, world: str, kind: str = "lv") -> int:
         n = 0
@@ -109,271 +367,48 @@ class Derivation:
     def gate(self, gate_id: str, world: str) -> bool:
         return ("gt", gate_id, world) in self.facts
 
-    def rules_for(self, key: Key) -> list[tuple[str, frozenset[Key]]]:
-        return list(self.supports.get(key, []))
 
+def evaluate_rows(plan: Plan, rows: Sequence[Answers], *, explain: bool = False, one_by_one: bool = False,
+                  batch: int = BATCH) -> list[Derivation]:
+    """What durable_rules derives for each row of answers (``(low, high)`` or None, by indicator id).
 
-def _literal_patterns(plan: Plan, literal_ids: Iterable[str], w: str) -> list[dict[str, Any]]:
-    out = []
-    for i, lit_id in enumerate(literal_ids):
-        lit = plan.literal(lit_id)
-        if lit.op == "at_least":  # certain: reached in lo; possible: reached in hi
-            out.append({f"l{i}": _pattern(t="lv", f=lit.factor, n=lit.level, w=w)})
-        else:  # below: certain when not reached even in hi; possible when not reached in lo
-            other = "hi" if w == "lo" else "lo"
-            out.append({f"l{i}$not": _pattern(t="lv", f=lit.factor, n=lit.level, w=other)})
+    ``explain`` also derives which comparisons hold; ``one_by_one`` asserts the facts singly
+    instead of as one batch (the result is the same).
+    """
+    out: list[Derivation] = []
+    with _lock:
+        for start in range(0, len(rows), batch):
+            out += _Batch(_ruleset_name(plan, explain)).run(rows[start:start + batch], one_by_one)
     return out
 
 
-def _build_rules(plan: Plan) -> dict[str, Any]:
-    """The durable_rules JSON ruleset for ``plan`` (actions are bound per rule)."""
-    rules: dict[str, Any] = {}
-
-    def add(name: str, patterns: list[dict[str, Any]], produces: Key, fact: dict[str, Any] | None) -> None:
-        definition: dict[str, Any] = {"all": patterns}
-        definition["run"] = _make_action(name, produces, fact)
-        rules[name] = definition
-
-    for atom in plan.atoms.values():
-        base = [{"t": "ans"}, {"i": atom.indicator}]
-        for w in WORLDS:
-            for j, tests in enumerate(_atom_ways(atom, w)):
-                add(f"atom:{atom.id}:{w}:{j}", [{"m": {"$and": [*base, *tests]}}], ("at", atom.id, w),
-                    {"t": "at", "a": atom.id, "w": w})
-
-    for w in WORLDS:
-        for clause in plan.level_clauses:
-            f, n = clause.factor, clause.level
-            patterns = [{"p": _pattern(t="raw", f=f, n=n - 1, w=w)}]
-            patterns += [{f"a{i}": _pattern(t="at", a=a, w=w)} for i, a in enumerate(clause.atoms)]
-            add(f"{clause.rule_id}:{w}", patterns, ("raw", f, n, w), {"t": "raw", "f": f, "n": n, "w": w})
-        for f in plan.factors:
-            for n in range(1, plan.max_level + 1):
-                patterns = [{"p": _pattern(t="lv", f=f, n=n - 1, w=w)}, {"r": _pattern(t="raw", f=f, n=n, w=w)}]
-                needs = sorted({(c.requires_factor, c.requires_level) for c in plan.caps_on(f) if c.max_level < n})
-                patterns += [{f"q{i}": _pattern(t="lv", f=g, n=m, w=w)} for i, (g, m) in enumerate(needs)]
-                add(f"final:{f}:{n}:{w}", patterns, ("lv", f, n, w), {"t": "lv", "f": f, "n": n, "w": w})
-        for cap in plan.caps:
-            patterns = [
-                {"ph": {"t": "ph"}},
-                {"r": _pattern(t="raw", f=cap.factor, n=cap.max_level + 1, w=w)},
-                {"x$not": _pattern(t="lv", f=cap.requires_factor, n=cap.requires_level, w=w)},
-            ]
-            add(f"cap:{cap.id}:{w}", patterns, ("cap", cap.id, w), None)
-        for fc in plan.finding_clauses:
-            patterns = [{"ph": {"t": "ph"}}]
-            patterns += [{f"a{i}": _pattern(t="at", a=a, w=w)} for i, a in enumerate(fc.atoms)]
-            patterns += _literal_patterns(plan, fc.levels, w)
-            add(f"{fc.rule_id}:{w}", patterns, ("fd", fc.finding, w), None)
-        for gc in plan.gate_clauses:
-            patterns = [{"ph": {"t": "ph"}}, *_literal_patterns(plan, gc.levels, w)]
-            add(f"gate:{gc.gate}:{gc.clause}:{w}", patterns, ("gt", gc.gate, w), None)
-
-    # Every fact must match some rule or durable_rules refuses it. These match every fact on its own
-    # and record nothing: a fact left only in the memory of a join that never completes made
-    # durable_rules' C engine corrupt its heap when the session's state was deleted.
-    for t in ("ans", "at", "raw", "lv", "ph"):
-        rules[f"seen:{t}"] = {"all": [{"x": {"t": t}}], "run": _seen}
-    return rules
-
-
-def _seen(c: Any) -> None:
-    """The action of the rules that only make every fact welcome: nothing to record."""
-
-
-def _fact_key(fact: Any) -> Key:
-    t = fact["t"]
-    if t == "ans":
-        return ("ans", fact["i"])
-    if t == "at":
-        return ("at", fact["a"], fact["w"])
-    if t in ("raw", "lv"):
-        return (t, fact["f"], fact["n"], fact["w"])
-    if t == "ph":
-        return ("ph",)
-    raise EngineError(f"unexpected fact type {t!r}")
-
-
-def _make_action(rule_name: str, produces: Key, fact: dict[str, Any] | None):
-    def action(c: Any) -> None:
-        session = _sessions[c.s.sid]
-        matched = [v for v in c._m.values() if isinstance(v, dict)]
-        support = frozenset(_fact_key(m) for m in matched)
-        if session._record(rule_name, produces, fact, support) and fact is not None:
-            c.assert_fact(dict(fact))
-
-    return action
-
-
-def _ruleset_name(plan: Plan) -> str:
-    """The registered ruleset of ``plan``; the least recently used ones beyond ``MAX_RULESETS`` are freed."""
-    with _lock:
-        name = _registered.pop(plan.key, None)
-        if name is None:
-            name = f"maturity_{next(_ruleset_counter)}_{plan.digest[:16]}"
-            _host.register_rulesets({name: _build_rules(plan)})
-        _registered[plan.key] = name  # most recently used last
-        in_use = {s._name for s in _sessions.values()} | {name}
-        for key, old in list(_registered.items()):
-            if len(_registered) <= MAX_RULESETS:
-                break
-            if old not in in_use:
-                del _registered[key]
-                unregister(_host, old)
-        return name
-
-
-@dataclass
 class EngineSession:
-    """One territory's facts in durable_rules; close it (or use ``with``) to free its state.
+    """One territory in durable_rules, kept for what-if: :meth:`change` evaluates changed answers again.
 
     ``answers`` maps indicator ids to the ``(low, high)`` ends of their encoded answer, or to
     ``None`` for unknown (see :meth:`maturity.prepare.Prepared.row_answers`).
     """
 
-    plan: Plan
-    answers: dict[str, Any]
-    sid: str = field(default="", init=False)
-    _facts: dict[Key, dict[str, Any]] = field(default_factory=dict, init=False, repr=False)
-    _supports: dict[Key, list[tuple[str, frozenset[Key]]]] = field(default_factory=dict, init=False, repr=False)
-    _phase: int = field(default=0, init=False)
-    _open: bool = field(default=False, init=False)
-
-    def __post_init__(self) -> None:
-        self._name = _ruleset_name(self.plan)
-        self.sid = f"s{next(_sid_counter)}"
-        self.answers = {k: self.answers.get(k) for k in self.plan.indicators}
-
-    # -- bookkeeping called from actions -------------------------------------------------
-    def _record(self, rule: str, key: Key, fact: dict[str, Any] | None, support: frozenset[Key]) -> bool:
-        """Remember a firing; True when ``key`` is new (and its fact must be asserted)."""
-        entry = (rule, support)
-        if key in self._supports:
-            if entry not in self._supports[key]:
-                self._supports[key].append(entry)
-            return False
-        self._supports[key] = [entry]
-        self._facts[key] = fact or {"t": key[0]}
-        return True
-
-    # -- driving durable_rules -----------------------------------------------------------
-    def _call(self, method: str, payload: Any) -> None:
-        try:
-            state = getattr(_host, method)(self._name, payload)
-        except (MessageNotHandled, MessageObserved) as exc:
-            raise EngineError(f"durable_rules refused {payload!r}: {type(exc).__name__}") from None
-        self._drain()
-        if isinstance(state, dict) and state.get("exception"):
-            raise EngineError(f"a rule action failed: {state['exception']}")
-
-    def _drain(self) -> None:
-        """Run any action durable_rules left pending, until none is left."""
-        errors: list[Any] = []
-        drain(_host, self._name, errors.append)
-        state = _host.get_state(self._name, self.sid)
-        if errors or state.get("exception"):
-            raise EngineError(f"a rule action failed: {errors[0] if errors else state['exception']}")
-
-    def _answer_fact(self, indicator: str) -> dict[str, Any]:
-        ends = self.answers.get(indicator)
-        if ends is None:
-            return {"sid": self.sid, "t": "ans", "i": indicator, "k": 0}
-        return {"sid": self.sid, "t": "ans", "i": indicator, "k": 1, "lo": ends[0], "hi": ends[1]}
-
-    def _seed_facts(self) -> list[dict[str, Any]]:
-        return [
-            {"sid": self.sid, "t": t, "f": f, "n": 0, "w": w}
-            for f in self.plan.factors for w in WORLDS for t in ("raw", "lv")
-        ]
+    def __init__(self, plan: Plan, answers: Answers) -> None:
+        self.plan = plan
+        self.answers = {k: answers.get(k) for k in plan.indicators}
+        self._open = False
 
     def run(self, *, one_by_one: bool = False) -> Derivation:
-        """Assert the answers, let the rules chain, open the second stratum; return what was derived.
+        if self._open:
+            raise EngineError("session already run")
+        self._open = True
+        return evaluate_rows(self.plan, [self.answers], explain=True, one_by_one=one_by_one)[0]
 
-        ``one_by_one`` asserts the facts singly instead of as one batch (the result is the same).
-        """
-        with _lock:
-            if self._open:
-                raise EngineError("session already run")
-            _sessions[self.sid] = self
-            self._open = True
-            try:
-                facts = [self._answer_fact(i) for i in self.plan.indicators] + self._seed_facts()
-                if one_by_one:
-                    for fact in facts:
-                        self._call("assert_fact", fact)
-                else:
-                    self._call("assert_facts", facts)
-                self._open_phase()
-            except BaseException:
-                self.close()
-                raise
-            return self.derivation()
-
-    def _open_phase(self) -> None:
-        if self.plan.caps or self.plan.finding_clauses or self.plan.gate_clauses:
-            self._phase += 1
-            self._call("assert_fact", {"sid": self.sid, "t": "ph", "g": self._phase})
-
-    def _close_phase(self) -> None:
-        if self._phase:
-            self._call("retract_fact", {"sid": self.sid, "t": "ph", "g": self._phase})
-        for key in [k for k in self._facts if k[0] in ("cap", "fd", "gt")]:
-            del self._facts[key]
-            del self._supports[key]
-
-    def change(self, answers: dict[str, Any]) -> Derivation:
-        """Change some answers in place: retract what depended on them, assert the new ones."""
-        with _lock:
-            if not self._open:
-                raise EngineError("session is closed")
-            changed = {k: v for k, v in answers.items() if k in self.answers and self.answers[k] != v}
-            if not changed:
-                return self.derivation()
-            self._close_phase()
-            for indicator in changed:
-                self._call("retract_fact", self._answer_fact(indicator))
-            self._retract_dependents([("ans", i) for i in changed])
-            self.answers.update(changed)
-            self._call("assert_facts", [self._answer_fact(i) for i in changed])
-            self._open_phase()
-            return self.derivation()
-
-    def _retract_dependents(self, gone: Iterable[Key]) -> None:
-        queue = list(gone)
-        while queue:
-            dead = queue.pop()
-            for key in list(self._supports):
-                entries = self._supports[key]
-                alive = [e for e in entries if dead not in e[1]]
-                if len(alive) == len(entries):
-                    continue
-                if alive:
-                    self._supports[key] = alive
-                    continue
-                fact = self._facts.pop(key)
-                del self._supports[key]
-                if key[0] in ("at", "raw", "lv"):
-                    self._call("retract_fact", {"sid": self.sid, **fact})
-                queue.append(key)
-
-    def derivation(self) -> Derivation:
-        seeds: dict[Key, dict[str, Any]] = {("raw", f, 0, w): {} for f in self.plan.factors for w in WORLDS}
-        seeds |= {("lv", f, 0, w): {} for f in self.plan.factors for w in WORLDS}
-        return Derivation(facts={**seeds, **self._facts}, supports={k: list(v) for k, v in self._supports.items()})
+    def change(self, answers: Answers) -> Derivation:
+        """The derivation with some answers changed (they stay changed until changed again)."""
+        if not self._open:
+            raise EngineError("session is closed")
+        self.answers.update({k: v for k, v in answers.items() if k in self.answers})
+        return evaluate_rows(self.plan, [self.answers], explain=True)[0]
 
     def close(self) -> None:
-        """Delete the session's state in durable_rules (without this, memory grows per session)."""
-        with _lock:
-            if self._open:
-                self._host_delete()
-            _sessions.pop(self.sid, None)
-            self._open = False
-
-    def _host_delete(self) -> None:
-        try:
-            _host.delete_state(self._name, self.sid)
-        except Exception:
-            pass
+        self._open = False
 
     def __enter__(self) -> EngineSession:
         return self
@@ -383,7 +418,7 @@ class EngineSession:
 
 
 def outcome_row(plan: Plan, d: Derivation, explain: bool) -> dict[str, np.ndarray]:
-    """One drained session's results as the rows of an :class:`Outcome`."""
+    """One territory's results as the rows of an :class:`Outcome`."""
     row = {
         "lower": np.array([d.level(f, "lo") for f in plan.factors], dtype=np.int64),
         "upper": np.array([d.level(f, "hi") for f in plan.factors], dtype=np.int64),
@@ -420,7 +455,7 @@ def outcome_from_rows(prepared: Prepared, rows: list[dict[str, np.ndarray]], exp
 
 
 class DurableEvaluator:
-    """The reference evaluator: one durable_rules session per row, every rule run by durable_rules."""
+    """The reference evaluator: every rule run by durable_rules, a session per batch of rows."""
 
     name = "durable"
 
@@ -430,9 +465,12 @@ class DurableEvaluator:
 
     def evaluate(self, prepared: Prepared, *, explain: bool = False) -> Outcome:
         rows = []
-        for r in range(len(prepared)):
-            with EngineSession(prepared.plan, prepared.row_answers(r)) as session:
-                rows.append(outcome_row(prepared.plan, session.run(one_by_one=self.one_by_one), explain))
+        for start in range(0, len(prepared), BATCH):
+            stop = min(start + BATCH, len(prepared))
+            answers = [prepared.row_answers(r) for r in range(start, stop)]
+            for d in evaluate_rows(prepared.plan, answers, explain=explain, one_by_one=self.one_by_one):
+                rows.append(outcome_row(prepared.plan, d, explain))
             if self.on_row is not None:
-                self.on_row(r)
+                for r in range(start, stop):
+                    self.on_row(r)
         return outcome_from_rows(prepared, rows, explain)

@@ -27,6 +27,7 @@ __all__ = [
     "MessageNotHandled",
     "MessageObserved",
     "SyncHost",
+    "assert_from_action",
     "check_version",
     "drain",
     "unregister",
@@ -74,3 +75,9 @@ def unregister(host: SyncHost, ruleset_name: str) -> None:
         return
     host._ruleset_list.remove(ruleset)
     durable_rules_engine.delete_ruleset(ruleset._handle)
+
+
+def assert_from_action(host: SyncHost, ruleset_name: str, facts: list[dict[str, Any]]) -> None:
+    """Assert facts from inside an action: the C engine only, the actions they lead to wait for :func:`drain`."""
+    ruleset = host.get_ruleset(ruleset_name)
+    ruleset.assert_facts(facts)
