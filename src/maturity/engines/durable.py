@@ -20,6 +20,8 @@ Facts:
 
 Every rule collects its matches in one action call (``cap``): the action records the
 territories that reached a level or raised a finding and asserts the facts the next rules read.
+A fact that no rule can match (an answer that fails every comparison of its group, the last
+level of a factor) is refused by durable_rules as "not handled"; that is expected and ignored.
 durable_rules tells facts apart by a 32-bit hash of their ``id``; each fact gets an ``id`` that is
 a decimal counter within its session, which FNV-1a hashes without collision below 797,186.
 
@@ -235,15 +237,14 @@ class _Program:
                     group = next(g for g, props in self.groups.items() if reads <= set(props))
                     for j, answers in enumerate(self._answers([atom.id], group, w, None)):
                         self._add(f"atom:{atom.id}:{w}:{j}", [("a", answers)], ("at", atom.id, w), None)
-        # Every fact must match some rule or durable_rules refuses it; and a fact left only in the
-        # memory of a join that never completes made durable_rules' C engine corrupt its heap when
-        # the session's state was deleted. These rules match every fact on its own and record nothing.
-        for t in ("k", "a", "r", "v", "ph"):
+        # The territory and phase facts must be matched by a rule of their own: without these
+        # rules, durable_rules' C engine crashed the process when a session's state was deleted.
+        for t in ("k", "ph"):
             self.rules[f"seen:{t}"] = {"all": [{"x": {"t": t}}], "run": _seen, "cap": MATCHES_PER_CALL}
 
 
 def _seen(c: Any) -> None:
-    """The action of the rules that only make every fact welcome: nothing to record."""
+    """The action of the rules that only make the territory and phase facts welcome: nothing to record."""
 
 
 def _collector(rule: _Rule) -> Callable[[Any], None]:
@@ -307,7 +308,9 @@ class _Batch:
         """Assert ``payload`` and run every action it leads to; raise what an action raised."""
         try:
             getattr(_host, method)(self.name, payload)
-        except (MessageNotHandled, MessageObserved) as exc:
+        except MessageNotHandled:
+            pass  # an answer that no comparison passes: the other facts were asserted, their actions run below
+        except MessageObserved as exc:
             raise EngineError(f"durable_rules refused a fact: {type(exc).__name__}") from None
         errors: list[Any] = []
         drain(_host, self.name, errors.append)

@@ -78,6 +78,12 @@ def unregister(host: SyncHost, ruleset_name: str) -> None:
 
 
 def assert_from_action(host: SyncHost, ruleset_name: str, facts: list[dict[str, Any]]) -> None:
-    """Assert facts from inside an action: the C engine only, the actions they lead to wait for :func:`drain`."""
+    """Assert facts from inside an action: the C engine only, the actions they lead to wait for :func:`drain`.
+
+    A fact no rule matches is refused by durable_rules but the others are asserted: not an error here.
+    """
     ruleset = host.get_ruleset(ruleset_name)
-    ruleset.assert_facts(facts)
+    try:
+        ruleset.assert_facts(facts)
+    except MessageNotHandled:
+        pass
