@@ -7,8 +7,8 @@ the known answers establish, the lower bound), world ``hi`` as passing them (the
 Facts:
 
 - ``k``: a territory of the batch;
-- ``a``: the answers one group of rules reads (a factor's ways to its levels, a finding's
-  clauses), in world ``w``: for each indicator, the end a "more than" comparison reads
+- ``a``: the answers one group of rules reads (a factor's ways to its levels, or all the
+  findings' clauses), in world ``w``: for each indicator, the end a "more than" comparison reads
   (``g<j>``) and the end a "less than" comparison reads (``l<j>``). In world ``lo`` these are
   the low and the high end of the answer, in world ``hi`` the other way round, so the same test
   is certain in one world and possible in the other. An unknown answer is the widest range
@@ -22,6 +22,8 @@ Every rule collects its matches in one action call (``cap``): the action records
 territories that reached a level or raised a finding and asserts the facts the next rules read.
 A fact that no rule can match (an answer that fails every comparison of its group, the last
 level of a factor) is refused by durable_rules as "not handled"; that is expected and ignored.
+The territory and phase facts have a rule of their own that does nothing: without it,
+durable_rules' C engine crashed the process when a session's state was deleted.
 durable_rules tells facts apart by a 32-bit hash of their ``id``; each fact gets an ``id`` that is
 a decimal counter within its session, which FNV-1a hashes without collision below 797,186.
 
@@ -43,7 +45,7 @@ import numpy as np
 from ..errors import EngineError
 from ..plan import Atom, FindingClause, Plan
 from ..prepare import open_ends
-from .durable_host import MessageNotHandled, MessageObserved, SyncHost, assert_from_action, check_version, drain, unregister
+from .durable_host import SyncHost, assert_facts, check_version, drain, unregister
 from .outcome import Outcome, certainty
 
 if TYPE_CHECKING:
@@ -95,14 +97,14 @@ class _Program:
         self.column = {ind: j for j, ind in enumerate(plan.indicators)}
         self.factor_index = {f: i for i, f in enumerate(plan.factors)}
         self.capped = {c.factor for c in plan.caps}
-        self.ends = open_ends(plan)
+        self.ends_of_unknown = open_ends(plan)
         self.groups = self._groups()
         self.rules: dict[str, Any] = {}
         self._build()
 
     # -- facts --------------------------------------------------------------------------------
     def _groups(self) -> dict[str, list[str]]:
-        """The answer facts: per factor and per finding, the properties its clauses' comparisons read."""
+        """The answer facts: per factor, and for the findings, the properties their clauses' comparisons read."""
         groups: dict[str, list[str]] = {}
         for owner, atoms in [(lc.factor, lc.atoms) for lc in self.plan.level_clauses] + \
                 [(fc, fc.atoms) for fc in self.plan.finding_clauses]:
@@ -112,21 +114,25 @@ class _Program:
         groups = {g: sorted(set(props)) for g, props in groups.items() if props}
         for g, props in groups.items():
             if len(props) > 150:  # durable_rules refuses facts of about 200 properties
-                raise EngineError(f"{g} compares {len(props)} answer ends; the durable engine reads at most 150 per "
-                                  "factor or finding")
+                raise EngineError(f"{g} compare {len(props)} answer ends; the durable engine reads at most 150 for a "
+                                  "factor and 150 for all findings")
         return groups
 
     def _group(self, owner: str | FindingClause) -> str:
-        return f"finding:{owner.finding}" if isinstance(owner, FindingClause) else f"factor:{owner}"
+        """A factor's ways to its levels read one fact; all findings read another."""
+        return "findings" if isinstance(owner, FindingClause) else f"factor:{owner}"
 
-    def answer_facts(self, k: int, answers: Answers) -> list[dict[str, Any]]:
-        """The facts of one territory: ``k`` (the territory), and its ``a`` facts in both worlds."""
+    def ends(self, answers: Answers) -> tuple[list[float], list[float]]:
+        """The low and high ends of one territory's answers, an unknown answer as the widest range."""
         low, high = [], []
-        for ind, (lo_end, hi_end) in zip(self.plan.indicators, self.ends):
+        for ind, (lo_end, hi_end) in zip(self.plan.indicators, self.ends_of_unknown):
             ends = answers.get(ind)
-            a, b = (lo_end, hi_end) if ends is None else (max(float(ends[0]), lo_end), min(float(ends[1]), hi_end))
-            low.append(a)
-            high.append(b)
+            low.append(lo_end if ends is None else max(float(ends[0]), lo_end))
+            high.append(hi_end if ends is None else min(float(ends[1]), hi_end))
+        return low, high
+
+    def answer_facts(self, k: int, low: Sequence[float], high: Sequence[float]) -> list[dict[str, Any]]:
+        """The facts of one territory: ``k`` (the territory), and its ``a`` facts in both worlds."""
         facts: list[dict[str, Any]] = [{"t": "k", "k": k}]
         for w in WORLDS:
             ends = {"g": low, "l": high} if w == "lo" else {"g": high, "l": low}
@@ -262,7 +268,7 @@ def _collector(rule: _Rule) -> Callable[[Any], None]:
                 if rule.makes is not None:
                     new.append(batch.fact({**rule.makes, "k": k}))
         if new:
-            assert_from_action(_host, batch.name, new)
+            assert_facts(_host, batch.name, new)
 
     return collect
 
@@ -304,39 +310,32 @@ class _Batch:
         self.next_id += 1
         return fact
 
-    def call(self, method: str, payload: Any) -> None:
-        """Assert ``payload`` and run every action it leads to; raise what an action raised."""
-        try:
-            getattr(_host, method)(self.name, payload)
-        except MessageNotHandled:
-            pass  # an answer that no comparison passes: the other facts were asserted, their actions run below
-        except MessageObserved as exc:
-            raise EngineError(f"durable_rules refused a fact: {type(exc).__name__}") from None
+    def call(self, facts: list[dict[str, Any]]) -> None:
+        """Assert ``facts`` and run every action they lead to; raise what an action raised."""
+        assert_facts(_host, self.name, facts)
         errors: list[Any] = []
         drain(_host, self.name, errors.append)
         state = _host.get_state(self.name, self.sid)
         if errors or state.get("exception"):
             raise EngineError(f"a rule action failed: {errors[0] if errors else state['exception']}")
 
-    def run(self, rows: Sequence[Answers], one_by_one: bool) -> list[Derivation]:
-        facts = [self.fact(f) for k, answers in enumerate(rows) for f in self.program.answer_facts(k, answers)]
+    def run(self, low: Sequence[Sequence[float]], high: Sequence[Sequence[float]], one_by_one: bool) -> list[Derivation]:
+        """What durable_rules derives for each territory of the batch, from the ends of its answers."""
+        facts = [self.fact(f) for k in range(len(low)) for f in self.program.answer_facts(k, low[k], high[k])]
         with _lock:
             _batches[self.sid] = self
             try:
-                if one_by_one:
-                    for fact in facts:
-                        self.call("assert_fact", fact)
-                else:
-                    self.call("assert_facts", facts)
+                for part in ([[f] for f in facts] if one_by_one else [facts]):
+                    self.call(part)
                 if self.program.plan.caps or self.program.plan.finding_clauses or self.program.plan.gate_clauses:
-                    self.call("assert_fact", self.fact({"t": "ph"}))
+                    self.call([self.fact({"t": "ph"})])
             finally:
                 del _batches[self.sid]
                 try:
                     _host.delete_state(self.name, self.sid)
                 except Exception:  # a state that was never created has nothing to free
                     pass
-        return [self.derivation(k) for k in range(len(rows))]
+        return [self.derivation(k) for k in range(len(low))]
 
     def derivation(self, k: int) -> Derivation:
         plan, program = self.program.plan, self.program
@@ -378,10 +377,18 @@ def evaluate_rows(plan: Plan, rows: Sequence[Answers], *, explain: bool = False,
     ``explain`` also derives which comparisons hold; ``one_by_one`` asserts the facts singly
     instead of as one batch (the result is the same).
     """
+    with _lock:
+        program = _programs[_ruleset_name(plan, explain)]
+        ends = [program.ends(answers) for answers in rows]
+        return _evaluate_ends(plan, [e[0] for e in ends], [e[1] for e in ends], explain, one_by_one, batch)
+
+
+def _evaluate_ends(plan: Plan, low: Sequence[Sequence[float]], high: Sequence[Sequence[float]], explain: bool,
+                   one_by_one: bool, batch: int) -> list[Derivation]:
     out: list[Derivation] = []
     with _lock:
-        for start in range(0, len(rows), batch):
-            out += _Batch(_ruleset_name(plan, explain)).run(rows[start:start + batch], one_by_one)
+        for start in range(0, len(low), batch):
+            out += _Batch(_ruleset_name(plan, explain)).run(low[start:start + batch], high[start:start + batch], one_by_one)
     return out
 
 
@@ -467,12 +474,16 @@ class DurableEvaluator:
         self.on_row = on_row
 
     def evaluate(self, prepared: Prepared, *, explain: bool = False) -> Outcome:
+        plan = prepared.plan
+        lowest, highest = np.array(open_ends(plan), dtype=float).reshape(-1, 2).T
+        known = prepared.known.astype(bool)
+        low = np.where(known, np.maximum(np.asarray(prepared.low, dtype=float), lowest), lowest)
+        high = np.where(known, np.minimum(np.asarray(prepared.high, dtype=float), highest), highest)
         rows = []
         for start in range(0, len(prepared), BATCH):
             stop = min(start + BATCH, len(prepared))
-            answers = [prepared.row_answers(r) for r in range(start, stop)]
-            for d in evaluate_rows(prepared.plan, answers, explain=explain, one_by_one=self.one_by_one):
-                rows.append(outcome_row(prepared.plan, d, explain))
+            derived = _evaluate_ends(plan, low[start:stop].tolist(), high[start:stop].tolist(), explain, self.one_by_one, BATCH)
+            rows += [outcome_row(plan, d, explain) for d in derived]
             if self.on_row is not None:
                 for r in range(start, stop):
                     self.on_row(r)

@@ -2,8 +2,9 @@
 
 durable_rules runs actions on background timer threads and offers no public call that
 drains a session. The engine needs every action to run in the caller's thread, so it uses
-three internals: ``Host._run`` (replaced to stop the timers), the C extension's
-``start_action`` and ``Ruleset._flush_actions`` (to run pending actions until none is left).
+four internals: ``Host._run`` (replaced to stop the timers), the C extension's
+``start_action`` and ``Ruleset._flush_actions`` (to run pending actions until none is left),
+and the C extension's ``assert_facts`` (to assert without running actions).
 It also frees rulesets no longer needed (``delete_ruleset`` and the host's directory), so that a
 process scoring against many rulesets keeps a bounded number of them.
 They were read from durable_rules 2.0.28; another version is refused with a clear message
@@ -27,7 +28,7 @@ __all__ = [
     "MessageNotHandled",
     "MessageObserved",
     "SyncHost",
-    "assert_from_action",
+    "assert_facts",
     "check_version",
     "drain",
     "unregister",
@@ -77,13 +78,13 @@ def unregister(host: SyncHost, ruleset_name: str) -> None:
     durable_rules_engine.delete_ruleset(ruleset._handle)
 
 
-def assert_from_action(host: SyncHost, ruleset_name: str, facts: list[dict[str, Any]]) -> None:
-    """Assert facts from inside an action: the C engine only, the actions they lead to wait for :func:`drain`.
+def assert_facts(host: SyncHost, ruleset_name: str, facts: list[dict[str, Any]]) -> None:
+    """Assert facts in the C engine only (the actions they lead to wait for :func:`drain`), also from an action.
 
-    A fact no rule matches is refused by durable_rules but the others are asserted: not an error here.
+    A fact no rule matches is refused by durable_rules but the others are asserted: not an error
+    here (and not raised, which would serialise the whole batch into the exception's message). A
+    fact already observed in the session is an error.
     """
-    ruleset = host.get_ruleset(ruleset_name)
-    try:
-        ruleset.assert_facts(facts)
-    except MessageNotHandled:
-        pass
+    code = durable_rules_engine.assert_facts(host.get_ruleset(ruleset_name)._handle, json.dumps(facts))[0]
+    if code == 2:
+        raise EngineError("durable_rules refused a fact as already observed in its session")
