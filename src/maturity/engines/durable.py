@@ -83,9 +83,23 @@ def _same_territory(alias: str | None) -> list[dict[str, Any]]:
 class _Rule:
     """What a rule's action does with each match: record ``key`` for the territory, and maybe assert ``makes``."""
 
-    key: Key
+    key: Key | None  # None: a rule that records nothing
     anchor: str  # the alias of a matched fact that carries the territory
     makes: dict[str, Any] | None
+
+    def collect(self, batch: _Batch, matches: list[dict[str, Any]]) -> None:
+        if self.key is None:
+            return
+        done = batch.records.setdefault(self.key, set())
+        new = []
+        for match in matches:
+            k = match[self.anchor]["k"]
+            if k not in done:
+                done.add(k)
+                if self.makes is not None:
+                    new.append(batch.fact({**self.makes, "k": k}))
+        if new:
+            assert_facts(_host, batch.name, new)
 
 
 class _Program:
@@ -100,7 +114,9 @@ class _Program:
         self.ends_of_unknown = open_ends(plan)
         self.groups = self._groups()
         self.rules: dict[str, Any] = {}
+        self.actions: dict[str, _Rule] = {}
         self._build()
+        self._assert_only_what_is_read()
 
     # -- facts --------------------------------------------------------------------------------
     def _groups(self) -> dict[str, list[str]]:
@@ -177,8 +193,8 @@ class _Program:
 
     def _add(self, name: str, patterns: list[tuple[str, dict[str, Any]]], key: Key, makes: dict[str, Any] | None) -> None:
         anchor = next(alias for alias, _ in patterns if alias != "ph" and not alias.endswith("$not"))
-        action = _collector(_Rule(key, anchor, makes))
-        self.rules[name] = {"all": [{alias: p} for alias, p in patterns], "run": action, "cap": MATCHES_PER_CALL}
+        self.actions[name] = _Rule(key, anchor, makes)
+        self.rules[name] = {"all": [{alias: p} for alias, p in patterns], "run": _run_by_drain, "cap": MATCHES_PER_CALL}
 
     def _literals(self, literal_ids: Iterable[str], w: str,
                   patterns: list[tuple[str, dict[str, Any]]]) -> list[tuple[str, dict[str, Any]]] | None:
@@ -200,6 +216,19 @@ class _Program:
         for i, lit in enumerate(negative):  # below n: certain when not reached even at best, possible when not at worst
             out.append((f"n{i}$not", self._level(lit.factor, lit.level, other, anchor)))
         return out
+
+    def _assert_only_what_is_read(self) -> None:
+        """A level fact no rule reads is recorded but not asserted (most factors' last level)."""
+        read = set()
+        for rule in self.rules.values():
+            for pattern in rule["all"]:
+                tests = next(iter(pattern.values())).get("$and", [])
+                fields = {k: v for test in tests for k, v in test.items() if k in ("t", "f", "n", "w")}
+                if fields.get("t") in ("r", "v"):
+                    read.add((fields["t"], fields["f"], fields["n"], fields["w"]))
+        for name, rule in self.actions.items():
+            if rule.makes is not None and tuple(rule.makes[k] for k in ("t", "f", "n", "w")) not in read:
+                self.actions[name] = _Rule(rule.key, rule.anchor, None)
 
     def _build(self) -> None:
         plan = self.plan
@@ -246,31 +275,13 @@ class _Program:
         # The territory and phase facts must be matched by a rule of their own: without these
         # rules, durable_rules' C engine crashed the process when a session's state was deleted.
         for t in ("k", "ph"):
-            self.rules[f"seen:{t}"] = {"all": [{"x": {"t": t}}], "run": _seen, "cap": MATCHES_PER_CALL}
+            self.rules[f"seen:{t}"] = {"all": [{"x": {"t": t}}], "run": _run_by_drain, "cap": MATCHES_PER_CALL}
+            self.actions[f"seen:{t}"] = _Rule(None, "x", None)
 
 
-def _seen(c: Any) -> None:
-    """The action of the rules that only make the territory and phase facts welcome: nothing to record."""
-
-
-def _collector(rule: _Rule) -> Callable[[Any], None]:
-    """The action of a rule: record each match's territory under ``rule.key``, assert what it makes."""
-
-    def collect(c: Any) -> None:
-        batch = _batches[c.s.sid]
-        frames = [m._d for m in c.m] if c.m is not None else [c._m]
-        done = batch.records.setdefault(rule.key, set())
-        new = []
-        for frame in frames:
-            k = frame[rule.anchor]["k"]
-            if k not in done:
-                done.add(k)
-                if rule.makes is not None:
-                    new.append(batch.fact({**rule.makes, "k": k}))
-        if new:
-            assert_facts(_host, batch.name, new)
-
-    return collect
+def _run_by_drain(c: Any) -> None:
+    """Stands for every rule's action in durable_rules: :func:`drain` runs them, durable_rules never does."""
+    raise EngineError("durable_rules ran an action on its own; maturity's engine runs them by draining")
 
 
 def _ruleset_name(plan: Plan, explain: bool = False) -> str:
@@ -311,13 +322,14 @@ class _Batch:
         return fact
 
     def call(self, facts: list[dict[str, Any]]) -> None:
-        """Assert ``facts`` and run every action they lead to; raise what an action raised."""
+        """Assert ``facts`` and run every action they lead to."""
         assert_facts(_host, self.name, facts)
-        errors: list[Any] = []
-        drain(_host, self.name, errors.append)
-        state = _host.get_state(self.name, self.sid)
-        if errors or state.get("exception"):
-            raise EngineError(f"a rule action failed: {errors[0] if errors else state['exception']}")
+        try:
+            drain(_host, self.name, lambda rule, matches: self.program.actions[rule].collect(self, matches))
+        except EngineError:
+            raise
+        except Exception as exc:
+            raise EngineError(f"a rule action failed: {exc}") from exc
 
     def run(self, low: Sequence[Sequence[float]], high: Sequence[Sequence[float]], one_by_one: bool) -> list[Derivation]:
         """What durable_rules derives for each territory of the batch, from the ends of its answers."""

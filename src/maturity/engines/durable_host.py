@@ -2,9 +2,10 @@
 
 durable_rules runs actions on background timer threads and offers no public call that
 drains a session. The engine needs every action to run in the caller's thread, so it uses
-four internals: ``Host._run`` (replaced to stop the timers), the C extension's
-``start_action`` and ``Ruleset._flush_actions`` (to run pending actions until none is left),
-and the C extension's ``assert_facts`` (to assert without running actions).
+internals: ``Host._run`` (replaced to stop the timers), the C extension's ``start_action``,
+``complete_and_start_action`` and ``abandon_action`` (to run pending actions until none is left,
+handing each its matches without durable_rules' per-match wrappers) and ``assert_facts`` (to
+assert without running actions), and a ruleset's ``_handle``.
 It also frees rulesets no longer needed (``delete_ruleset`` and the host's directory), so that a
 process scoring against many rulesets keeps a bounded number of them.
 They were read from durable_rules 2.0.28; another version is refused with a clear message
@@ -58,15 +59,28 @@ class SyncHost(durable_engine.Host):
         return None
 
 
-def drain(host: SyncHost, ruleset_name: str, on_error: Callable[[Any], None]) -> None:
-    """Run every action durable_rules left pending for ``ruleset_name``, until none is left."""
-    ruleset = host.get_ruleset(ruleset_name)
+def drain(host: SyncHost, ruleset_name: str, run: Callable[[str, list[dict[str, Any]]], None]) -> None:
+    """Run every action durable_rules has pending for ``ruleset_name``, until none is left.
+
+    ``run(rule_name, matches)`` is called for each: ``matches`` are the rule's matched facts, a dict
+    (alias to fact) per match. The session's state is left as it is. An exception raised by
+    ``run`` abandons the action and is raised.
+    """
+    handle = host.get_ruleset(ruleset_name)._handle
     while True:
-        result = durable_rules_engine.start_action(ruleset._handle)
+        result = durable_rules_engine.start_action(handle)
         if not result:
             return
-        ruleset._flush_actions(json.loads(result[0]), {"message": json.loads(result[1])}, result[2],
-                               lambda e, _s: on_error(e) if e else None)
+        state, message = result[2], json.loads(result[1])
+        while message:
+            rule_name, matches = next(iter(message.items()))
+            try:
+                run(rule_name, matches if isinstance(matches, list) else [matches])
+            except BaseException:
+                durable_rules_engine.abandon_action(handle, state)
+                raise
+            following = durable_rules_engine.complete_and_start_action(handle, state)
+            message = json.loads(following) if following else None
 
 
 def unregister(host: SyncHost, ruleset_name: str) -> None:
