@@ -99,6 +99,6 @@ def assert_facts(host: SyncHost, ruleset_name: str, facts: list[dict[str, Any]])
     here (and not raised, which would serialise the whole batch into the exception's message). A
     fact already observed in the session is an error.
     """
-    code = durable_rules_engine.assert_facts(host.get_ruleset(ruleset_name)._handle, json.dumps(facts))[0]
+    code = durable_rules_engine.assert_facts(host.get_ruleset(ruleset_name)._handle, json.dumps(facts, separators=(",", ":")))[0]
     if code == 2:
         raise EngineError("durable_rules refused a fact as already observed in its session")
