@@ -408,3 +408,13 @@ def test_ways_agree_with_the_engine_on_synthetic_territories(core):
             assert sorted(closest) == sorted(engine), (tid, a.factor, closest, engine)
             checked += 1
     assert checked > 50
+
+
+def test_ways_are_marked_as_the_engine_found_them_without_rereading_the_answers(legazpi):
+    c = profile_mode(legazpi)  # no profile: the marks come from the engine's outcome
+    data = next(s for s in c.next_steps if s.factor == "migration_data")
+    mapping = next(p for w in data.ways for p in w.parts if p.indicator == "migrant_mapping")
+    assert mapping.status == "met"
+    marks = {p.status for s in c.next_steps for w in s.ways for p in w.parts}
+    assert marks <= {"met", "unmet", "unknown"} and "unmet" in marks | {"unknown"}
+    assert legazpi.conditions_met is not None and "migrant_mapping:is:true" in legazpi.conditions_met

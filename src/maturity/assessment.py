@@ -231,6 +231,7 @@ class Assessment:
     findings: tuple[FindingResult, ...]
     completeness: Completeness
     governance_gaps: tuple[dict[str, Any], ...] = ()  # coherence gaps of the profile's governance graph
+    conditions_met: frozenset[str] | None = None  # the plan's comparisons the known answers meet (None: not kept)
     _scorer: Any = field(default=None, repr=False, compare=False)
     _profile: Any = field(default=None, repr=False, compare=False)  # the scored profile, for ranked next steps
 

@@ -340,6 +340,8 @@ class Scorer:
             governance_gaps=_governance_gaps(profile),
             completeness=Completeness(int(o.answered[0]), o.total, unknown,
                                       tuple(f.id for f in factors if not f.assessed)),
+            conditions_met=(frozenset(a for a, held in zip(self.plan.atoms, o.atoms_lower[0]) if held)
+                            if o.atoms_lower is not None else None),
             _scorer=self,
             _profile=profile,
         )

@@ -28,10 +28,8 @@ from __future__ import annotations
 from typing import Any
 
 from ..assessment import Assessment, FactorResult
-from ..cells import read_cell
 from ..messages import _
 from ..plan import Plan, compile_plan
-from ..prepare import encode_answer
 from ..profile import Profile
 from ..ruleset import BooleanIndicator, Ruleset
 from ..wording import condition_words, gap_kind, stage_name, term, territory_level
@@ -51,11 +49,6 @@ from .content import (
 )
 
 __all__ = ["profile_mode", "render_profile_text"]
-
-_OPS = {
-    "is": lambda a, b: a == b, "is_not": lambda a, b: a != b, "at_least": lambda a, b: a >= b,
-    "below": lambda a, b: a < b, "at_most": lambda a, b: a <= b, "above": lambda a, b: a > b,
-}
 
 
 def _governance_available() -> bool:
@@ -79,9 +72,9 @@ def _ruleset_for(assessment: Assessment, ruleset: Ruleset | None) -> Ruleset | N
 class _Words:
     """Indicators, factors and caps in words, from the ruleset (ids when there is none)."""
 
-    def __init__(self, ruleset: Ruleset | None, profile: Profile | None) -> None:
+    def __init__(self, ruleset: Ruleset | None, met: frozenset[str] | None) -> None:
         self.rs = ruleset
-        self.profile = profile
+        self.met = met
         self.plan: Plan | None = compile_plan(ruleset) if ruleset is not None else None
 
     def question(self, indicator: str) -> str:
@@ -109,16 +102,12 @@ class _Words:
         return text[len(atom.indicator) + 1:] if text.startswith(atom.indicator + " ") else text
 
     def status(self, atom: Any, unknown: set[str]) -> str:
+        """As the engine found it: met with the known answers (a range: by all its values), unmet, unknown."""
         if atom.indicator in unknown:
             return "unknown"
-        if self.profile is None or self.rs is None:
+        if self.met is None:
             return ""
-        answer = self.profile.answer(atom.indicator)
-        if not answer.known:
-            return "unknown"
-        ind = self.rs.indicator(atom.indicator)
-        ends = encode_answer(ind, read_cell(ind, answer.value))  # a range: met only when both its ends meet it
-        return "met" if all(_OPS[atom.op](v, atom.value) for v in ends) else "unmet"
+        return "met" if atom.id in self.met else "unmet"
 
     def caps(self, f: FactorResult) -> tuple[str, ...]:
         out = []
@@ -200,10 +189,12 @@ def profile_mode(assessment: Assessment, *, well_developed_level: int = WELL_DEV
     ``established``, by default). A factor counts only on its known level, never on its
     upper bound; a factor the known answers cannot assess has *not enough information*.
     ``ruleset``: the ruleset it was scored with, for questions in words (default: the bundled
-    one when it is the one used); ``profile``: its answers, to mark each part of each way.
+    one when it is the one used). Each part of each way is marked met, unmet or unknown as the
+    engine found it (``assessment.conditions_met``); ``profile``: its answers, for the names of
+    the actors of its governance graph.
     """
     rs = _ruleset_for(assessment, ruleset)
-    words = _Words(rs, profile)
+    words = _Words(rs, assessment.conditions_met)
     meanings = {lv.level: lv.meaning for lv in rs.levels} if rs is not None else {}
     areas = tuple(_area(f, well_developed_level, words, meanings) for f in assessment.factors)
     pillars = tuple(
