@@ -27,6 +27,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -35,6 +36,7 @@ from .ruleset import Ruleset
 __all__ = [
     "INSUFFICIENT",
     "RANK_MEASURES",
+    "Aggregator",
     "Scores",
     "aggregate",
     "assessed_shares",
@@ -154,40 +156,99 @@ def rank_measure(scores: Scores, by: str) -> np.ndarray:
     return np.where(scores.sufficient, value, np.nan)
 
 
+class Aggregator:
+    """The scoring maths of one ruleset, its constants worked out once (robustness draws call it thousands of times).
+
+    >>> from maturity import load_core_ruleset
+    >>> rs = load_core_ruleset()
+    >>> n = len(rs.factors)
+    >>> agg = Aggregator(rs)
+    >>> lower, upper, assessed = np.full((1, n), 1), np.full((1, n), 3), np.full((1, n), True)
+    >>> full = rank_measure(agg.scores(lower, upper, assessed), "lower")
+    >>> agg.rank_values(lower, upper, assessed, "lower").tolist() == full.tolist()
+    True
+    """
+
+    def __init__(self, ruleset: Ruleset) -> None:
+        self.ruleset = ruleset
+        self.method = ruleset.aggregation.method
+        self.score_of = np.array([lv.score for lv in sorted(ruleset.levels, key=lambda lv: lv.level)], dtype=float)
+        self.factor_ids = [f.id for f in ruleset.factors]
+        self.pillar_ids = [p.id for p in ruleset.pillars]
+        self.pillar_columns = [[i for i, f in enumerate(ruleset.factors) if f.pillar == pid] for pid in self.pillar_ids]
+        self.factor_weights = {f.id: f.weight for f in ruleset.factors}
+        self.pillar_weights = {p.id: p.weight for p in ruleset.pillars}
+        self.threshold = ruleset.aggregation.min_assessed.share if ruleset.aggregation.min_assessed is not None else 0.0
+
+    def shares(self, assessed: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Assessed shares of the pillars and overall (:func:`assessed_shares`), and whether each suffices."""
+        p_share, o_share = assessed_shares(self.ruleset, assessed)
+        return p_share, o_share, (p_share > 0) & (p_share >= self.threshold - 1e-9), (o_share > 0) & (o_share >= self.threshold - 1e-9)
+
+    def scores(self, lower_level: np.ndarray, upper_level: np.ndarray, assessed: np.ndarray, *,
+               factor_weights: Mapping[str, float] | None = None, pillar_weights: Mapping[str, float] | None = None,
+               shares: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None = None) -> Scores:
+        """Every score of every row; ``shares``: :meth:`shares` of ``assessed``, when already known."""
+        p_share, o_share, p_sufficient, o_sufficient = shares if shares is not None else self.shares(assessed)
+        f_lower, f_upper = self.score_of[lower_level], self.score_of[upper_level]
+        f_score = np.where(assessed, f_lower, np.nan)
+        p_score, p_lower, p_upper, o_score, o_lower, o_upper = self._means(
+            f_lower, f_upper, assessed, factor_weights, pillar_weights, p_sufficient, o_sufficient, bounds=("lower", "upper"))
+        assert p_lower is not None and p_upper is not None and o_lower is not None and o_upper is not None
+        stages = (stage_of(self.ruleset, o_score), stage_of(self.ruleset, o_lower), stage_of(self.ruleset, o_upper))
+        return Scores(f_score, f_lower, f_upper, p_score, p_lower, p_upper, o_score, o_lower, o_upper, *stages,
+                      p_share, p_sufficient, o_share, o_sufficient & ~np.isnan(o_score))
+
+    def rank_values(self, lower_level: np.ndarray, upper_level: np.ndarray, assessed: np.ndarray, by: str, *,
+                    factor_weights: Mapping[str, float] | None = None, pillar_weights: Mapping[str, float] | None = None,
+                    shares: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None = None) -> np.ndarray:
+        """``rank_measure(self.scores(...), by)``, computing only what it needs."""
+        if by not in RANK_MEASURES:
+            raise ValueError(f"unknown rank measure {by!r}; choose one of: {', '.join(RANK_MEASURES)}")
+        _, _, p_sufficient, o_sufficient = shares if shares is not None else self.shares(assessed)
+        f_lower = self.score_of[lower_level]
+        _, _, _, o_score, o_lower, _ = self._means(f_lower, None, assessed, factor_weights, pillar_weights,
+                                                   p_sufficient, o_sufficient, bounds=("lower",) if by == "lower" else ())
+        value = o_lower if by == "lower" else o_score
+        assert value is not None
+        return np.where(o_sufficient & ~np.isnan(o_score), value, np.nan)
+
+    def _means(self, f_lower: np.ndarray, f_upper: np.ndarray | None, assessed: np.ndarray,
+               factor_weights: Mapping[str, float] | None, pillar_weights: Mapping[str, float] | None,
+               p_sufficient: np.ndarray, o_sufficient: np.ndarray, bounds: tuple[str, ...]) -> tuple[Any, ...]:
+        """Pillar and overall scores, and the ``bounds`` asked for (``lower``, ``upper``); None for the others."""
+        method = self.method
+        fw = self.factor_weights | dict(factor_weights or {})
+        pw = self.pillar_weights | dict(pillar_weights or {})
+        n, k = f_lower.shape[0], len(self.pillar_ids)
+        p_score = np.full((n, k), np.nan)
+        p_bounds = {b: np.full((n, k), np.nan) for b in bounds}
+        everywhere = np.ones_like(assessed, dtype=bool)
+        for j, cols in enumerate(self.pillar_columns):
+            w = np.array([fw[self.factor_ids[i]] for i in cols], dtype=float)
+            p_score[:, j] = weighted(f_lower[:, cols], w, assessed[:, cols], method)
+            for b in bounds:
+                values = f_lower if b == "lower" else f_upper
+                assert values is not None
+                p_bounds[b][:, j] = weighted(values[:, cols], w, everywhere[:, cols], method)
+        p_score = np.where(p_sufficient, p_score, np.nan)
+        if bounds:
+            hull = _hull(p_score, p_bounds.get("lower", p_score), p_bounds.get("upper", p_score))
+            p_bounds = {b: hull[0 if b == "lower" else 1] for b in bounds}
+
+        w = np.array([pw[p] for p in self.pillar_ids], dtype=float)
+        o_score = weighted(np.nan_to_num(p_score), w, ~np.isnan(p_score), method)
+        o_score = np.where(o_sufficient, o_score, np.nan)
+        o_bounds = {b: weighted(p_bounds[b], w, np.ones_like(p_bounds[b], dtype=bool), method) for b in bounds}
+        if bounds:
+            hull = _hull(o_score, o_bounds.get("lower", o_score), o_bounds.get("upper", o_score))
+            o_bounds = {b: hull[0 if b == "lower" else 1] for b in bounds}
+        return (p_score, p_bounds.get("lower"), p_bounds.get("upper"), o_score, o_bounds.get("lower"), o_bounds.get("upper"))
+
+
 def aggregate(ruleset: Ruleset, lower_level: np.ndarray, upper_level: np.ndarray, assessed: np.ndarray, *,
               factor_weights: Mapping[str, float] | None = None,
               pillar_weights: Mapping[str, float] | None = None) -> Scores:
     """Factor, pillar and overall scores from levels (rows x ``ruleset.factors``); weights default to the ruleset's."""
-    method = ruleset.aggregation.method
-    score_of = np.array([lv.score for lv in sorted(ruleset.levels, key=lambda lv: lv.level)], dtype=float)
-    factors = [f.id for f in ruleset.factors]
-    f_lower, f_upper = score_of[lower_level], score_of[upper_level]
-    f_score = np.where(assessed, f_lower, np.nan)
-    fw = {f.id: f.weight for f in ruleset.factors} | dict(factor_weights or {})
-    pw = {p.id: p.weight for p in ruleset.pillars} | dict(pillar_weights or {})
-    threshold = ruleset.aggregation.min_assessed.share if ruleset.aggregation.min_assessed is not None else 0.0
-    p_share, o_share = assessed_shares(ruleset, assessed)
-    p_sufficient = (p_share > 0) & (p_share >= threshold - 1e-9)
-    o_sufficient = (o_share > 0) & (o_share >= threshold - 1e-9)
-
-    n, pillars = lower_level.shape[0], [p.id for p in ruleset.pillars]
-    p_score, p_lower, p_upper = (np.full((n, len(pillars)), np.nan) for _ in range(3))
-    everywhere = np.ones_like(assessed, dtype=bool)
-    for j, pid in enumerate(pillars):
-        cols = [i for i, f in enumerate(ruleset.factors) if f.pillar == pid]
-        w = np.array([fw[factors[i]] for i in cols], dtype=float)
-        p_score[:, j] = weighted(f_lower[:, cols], w, assessed[:, cols], method)
-        p_lower[:, j] = weighted(f_lower[:, cols], w, everywhere[:, cols], method)
-        p_upper[:, j] = weighted(f_upper[:, cols], w, everywhere[:, cols], method)
-    p_score = np.where(p_sufficient, p_score, np.nan)
-    p_lower, p_upper = _hull(p_score, p_lower, p_upper)
-
-    w = np.array([pw[p] for p in pillars], dtype=float)
-    o_score = weighted(np.nan_to_num(p_score), w, ~np.isnan(p_score), method)
-    o_score = np.where(o_sufficient, o_score, np.nan)
-    o_lower = weighted(p_lower, w, np.ones_like(p_lower, dtype=bool), method)
-    o_upper = weighted(p_upper, w, np.ones_like(p_upper, dtype=bool), method)
-    o_lower, o_upper = _hull(o_score, o_lower, o_upper)
-    return Scores(f_score, f_lower, f_upper, p_score, p_lower, p_upper, o_score, o_lower, o_upper,
-                  stage_of(ruleset, o_score), stage_of(ruleset, o_lower), stage_of(ruleset, o_upper),
-                  p_share, p_sufficient, o_share, o_sufficient & ~np.isnan(o_score))
+    return Aggregator(ruleset).scores(lower_level, upper_level, assessed, factor_weights=factor_weights,
+                                      pillar_weights=pillar_weights)

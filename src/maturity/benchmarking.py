@@ -13,7 +13,6 @@ True
 from __future__ import annotations
 
 import sys
-import warnings
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,7 +22,7 @@ import numpy as np
 import pandas as pd
 from tqdm import tqdm
 
-from .aggregate import RANK_MEASURES, aggregate, rank_measure
+from .aggregate import RANK_MEASURES, Aggregator, aggregate, rank_measure
 from .assessment import Assessment
 from .cells import is_unknown, read_cell
 from .engines import EngineName, Outcome, get_evaluator
@@ -415,7 +414,8 @@ def _filler(ruleset: Ruleset, prepared: Prepared):
                        dom_hi[cols])
     kinds = np.array(whole, dtype=bool)[cols]
     span = cell_hi - cell_lo
-    filled = low.copy()  # one buffer for every draw: only the open cells are written, in place
+    filled = np.array(low, order="F")  # one buffer for every draw: only the open cells are written, in place; column-major,
+    # so that the kernel's view of it (one row per indicator) needs no copy
     u = np.empty(len(rows))
     drawn = np.empty(len(rows))
 
@@ -470,9 +470,9 @@ def robustness(ruleset: Ruleset, prepared: Prepared, derived: DerivedLevels, *, 
     for name, suffix in (("both", ""), ("weights", "_weights"), ("unknowns", "_unknowns")):
         low, high = _interval(parts[name], published, ranked, draws)
         out[f"p05{suffix}"], out[f"p95{suffix}"] = low, high
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)
-        median = np.nanpercentile(parts["both"], 50, axis=0, method="inverted_cdf") if draws else published
+    median = published.copy()
+    if draws:
+        median[ranked] = np.percentile(parts["both"][:, ranked], 50, axis=0, method="inverted_cdf")
     out["median"] = _int_ranks(median, ranked)
     ranked_in_group = (pd.Series(ranked).groupby(within.to_numpy()).transform("sum").to_numpy()
                        if within is not None else np.full(n, ranked.sum()))
@@ -492,26 +492,28 @@ def draw_ranks(ruleset: Ruleset, prepared: Prepared, outcome: Outcome, draws: It
     o = outcome
     draws = list(draws)
     n = len(prepared)
-    nominal = aggregate(ruleset, o.lower, o.upper, o.assessed)
-    ranked = ~np.isnan(rank_measure(nominal, rank_by))
-    published = _ranks(rank_measure(nominal, rank_by), ranked, within)
+    agg = Aggregator(ruleset)
+    nominal = agg.rank_values(o.lower, o.upper, o.assessed, rank_by)
+    ranked = ~np.isnan(nominal)
+    published = _ranks(nominal, ranked, within)
     fill = _filler(ruleset, prepared) if unknowns else None
     everywhere = np.ones_like(o.assessed)
+    shares, shares_everywhere = agg.shares(o.assessed), agg.shares(everywhere)  # the ruleset's weights: same in every draw
     parts = {name: np.full((len(draws), n), np.nan) for name in ("both", "weights", "unknowns")}
     for i, d in enumerate(tqdm(draws, desc="robustness draws", unit="draw", disable=not show_progress, file=sys.stderr)):
         rng = np.random.default_rng([seed, d])
         fw = {f.id: f.weight * rng.uniform(1 - weight_spread, 1 + weight_spread) for f in ruleset.factors}
         pw = {p.id: p.weight * rng.uniform(1 - weight_spread, 1 + weight_spread) for p in ruleset.pillars}
-        weighted = aggregate(ruleset, o.lower, o.upper, o.assessed, factor_weights=fw, pillar_weights=pw)
-        parts["weights"][i] = _ranks(rank_measure(weighted, rank_by), ranked, within)
+        parts["weights"][i] = _ranks(agg.rank_values(o.lower, o.upper, o.assessed, rank_by, factor_weights=fw,
+                                                     pillar_weights=pw, shares=shares), ranked, within)
         if fill is None:  # nothing drawn for the unknowns: their interval is the published rank
             parts["both"][i], parts["unknowns"][i] = parts["weights"][i], published
             continue
         lower, upper = fill(rng)
-        parts["unknowns"][i] = _ranks(rank_measure(aggregate(ruleset, lower, upper, everywhere), rank_by), ranked,
-                                      within)
-        parts["both"][i] = _ranks(rank_measure(aggregate(ruleset, lower, upper, everywhere, factor_weights=fw,
-                                                         pillar_weights=pw), rank_by), ranked, within)
+        parts["unknowns"][i] = _ranks(agg.rank_values(lower, upper, everywhere, rank_by, shares=shares_everywhere),
+                                      ranked, within)
+        parts["both"][i] = _ranks(agg.rank_values(lower, upper, everywhere, rank_by, factor_weights=fw, pillar_weights=pw,
+                                                  shares=shares_everywhere), ranked, within)
     return parts
 
 
@@ -530,9 +532,13 @@ def _draw_on_cluster(client: Any, ruleset: Ruleset, prepared: Prepared, outcome:
 def _ranks(measure: np.ndarray, ranked: np.ndarray, within: pd.Series | None = None) -> np.ndarray:
     """Competition ranks of ``measure`` among the ``ranked`` territories (within each label of
     ``within`` when given, e.g. the year); NaN elsewhere."""
+    if within is None:  # competition_rank's ranks, in numpy: one plus how many rank strictly higher
+        out = np.full(len(measure), np.nan)
+        values = measure[ranked]
+        out[ranked] = np.searchsorted(np.sort(-values), -values, side="left") + 1
+        return out
     values = pd.Series(np.where(ranked, measure, np.nan))
-    ranks = competition_rank(values) if within is None else \
-        values.groupby(within.to_numpy()).rank(method="min", ascending=False)
+    ranks = values.groupby(within.to_numpy()).rank(method="min", ascending=False)
     return ranks.astype(float).to_numpy(dtype=float, na_value=np.nan)
 
 
@@ -542,11 +548,10 @@ def _int_ranks(values: np.ndarray, ranked: np.ndarray) -> Any:
 
 def _interval(ranks: np.ndarray, published: np.ndarray, ranked: np.ndarray, draws: int) -> tuple[pd.Series, pd.Series]:
     """5th-95th percentile ranks of the draws, widened to hold the published rank; integers."""
-    if draws and ranked.any():
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", RuntimeWarning)  # the columns of unranked territories are all NaN
-            low = np.nanpercentile(ranks, 5, axis=0, method="lower")
-            high = np.nanpercentile(ranks, 95, axis=0, method="higher")
+    if draws and ranked.any():  # every draw ranks the ranked territories; the others' columns are all NaN
+        low, high = np.full(len(published), np.nan), np.full(len(published), np.nan)
+        low[ranked] = np.percentile(ranks[:, ranked], 5, axis=0, method="lower")
+        high[ranked] = np.percentile(ranks[:, ranked], 95, axis=0, method="higher")
     else:
         low = high = published
     low, high = np.fmin(low, published), np.fmax(high, published)
