@@ -20,6 +20,7 @@ from ._yamlio import Document, parse_yaml, read_yaml
 from .bundled import bundled_dir, bundled_profiles_dir, bundled_ruleset_path
 from .errors import InvalidFileError, Problem, suggest
 from .messages import _
+from .model_cache import cached_ruleset
 from .profile import Profile
 from .ruleset import SUPPORTED_FORMAT_VERSIONS, Ruleset
 from .tailoring import resolve_document
@@ -175,8 +176,11 @@ def parse_profile(text: str, file: str | None = None, ruleset: Ruleset | None = 
 
 
 def load_ruleset(path: PathLike) -> Ruleset:
-    """Load and validate a ruleset file; raise ``InvalidFileError`` listing every problem."""
-    return build_document(read_yaml(path), "ruleset")  # type: ignore[return-value]
+    """Load and validate a ruleset file; raise ``InvalidFileError`` listing every problem.
+
+    A file that loaded once is read back from :mod:`maturity.model_cache` while its bytes stay the same.
+    """
+    return cached_ruleset(path, lambda: build_document(read_yaml(path), "ruleset"))  # type: ignore[arg-type,return-value]
 
 
 def load_profile(path: PathLike, ruleset: Ruleset | None = None) -> Profile:
