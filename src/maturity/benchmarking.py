@@ -143,7 +143,7 @@ class BenchmarkRun:
             return self.profiles[i]
         row, meta = self.answers.iloc[i], self.table.iloc[i]
         rs = self.scored_with
-        known = {k: {"value": read_cell(rs.indicator(k), _plain(v)), "source": "run input"}
+        known = {k: {"value": read_cell(rs.indicator(k), v), "source": "run input"}
                  for k, v in row.items() if not is_unknown(v)}
         return Profile.model_validate({
             "kind": "profile", "format_version": 1, "synthetic": bool(meta["synthetic"]),
@@ -152,10 +152,6 @@ class BenchmarkRun:
             "sources": [{"id": "run", "title": "the answers this benchmarking run scored"}],
             "answers": known})
 
-
-
-def _plain(value: Any) -> Any:
-    return value.item() if isinstance(value, np.generic) else value
 
 
 def load_profiles(paths: Sequence[str | Path], ruleset: Ruleset) -> tuple[list[Profile], list[Failure]]:

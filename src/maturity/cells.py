@@ -480,8 +480,11 @@ def read_cell(indicator: Any, raw: Any) -> Any:
 
     A range (:class:`Range`, a mapping, or ``>=5``, ``<=5``, ``5-8`` text) gives a :class:`Range`
     whose ends are read as the indicator's values. Raises :class:`CellProblem` (and nothing
-    else) when the cell cannot be read.
+    else) when the cell cannot be read. A numpy scalar (as pandas columns give, ``np.False_``,
+    ``np.int64(2)``) is read as the Python value it holds.
     """
+    if type(raw).__module__ == "numpy" and hasattr(raw, "item"):
+        raw = raw.item()
     span = _range_of(raw)
     if span is not None:
         return _read_range(indicator, span, raw)

@@ -265,7 +265,7 @@ def _prepare_frame(ruleset: Ruleset, plan: Plan, table: pd.DataFrame, file: str 
         lo, hi, ok, bad = _read_column(ind, table[c])
         for r in np.flatnonzero(bad):
             try:
-                read_cell(ind, _plain(table[c].iloc[r]))
+                read_cell(ind, table[c].iloc[r])
                 why = f"cannot read {table[c].iloc[r]!r}"  # the column-wise reading refused what the cell reader accepts
             except CellProblem as exc:
                 why = exc.detail()
@@ -364,7 +364,7 @@ def _distinct_values(ind: Any, codes: np.ndarray, uniques: Any,
         if is_unknown(value):
             continue
         try:
-            answer = read_cell(ind, _plain(value))
+            answer = read_cell(ind, value)
         except CellProblem:
             continue
         if answer is not None:
@@ -381,7 +381,4 @@ def _hashable_range(value: dict[str, Any]) -> Any:
         return repr(value)  # refused, with its text, by the cell reader
 
 
-def _plain(value: Any) -> Any:
-    """numpy scalars as Python values: the vocabulary reads one kind of each."""
-    return value.item() if isinstance(value, np.generic) else value
 
