@@ -67,7 +67,6 @@ _lock = threading.RLock()
 _registered: dict[tuple[str, bool], str] = {}  # (plan key, explain) -> ruleset name, least recently used first
 _ruleset_counter = itertools.count(1)
 _programs: dict[str, _Program] = {}  # ruleset name -> its rules
-_batches: dict[str, _Batch] = {}  # session id -> the batch it holds, while it runs
 _sid_counter = itertools.count(1)
 
 
@@ -335,14 +334,12 @@ class _Batch:
         """What durable_rules derives for each territory of the batch, from the ends of its answers."""
         facts = [self.fact(f) for k in range(len(low)) for f in self.program.answer_facts(k, low[k], high[k])]
         with _lock:
-            _batches[self.sid] = self
             try:
                 for part in ([[f] for f in facts] if one_by_one else [facts]):
                     self.call(part)
                 if self.program.plan.caps or self.program.plan.finding_clauses or self.program.plan.gate_clauses:
                     self.call([self.fact({"t": "ph"})])
             finally:
-                del _batches[self.sid]
                 try:
                     _host.delete_state(self.name, self.sid)
                 except Exception:  # a state that was never created has nothing to free
@@ -350,17 +347,16 @@ class _Batch:
         return [self.derivation(k) for k in range(len(low))]
 
     def derivation(self, k: int) -> Derivation:
-        plan, program = self.program.plan, self.program
         held = {key for key, territories in self.records.items() if k in territories}
-        held |= {("lv", f, n, w) for (kind, f, n, w) in [key for key in held if key[0] == "raw"] if f not in program.capped}
-        return Derivation(plan, frozenset(held))
+        capped = self.program.capped  # an uncapped factor's level is the one its own conditions reach
+        held |= {("lv", f, n, w) for (_, f, n, w) in [key for key in held if key[0] == "raw"] if f not in capped}
+        return Derivation(frozenset(held))
 
 
 @dataclass(frozen=True)
 class Derivation:
     """What durable_rules derived for one territory: the levels, caps, findings, gates (and atoms) that hold."""
 
-    plan: Plan
     facts: frozenset[Key]
 
     def level(self, factor: str, world: str, kind: str = "lv") -> int:
