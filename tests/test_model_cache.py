@@ -54,7 +54,7 @@ def test_an_invalid_ruleset_is_reported_and_not_cached(cache, tmp_path):
     bad.write_text("kind: ruleset\nformat_version: 1\nid: x\n", encoding="utf-8")
     with pytest.raises(InvalidFileError):
         load_ruleset(bad)
-    assert not list(cache.glob("ruleset-*.json")) if cache.exists() else True
+    assert not cache.exists() or not list(cache.glob("ruleset-*.json"))
 
 
 def test_the_cache_can_be_turned_off_or_be_unwritable(cache, ruleset_file, monkeypatch, tmp_path):

@@ -226,7 +226,8 @@ def competition_rank(scores: pd.Series) -> pd.Series:
     >>> competition_rank(pd.Series([50.0, 75.0, 50.0, float("nan")])).tolist()
     [2, 1, 2, <NA>]
     """
-    return scores.rank(method="min", ascending=False).astype("Int64")
+    values = scores.to_numpy(dtype=float, na_value=np.nan)
+    return pd.Series(_ranks(values, ~np.isnan(values)), index=scores.index).astype("Int64")
 
 
 
@@ -528,7 +529,7 @@ def _draw_on_cluster(client: Any, ruleset: Ruleset, prepared: Prepared, outcome:
 def _ranks(measure: np.ndarray, ranked: np.ndarray, within: pd.Series | None = None) -> np.ndarray:
     """Competition ranks of ``measure`` among the ``ranked`` territories (within each label of
     ``within`` when given, e.g. the year); NaN elsewhere."""
-    if within is None:  # competition_rank's ranks, in numpy: one plus how many rank strictly higher
+    if within is None:  # one plus how many of the ranked territories are strictly higher
         out = np.full(len(measure), np.nan)
         values = measure[ranked]
         out[ranked] = np.searchsorted(np.sort(-values), -values, side="left") + 1

@@ -25,7 +25,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import cached_property
 from pathlib import Path
 from typing import Any, Union
 
@@ -86,18 +85,20 @@ class Prepared:
         brought just past the plan's thresholds on that indicator, which decides every comparison
         exactly as the infinite end would, with small numbers for the rules engine.
         """
-        out: dict[str, Any] = {}
-        for j, ind in enumerate(self.plan.indicators):
-            if not self.known[row, j]:
-                out[ind] = None
-                continue
-            low, high = np.clip((self.low[row, j], self.high[row, j]), *self._open_ends[j])
-            out[ind] = tuple(_plain_end(float(v), self.kinds[j]) for v in (low, high))
-        return out
+        low, high = self.bounded_ends(slice(row, row + 1))
+        return {ind: (_plain_end(float(low[0, j]), self.kinds[j]), _plain_end(float(high[0, j]), self.kinds[j]))
+                if self.known[row, j] else None for j, ind in enumerate(self.plan.indicators)}
 
-    @cached_property
-    def _open_ends(self) -> list[tuple[float, float]]:
-        return open_ends(self.plan)
+    def bounded_ends(self, rows: slice | np.ndarray = slice(None)) -> tuple[np.ndarray, np.ndarray]:
+        """The low and high ends of some rows' answers, brought within :func:`open_ends` (float).
+
+        An open end of a range comes just past the plan's thresholds, which decides every
+        comparison exactly as the infinite end would; an unknown answer is the whole span.
+        """
+        lowest, highest = np.array(open_ends(self.plan), dtype=float).reshape(-1, 2).T
+        known = self.known[rows].astype(bool)
+        return (np.where(known, np.clip(np.asarray(self.low[rows], dtype=float), lowest, highest), lowest),
+                np.where(known, np.clip(np.asarray(self.high[rows], dtype=float), lowest, highest), highest))
 
     def take(self, rows: np.ndarray) -> Prepared:
         """The prepared answers of some rows (positions)."""
@@ -379,6 +380,3 @@ def _hashable_range(value: dict[str, Any]) -> Any:
         return Range.model_validate(value)
     except ValueError:
         return repr(value)  # refused, with its text, by the cell reader
-
-
-

@@ -138,13 +138,11 @@ class _Program:
         return "findings" if isinstance(owner, FindingClause) else f"factor:{owner}"
 
     def ends(self, answers: Answers) -> tuple[list[float], list[float]]:
-        """The low and high ends of one territory's answers, an unknown answer as the widest range."""
-        low, high = [], []
-        for ind, (lo_end, hi_end) in zip(self.plan.indicators, self.ends_of_unknown):
-            ends = answers.get(ind)
-            low.append(lo_end if ends is None else max(float(ends[0]), lo_end))
-            high.append(hi_end if ends is None else min(float(ends[1]), hi_end))
-        return low, high
+        """The low and high ends of one territory's answers (as :meth:`Prepared.row_answers` gives them),
+        an unknown answer as the whole span, as :meth:`Prepared.bounded_ends` reads it."""
+        spans = zip(self.plan.indicators, self.ends_of_unknown)
+        pairs = [span if answers.get(ind) is None else answers[ind] for ind, span in spans]
+        return [float(lo) for lo, _ in pairs], [float(hi) for _, hi in pairs]
 
     def answer_facts(self, k: int, low: Sequence[float], high: Sequence[float]) -> list[dict[str, Any]]:
         """The facts of one territory: ``k`` (the territory), and its ``a`` facts in both worlds."""
@@ -483,10 +481,7 @@ class DurableEvaluator:
 
     def evaluate(self, prepared: Prepared, *, explain: bool = False) -> Outcome:
         plan = prepared.plan
-        lowest, highest = np.array(open_ends(plan), dtype=float).reshape(-1, 2).T
-        known = prepared.known.astype(bool)
-        low = np.where(known, np.maximum(np.asarray(prepared.low, dtype=float), lowest), lowest)
-        high = np.where(known, np.minimum(np.asarray(prepared.high, dtype=float), highest), highest)
+        low, high = prepared.bounded_ends()
         rows = []
         for start in range(0, len(prepared), BATCH):
             stop = min(start + BATCH, len(prepared))

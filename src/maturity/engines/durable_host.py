@@ -26,8 +26,6 @@ from ..errors import EngineError
 
 __all__ = [
     "SUPPORTED_VERSION",
-    "MessageNotHandled",
-    "MessageObserved",
     "SyncHost",
     "assert_facts",
     "check_version",
@@ -36,8 +34,6 @@ __all__ = [
 ]
 
 SUPPORTED_VERSION = "2.0.28"
-MessageNotHandled = durable_engine.MessageNotHandledException
-MessageObserved = durable_engine.MessageObservedException
 
 
 def check_version() -> None:
