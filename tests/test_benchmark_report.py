@@ -65,7 +65,8 @@ def test_report_is_self_contained_and_links_profile_pages(case_run, seal, tmp_pa
     assert len(list((tmp_path / "territories").glob("*.html"))) == 4  # only the first four pages
     assert "insufficient evidence" in html and "ranked by lower" in html
     page = (tmp_path / "territories" / "ph-legazpi.html").read_text(encoding="utf-8")
-    assert page.count('src="data:image/png;base64,') == 2  # factor levels against the peers' average, governance
+    assert page.count('src="data:image/svg+xml;base64,') == 1  # factor levels against the peers' average
+    assert page.count('src="data:image/png;base64,') == 1  # governance drawing
     box = page[page.index('id="seal"'):page.index('id="summary"')]
     assert "every core factor at level 2 or more" in box and "could be met" in box
     assert "A dedicated migration and development unit: level 1" in box and "needs 2" in box

@@ -19,6 +19,7 @@ from maturity.loading import bundled_profiles_dir
 from maturity.report import profile_mode, render_profile_text
 from maturity.report.figures import (
     factor_bars_figure,
+    factor_bars_svg,
     figure_data_uri,
     heatmap_figure,
     levels_frame,
@@ -203,7 +204,7 @@ def test_page_is_self_contained(pichincha):
     names = [t for t, _ in tags]
     assert "script" not in names and "link" not in names and "iframe" not in names
     imgs = [a for t, a in tags if t == "img"]
-    assert len(imgs) == 1 and imgs[0]["src"].startswith("data:image/png;base64,")
+    assert len(imgs) == 1 and imgs[0]["src"].startswith("data:image/svg+xml;base64,")  # the factor chart
     assert "http://" not in page and "https://" not in page
     assert "style" in names  # CSS inline
     c = profile_mode(pichincha)
@@ -292,6 +293,36 @@ def test_factor_bars_widths_are_levels(pichincha):
     assert [(s[0][0], s[1][0]) for s in segments] == [(f.lower_level, f.upper_level) for f in pichincha.factors]
 
 
+def test_factor_bars_svg_draws_what_the_figure_draws(pichincha):
+    """The SVG chart of the HTML pages has the matplotlib figure's bars: widths in proportion to the levels
+    (hatched where unassessed), whiskers from lower to upper level, a peer marker per factor given one."""
+    import re
+    import xml.etree.ElementTree as ET
+
+    c = profile_mode(pichincha)
+    svg = factor_bars_svg(c, peer_average={f.factor: 2.0 for f in c.factors[:3]}, peer_label="peers")
+    root = ET.fromstring(svg)  # well-formed XML
+    ns = "{http://www.w3.org/2000/svg}"
+    bars = [e for e in root.iter(f"{ns}rect") if e.get("class") == "bar"]
+    unit = None
+    for bar, f in zip(bars, pichincha.factors, strict=True):
+        assert (bar.get("fill") == "url(#hatch)") == (not f.assessed)
+        if f.level:
+            unit = unit or float(bar.get("width")) / f.level
+            assert float(bar.get("width")) == pytest.approx(unit * f.level, abs=0.2)
+    whiskers = [e.get("d") for e in root.iter(f"{ns}path") if e.get("stroke") == "#222222" and "H" in e.get("d")]
+    assert len(whiskers) == len(pichincha.factors)
+    spans = [re.match(r"M([\d.]+) [\d.]+H([\d.]+)", d).groups() for d in whiskers]
+    assert [float(b) - float(a) >= 0 for a, b in spans] == [True] * len(spans)
+    assert svg.count('fill="#7b3294"') == 3 + 1  # three factors and the legend
+    assert "peers" in svg
+
+
+def test_factor_bars_svg_escapes_names(pichincha):
+    svg = factor_bars_svg(profile_mode(pichincha), title='<script>alert("x")</script> & co')
+    assert "<script>" not in svg and "&lt;script&gt;" in svg and "&amp; co" in svg
+
+
 def test_heatmap_from_a_plain_table():
     levels = pd.DataFrame({"a": [1, None, 3], "b": [0, 4, None]}, index=["data", "unit", "budget"])
     fig = heatmap_figure(levels)
@@ -355,7 +386,8 @@ def test_cli_html_out(tmp_path):
     assert result.returncode == 0, result.stderr
     assert result.stdout == "" and "written" in result.stderr
     page = out.read_text(encoding="utf-8")
-    assert "Legazpi City" in page and page.count('src="data:image/png;base64,') == 2  # factor chart, governance drawing
+    assert "Legazpi City" in page and page.count('src="data:image/svg+xml;base64,') == 1  # factor chart
+    assert page.count('src="data:image/png;base64,') == 1  # governance drawing
     assert "other way(s)" not in page and "migrant_mapping" not in page.split("<footer>")[0].replace('id="', "")
     assert os.listdir(tmp_path) == ["legazpi.html"]
 

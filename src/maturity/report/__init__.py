@@ -1,7 +1,7 @@
 """Reports: profile mode (one territory, no rank), HTML pages and figures.
 
 The content model (:mod:`.content`) comes first; :mod:`.html` renders it to one
-self-contained HTML file (inline CSS, figures as base64 PNG, no scripts, no network);
+self-contained HTML file (inline CSS, figures as base64 PNG or SVG, no scripts, no network);
 :mod:`.figures` draws matplotlib figures and returns ``Figure`` objects.
 """
 

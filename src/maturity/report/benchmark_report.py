@@ -6,7 +6,7 @@ factor; then the top and bottom of the league table (the full table is results.c
 levels of the top territories, the stages in scale order and the robustness of the ranks.
 
 The content (:class:`BenchmarkContent`) is plain data; the template renders it with
-autoescaping, figures are embedded as PNG data URIs, and nothing is loaded from the network.
+autoescaping, figures are embedded as data URIs (PNG; SVG for the pages' factor charts), and nothing is loaded from the network.
 The rank measure is named in the content (``measure``) so that runs ranked on another measure
 say so on every output.
 
@@ -286,7 +286,7 @@ def _page_in_worker(task: tuple[Any, ...]) -> tuple[Any, ...]:
 
 def _page(context: tuple[Any, ...], task: tuple[Any, ...]) -> tuple[Any, ...]:
     """``(key, file name, html, governance gap kinds)`` of one territory's page."""
-    from .figures import factor_bars_figure
+    from .figures import factor_bars_svg, svg_data_uri
     from .html import render_profile_html
     from .seal_view import seal_box_from_run
 
@@ -297,14 +297,14 @@ def _page(context: tuple[Any, ...], task: tuple[Any, ...]) -> tuple[Any, ...]:
     peers = (groups == groups[label]).to_numpy()
     levels = run.table.loc[peers, [f"level.{f.id}" for f in run.scored_with.factors]].astype("Float64")
     average = {c.removeprefix("level."): float(v) for c, v in levels.mean(skipna=True).dropna().items()}
-    bars = factor_bars_figure(assessment, peer_average=average,
+    bars = factor_bars_svg(assessment, peer_average=average,
                               peer_label=_("average of its peers (%(group)s: %(value)s)") % {
                                   "group": group, "value": groups[label]})
     profile = run.profile(tid, year)
     box = None
     if seal is not None and "seal" in run.table.columns:
         box = seal_box_from_run(run, seal, label, {p.id: (p.lower, p.upper) for p in assessment.pillars})
-    html = render_profile_html(assessment, bars_uri=figure_data_uri(bars), seal_box=box, scores=True,
+    html = render_profile_html(assessment, bars_uri=svg_data_uri(bars), seal_box=box, scores=True,
                                ruleset=run.scored_with, profile=profile)
     return row["key"], f"territories/{row['key']}.html", html, [g["kind"] for g in assessment.governance_gaps]
 

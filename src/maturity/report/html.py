@@ -1,9 +1,9 @@
 """Render profile-mode content to one self-contained HTML page.
 
-CSS is inline, figures are embedded as base64 PNG data URIs, there are no scripts and the page
-loads nothing from the network (its Content-Security-Policy forbids it). Every text comes
-through jinja2 with autoescaping on, so territory names and notes written by users are
-shown, never interpreted.
+CSS is inline, figures are embedded as base64 data URIs (the factor chart as SVG, drawings as
+PNG), there are no scripts and the page loads nothing from the network (its
+Content-Security-Policy forbids it). Every text comes through jinja2 with autoescaping on, so
+territory names and notes written by users are shown, never interpreted.
 
 Examples
 --------
@@ -11,7 +11,7 @@ Examples
 >>> from maturity.loading import bundled_profiles_dir
 >>> from maturity.report import profile_mode
 >>> page = render_profile_html(profile_mode(score(load_profile(bundled_profiles_dir() / "cr-upala.yaml"))))
->>> page.startswith("<!DOCTYPE html>") and "<script" not in page and 'src="data:image/png;base64,' in page
+>>> page.startswith("<!DOCTYPE html>") and "<script" not in page and 'src="data:image/svg+xml;base64,' in page
 True
 """
 
@@ -27,7 +27,7 @@ from ..messages import _
 from ..profile import Profile
 from ..ruleset import Ruleset
 from .content import ProfileContent
-from .figures import factor_bars_figure, figure_data_uri
+from .figures import factor_bars_svg, figure_data_uri, svg_data_uri
 from .profile_mode import profile_mode
 from .seal_view import SealBox
 from .templating import environment, page_language, stylesheet
@@ -57,7 +57,7 @@ def render_profile_html(content: ProfileContent | Assessment, *, bars_uri: str |
     from .. import __version__
 
     if bars_uri is None:
-        bars_uri = figure_data_uri(factor_bars_figure(content))
+        bars_uri = svg_data_uri(factor_bars_svg(content))
     if governance_uri is None and profile is not None and profile.governance is not None:
         governance_uri = governance_drawing_uri(profile)
     for what, uri in (("the factor chart", bars_uri), ("the governance drawing", governance_uri)):
