@@ -18,8 +18,8 @@ from __future__ import annotations
 import base64
 import io
 import math
-from html import escape
 from collections.abc import Mapping, Sequence
+from html import escape
 from typing import Any, Union
 
 import numpy as np
