@@ -209,10 +209,10 @@ def factor_bars_svg(scored: Scored, *, max_level: int = 4, title: str | None = N
     def y(i: int) -> float:  # centre of the i-th row, the first factor at the top
         return top + row_h * (i + 0.5)
 
-    out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width:.0f}" height="{height:.0f}" '
-           f'viewBox="0 0 {width:.0f} {height:.0f}" font-family="DejaVu Sans, Verdana, Arial, sans-serif">',
-           '<defs><pattern id="hatch" width="8" height="8" patternUnits="userSpaceOnUse" patternTransform="rotate(45)">'
-           '<line x1="0" y1="0" x2="0" y2="8" stroke="#555555" stroke-width="1"/></pattern></defs>',
+    out = [(f'<svg xmlns="http://www.w3.org/2000/svg" width="{width:.0f}" height="{height:.0f}" '
+            f'viewBox="0 0 {width:.0f} {height:.0f}" font-family="DejaVu Sans, Verdana, Arial, sans-serif">'),
+           ('<defs><pattern id="hatch" width="8" height="8" patternUnits="userSpaceOnUse" patternTransform="rotate(45)">'
+            '<line x1="0" y1="0" x2="0" y2="8" stroke="#555555" stroke-width="1"/></pattern></defs>'),
            f'<rect width="{width:.0f}" height="{height:.0f}" fill="#ffffff"/>',
            _svg_text(width / 2, 18, title if title is not None else _("%(name)s: level of each factor") % {"name": _name(scored)},
                      10, anchor="middle")]
