@@ -118,3 +118,27 @@ def test_cli_benchmark_writes_the_report(tmp_path):
     assert "report: drawing the stage chart" in steps and steps[-1] == "report: writing report.html"
 
 
+
+
+def test_pages_and_figures_drawn_by_workers_are_those_drawn_in_process(core, seal, tmp_path, monkeypatch):
+    """Ten pages and three figures go to forked workers (where the platform forks); the files are those the
+    same report writes in one process, and the territory pages embed the factor chart as SVG."""
+    import os
+
+    from maturity.benchmarking import benchmark_table
+    from maturity.synthetic import philippines_like
+
+    answers, meta = philippines_like(core, seed=1)
+    run_ = benchmark_table(answers.head(300), meta.head(300), core, seal=seal, draws=10)
+    pooled = write_benchmark_report(run_, tmp_path / "pooled", pages=10, seal=seal, draws=10)
+    monkeypatch.setattr(os, "cpu_count", lambda: 1)  # one core: everything in this process
+    alone = write_benchmark_report(run_, tmp_path / "alone", pages=10, seal=seal, draws=10)
+    html = pooled.read_text(encoding="utf-8")
+    assert html == alone.read_text(encoding="utf-8")
+    assert html.count('src="data:image/png;base64,') == 3  # heat map, stages, rank robustness
+    names = sorted(p.name for p in (tmp_path / "pooled" / "territories").glob("*.html"))
+    assert len(names) == 10 and names == sorted(p.name for p in (tmp_path / "alone" / "territories").glob("*.html"))
+    for name in names:
+        page = (tmp_path / "pooled" / "territories" / name).read_text(encoding="utf-8")
+        assert page == (tmp_path / "alone" / "territories" / name).read_text(encoding="utf-8")
+        assert page.count('src="data:image/svg+xml;base64,') == 1

@@ -54,6 +54,8 @@ __all__ = [
     "page_key",
     "render_benchmark_html",
     "robustness_figure",
+    "summary_figure",
+    "summary_figure_names",
     "write_benchmark_report",
 ]
 
@@ -203,85 +205,135 @@ def _short(name: Any, limit: int = 40) -> str:
     return s if len(s) <= limit else s[: limit - 1] + "\u2026"
 
 
-def render_benchmark_html(content: BenchmarkContent, run: Any, *, top: int = 30, say: Progress | None = None) -> str:
-    """The report page (self-contained HTML) for ``content`` computed from ``run``."""
+def render_benchmark_html(content: BenchmarkContent, run: Any, *, top: int = 30, say: Progress | None = None,
+                          figures: dict[str, str] | None = None) -> str:
+    """The report page (self-contained HTML) for ``content`` computed from ``run``.
+
+    ``figures``: the figures' data URIs when already drawn (:func:`summary_figures`), else drawn here.
+    """
     say = say or (lambda _: None)
-    ranked = run.table.dropna(subset=["rank"]).sort_values(["rank", "territory"]).head(top)
-    titles = {f.id: f.title for f in run.scored_with.factors}
-    figures = {}
-    if len(ranked):
-        say(_("drawing the heat map of the top territories"))
-        frame = levels_frame(ranked, id_column="name").T.rename(columns=lambda f: titles.get(f, f))
-        figures["heatmap"] = figure_data_uri(heatmap_figure(
-            frame, title=_("Factor levels of the top %(n)s territories, by rank") % {"n": len(ranked)}))
-    say(_("drawing the stage chart"))
-    figures["stages"] = figure_data_uri(stage_distribution_figure(
-        run.table, order=[s["id"] for s in content.stages], labels=[s["name"] for s in content.stages]))
-    if "rank_median" in run.table.columns and len(ranked):
-        say(_("drawing the rank robustness chart"))
-        figures["robustness"] = figure_data_uri(robustness_figure(run.table, draws=content.draws))
+    if figures is None:
+        figures = {}
+        for name in summary_figure_names(run, top=top):
+            say(FIGURE_STEPS[name]())
+            figures[name] = summary_figure(run, content, name, top=top)
+    ranked = int(run.table["rank"].notna().sum())
     template = environment().get_template("benchmark.html.j2")
-    return template.render(c=content, css=stylesheet(), figures=figures, count=count_text, top=len(ranked),
+    return template.render(c=content, css=stylesheet(), figures=figures, count=count_text, top=min(top, ranked),
                            level_colours=LEVEL_COLOURS, lang=page_language(),
                            stage_names={INSUFFICIENT: _("insufficient evidence"), **{s["id"]: s["name"] for s in content.stages}})
 
 
+FIGURE_STEPS: dict[str, Callable[[], str]] = {  # what the progress line says while a figure is drawn
+    "heatmap": lambda: _("drawing the heat map of the top territories"),
+    "stages": lambda: _("drawing the stage chart"),
+    "robustness": lambda: _("drawing the rank robustness chart"),
+}
+
+
+def summary_figure_names(run: Any, *, top: int = 30) -> list[str]:
+    """The report's figures for ``run``: the heat map of the top ranks (when some are ranked), the stages,
+    and the rank robustness (when ranks were drawn)."""
+    ranked = bool(run.table["rank"].notna().any())
+    return [name for name, shown in (("heatmap", ranked and top > 0), ("stages", True),
+                                     ("robustness", ranked and top > 0 and "rank_median" in run.table.columns)) if shown]
+
+
+def summary_figure(run: Any, content: BenchmarkContent, name: str, *, top: int = 30) -> str:
+    """One of the report's figures (``heatmap``, ``stages`` or ``robustness``) as a PNG data URI."""
+    if name == "heatmap":
+        ranked = run.table.dropna(subset=["rank"]).sort_values(["rank", "territory"]).head(top)
+        titles = {f.id: f.title for f in run.scored_with.factors}
+        frame = levels_frame(ranked, id_column="name").T.rename(columns=lambda f: titles.get(f, f))
+        return figure_data_uri(heatmap_figure(
+            frame, title=_("Factor levels of the top %(n)s territories, by rank") % {"n": len(ranked)}))
+    if name == "stages":
+        return figure_data_uri(stage_distribution_figure(
+            run.table, order=[s["id"] for s in content.stages], labels=[s["name"] for s in content.stages]))
+    if name == "robustness":
+        return figure_data_uri(robustness_figure(run.table, draws=content.draws))
+    raise ValueError(f"no report figure {name!r}")
+
+
 def _pages(run: Any, content: BenchmarkContent, out_dir: Path, pages: int, group: str, seal: Seal | None,
-           say: Progress) -> tuple[dict[str, str], dict[str, int]]:
+           say: Progress) -> tuple[dict[str, str], dict[str, int], dict[str, str]]:
+    """Write the territory pages; returns their links, the governance gaps they show and the report's figures
+    (drawn by the same workers)."""
     links: dict[str, str] = {}
     gaps: dict[str, int] = {}
+    figures: dict[str, str] = {}
     groups = run.table[group].astype(object).where(run.table[group].notna(), "(none)")
     chosen = content.league[:pages]
-    tasks = []
+    tasks: list[tuple[Any, ...]] = []
     for i, row in enumerate(chosen, 1):
         tid, year = row["territory"], row["year"]
         same_year = run.table["year"] == year if year is not None else run.table["year"].isna()
         matches = run.table.index[(run.table["territory"] == tid) & same_year]
         if len(matches) == 1:
             tasks.append((i, len(chosen), row, matches[0]))
-    for key, name, html, kinds in _render_pages((run, groups, group, seal), tasks, say):
+    tasks += [("figure", name) for name in summary_figure_names(run)]  # drawn by the same workers
+    for task, done in _render((run, content, groups, group, seal), tasks, say):
+        if task[0] == "figure":
+            figures[task[1]] = done
+            continue
+        key, name, html, kinds = done
         write_atomic(out_dir / name, html)
         links[key] = name
         for kind in kinds:
             gaps[kind] = gaps.get(kind, 0) + 1
-    return links, gaps
+    return links, gaps, figures
 
 
-_shared: dict[str, Any] = {}  # what forked page workers read: the run and its peer groups
+_shared: dict[str, Any] = {}  # what forked workers read: the run, its content and peer groups
 
 
-def _render_pages(context: tuple[Any, ...], tasks: list[tuple[Any, ...]], say: Progress) -> Iterator[tuple[Any, ...]]:
-    """Each task's page, in task order; on every core (forked workers) where the platform forks and it pays."""
+def _render(context: tuple[Any, ...], tasks: list[tuple[Any, ...]],
+            say: Progress) -> Iterator[tuple[tuple[Any, ...], Any]]:
+    """Each task (a figure or a page) with its result, in task order; on every core (forked workers) where
+    the platform forks and it pays."""
     import multiprocessing
     import os
 
     workers = min(os.cpu_count() or 1, 4)
     if len(tasks) < 8 or workers < 2 or "fork" not in multiprocessing.get_all_start_methods():
         for task in tasks:
-            _say_page(say, task)
-            yield _page(context, task)
+            _say(say, task)
+            yield task, _task(context, task)
         return
     from concurrent.futures import ProcessPoolExecutor
 
     _shared["context"] = context
     try:
         with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
-            pages = pool.map(_page_in_worker, tasks, chunksize=max(1, len(tasks) // (4 * workers)))
-            for task, page in zip(tasks, pages, strict=True):
-                _say_page(say, task)
-                yield page
+            # the figures (the longest tasks) start first, one each, then the pages in chunks; results in task order
+            figures = {t[1]: pool.submit(_task_in_worker, t) for t in tasks if t[0] == "figure"}
+            pages = [t for t in tasks if t[0] != "figure"]
+            done = iter(pool.map(_task_in_worker, pages, chunksize=max(1, len(pages) // (4 * workers))))
+            for task in tasks:
+                _say(say, task)
+                yield task, figures[task[1]].result() if task[0] == "figure" else next(done)
     finally:
         _shared.clear()
 
 
-def _say_page(say: Progress, task: tuple[Any, ...]) -> None:
+def _say(say: Progress, task: tuple[Any, ...]) -> None:
+    if task[0] == "figure":
+        say(FIGURE_STEPS[task[1]]())
+        return
     i, total, row, _label = task
     say(_("page %(i)s of %(n)s: %(territory)s") % {"i": i, "n": total, "territory": row["territory"]}
         + (f" ({row['year']})" if row["year"] is not None else ""))
 
 
-def _page_in_worker(task: tuple[Any, ...]) -> tuple[Any, ...]:
-    return _page(_shared["context"], task)
+def _task_in_worker(task: tuple[Any, ...]) -> Any:
+    return _task(_shared["context"], task)
+
+
+def _task(context: tuple[Any, ...], task: tuple[Any, ...]) -> Any:
+    run, content = context[0], context[1]
+    if task[0] == "figure":
+        return summary_figure(run, content, task[1])
+    return _page(context, task)
 
 
 def _page(context: tuple[Any, ...], task: tuple[Any, ...]) -> tuple[Any, ...]:
@@ -290,7 +342,7 @@ def _page(context: tuple[Any, ...], task: tuple[Any, ...]) -> tuple[Any, ...]:
     from .html import render_profile_html
     from .seal_view import seal_box_from_run
 
-    run, groups, group, seal = context
+    run, _content, groups, group, seal = context
     _i, _total, row, label = task
     tid, year = row["territory"], row["year"]
     assessment = run.explain(tid, year)  # the reference engine's explanation of the run's answers
@@ -320,11 +372,11 @@ def write_benchmark_report(run: Any, out_dir: str | Path, *, pages: int = 50, gr
     say = say or (lambda _: None)
     out_dir = Path(out_dir)
     content = benchmark_content(run, group=group, seal=seal, draws=draws)
-    links, gaps = _pages(run, content, out_dir, pages, group, seal, say) if pages > 0 else ({}, {})
+    links, gaps, figures = _pages(run, content, out_dir, pages, group, seal, say) if pages > 0 else ({}, {}, None)
     files = [n for n in ("results.csv", "results.xlsx", "results.json", "results.parquet") if (out_dir / n).exists()]
     content = replace(content, pages=links, governance_gaps=gaps, files=files)
     path = out_dir / "report.html"
-    html = render_benchmark_html(content, run, say=say)
+    html = render_benchmark_html(content, run, say=say, figures=figures)
     say(_("writing report.html"))
     write_atomic(path, html)
     return path
