@@ -16,7 +16,7 @@ import sys
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, overload
 
 import numpy as np
 import pandas as pd
@@ -32,7 +32,7 @@ from .loading import iter_input_files, load_core_ruleset, load_profile
 from .messages import _
 from .plan import compile_plan
 from .prepare import Prepared, domain, prepare
-from .profile import Profile
+from .profile import Profile, population_band
 from .ruleset import CountIndicator, NumberIndicator, Ruleset, YearIndicator
 from .seal import Seal, seal_results
 from .table import DerivedLevels, TableScores, aggregate_table, answers_table
@@ -40,12 +40,14 @@ from .table import DerivedLevels, TableScores, aggregate_table, answers_table
 __all__ = [
     "BenchmarkRun",
     "Failure",
+    "Inputs",
     "add_robustness",
     "benchmark",
     "benchmark_table",
     "competition_rank",
     "draw_ranks",
     "drop_repeats",
+    "load_inputs",
     "load_profiles",
     "progress",
     "rank_by_default",
@@ -106,7 +108,7 @@ class BenchmarkRun:
     failures: list[Failure] = field(default_factory=list)
     robustness: pd.DataFrame | None = None
     answers: pd.DataFrame | None = field(default=None, repr=False)
-    profiles: list[Profile] | None = field(default=None, repr=False)  # row order, when the run started from profiles
+    profiles: Sequence[Profile] | None = field(default=None, repr=False)  # row order, when the run started from profiles
     scored_with: Ruleset | None = field(default=None, repr=False)
     prepared: Prepared | None = field(default=None, repr=False)
     rank_by: str = "score"  # the rank measure: "lower" (every unknown at its worst) or "score"
@@ -158,27 +160,92 @@ def load_profiles(paths: Sequence[str | Path], ruleset: Ruleset) -> tuple[list[P
     """Load every profile under ``paths`` (YAML files, folders, CSV/XLSX sheets).
 
     A bad file, or a bad row of a sheet, is reported as a :class:`Failure` with its file and
-    line; everything else still loads.
+    line; everything else still loads. See :func:`load_inputs` for the same as tables.
     """
-    from .spreadsheets import SHEETS, read_sheet_rows
+    inputs = load_inputs(paths, ruleset)
+    return list(inputs.profiles), inputs.failures
 
-    loaded: list[tuple[str, str, Profile]] = []  # (file, file or file:row, profile)
+
+@dataclass
+class Inputs:
+    """What a run scores, loaded from files: the answers table, the territories' meta, their profiles
+    (built when asked for: a large sheet never holds them all) and the inputs that failed."""
+
+    answers: pd.DataFrame
+    meta: pd.DataFrame
+    profiles: Sequence[Profile]
+    failures: list[Failure]
+
+
+class _Picked(Sequence[Profile]):
+    """The profiles at some positions of several sequences, in the order picked."""
+
+    def __init__(self, parts: list[Sequence[Profile]], picks: list[tuple[int, int]]) -> None:
+        self.parts, self.picks = parts, picks
+
+    def __len__(self) -> int:
+        return len(self.picks)
+
+    @overload
+    def __getitem__(self, i: int) -> Profile: ...
+
+    @overload
+    def __getitem__(self, i: slice) -> list[Profile]: ...
+
+    def __getitem__(self, i: int | slice) -> Profile | list[Profile]:
+        if isinstance(i, slice):
+            return [self[k] for k in range(*i.indices(len(self)))]
+        part, k = self.picks[i]
+        return self.parts[part][k]
+
+
+def load_inputs(paths: Sequence[str | Path], ruleset: Ruleset) -> Inputs:
+    """Load every territory under ``paths`` (YAML files, folders, CSV/XLSX sheets) as tables.
+
+    Sheets are read column by column (:func:`maturity.spreadsheets.read_sheet_table`); a bad
+    file, or a bad row of a sheet, is a :class:`Failure` with its file and line, and the rest
+    loads. A territory and year given twice is scored once, from the first input (sheets first).
+    """
+    from .spreadsheets import SHEETS, read_sheet_table
+
+    parts: list[tuple[pd.DataFrame, pd.DataFrame, Sequence[Profile], list[str], str]] = []
     failures: list[Failure] = []
     files = list(iter_input_files(list(paths)))
     for sheet in (f for f in files if f.suffix.lower() in SHEETS):
         try:
-            rows, errors = read_sheet_rows(sheet, ruleset)
+            table = read_sheet_table(sheet, ruleset)
         except InvalidFileError as exc:
-            rows, errors = [], [exc]
-        loaded += [(str(sheet), f"{sheet}:{line}", profile) for line, profile in rows]
-        failures += [Failure(str(sheet), str(e)) for e in errors]
-    for file in (f for f in files if f.suffix.lower() not in SHEETS):
+            failures.append(Failure(str(sheet), str(exc)))
+            continue
+        parts.append((table.answers, table.meta, table.profiles, [f"{sheet}:{line}" for line in table.lines], str(sheet)))
+        failures += [Failure(str(sheet), str(e)) for e in table.errors]
+    for path in (f for f in files if f.suffix.lower() not in SHEETS):
         try:
-            loaded.append((str(file), str(file), load_profile(file, ruleset)))
+            profile = load_profile(path, ruleset)
         except MaturityError as exc:
-            failures.append(Failure(str(file), str(exc)))
-    profiles, repeated = drop_repeats(loaded)
-    return profiles, failures + repeated
+            failures.append(Failure(str(path), str(exc)))
+            continue
+        parts.append((answers_table([profile], ruleset), territory_meta([profile]), [profile], [str(path)], str(path)))
+    picks: list[tuple[int, int]] = []
+    first: dict[tuple[Any, Any], str] = {}
+    for k, (_answers, meta, _profiles, wheres, file) in enumerate(parts):  # picks in part order, then row order
+        years = [None if pd.isna(y) else int(y) for y in meta["year"]]
+        for r, key in enumerate(zip(meta["territory"], years, strict=True)):
+            if key in first:
+                year = f" in {key[1]}" if key[1] is not None else " (no year)"
+                failures.append(Failure(file, f"{wheres[r]}: territory '{key[0]}'{year} is already given by {first[key]}; "
+                                              "not scored again"))
+                continue
+            first[key] = wheres[r]
+            picks.append((k, r))
+    ids = [i.id for i in ruleset.indicators]
+    keep = [np.array([r for part, r in picks if part == k], dtype=np.int64) for k in range(len(parts))]
+    if not parts:
+        return Inputs(answers_table([], ruleset), territory_meta([]), [], failures)
+    answers = pd.concat([a.iloc[rows].reindex(columns=ids) for (a, *_rest), rows in zip(parts, keep, strict=True)])
+    answers = answers.astype(object).where(answers.notna(), None)
+    meta = pd.concat([m.iloc[rows] for (_a, m, *_rest), rows in zip(parts, keep, strict=True)], ignore_index=True)
+    return Inputs(answers, meta, _Picked([p for _a, _m, p, *_rest in parts], picks), failures)
 
 
 def drop_repeats(loaded: Sequence[tuple[str, str, Profile]]) -> tuple[list[Profile], list[Failure]]:
@@ -197,15 +264,6 @@ def drop_repeats(loaded: Sequence[tuple[str, str, Profile]]) -> tuple[list[Profi
     return profiles, failures
 
 
-def _band(population: int | None) -> str | None:
-    if population is None:
-        return None
-    for limit, name in ((50_000, "<50k"), (250_000, "50k-250k"), (1_000_000, "250k-1M")):
-        if population < limit:
-            return name
-    return ">=1M"
-
-
 def territory_meta(profiles: Iterable[Profile]) -> pd.DataFrame:
     """One row per profile: the columns a run groups and labels territories by."""
     rows = []
@@ -213,7 +271,7 @@ def territory_meta(profiles: Iterable[Profile]) -> pd.DataFrame:
         t = p.territory
         rows.append({"territory": t.id, "name": t.name, "country": t.country, "level": t.level,
                      "parent": t.parent, "region": p.context.region, "year": t.assessment_year,
-                     "population": p.context.population, "population_band": _band(p.context.population),
+                     "population": p.context.population, "population_band": population_band(p.context.population),
                      "decentralisation": p.context.decentralisation.degree if p.context.decentralisation else None,
                      "synthetic": p.synthetic})
     return pd.DataFrame(rows, columns=["territory", "name", "country", "level", "parent", "region", "year",

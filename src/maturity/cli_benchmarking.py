@@ -13,7 +13,7 @@ from tqdm import tqdm
 
 from ._yamlio import write_atomic
 from .aggregate import INSUFFICIENT, RANK_MEASURES
-from .benchmarking import BenchmarkRun, Failure, benchmark_table, load_profiles, progress, robust_definition, territory_meta
+from .benchmarking import BenchmarkRun, Failure, benchmark_table, load_inputs, progress, robust_definition
 from .cli_lang import lang_option, reader_language
 from .engines import EngineName
 from .errors import MaturityError, UsageError
@@ -22,7 +22,6 @@ from .messages import _
 from .output import OutputError, staged_output
 from .seal import Seal, bundled_seals_dir, load_seal
 from .spreadsheets import write_table, write_template
-from .table import answers_table
 from .wording import term
 
 
@@ -103,13 +102,14 @@ def benchmark_command(paths: tuple[Path, ...], ruleset_path: Path | None, seal_p
 
         answers, meta = philippines_like(rs, seed=synthetic_seed)
     else:
-        profiles, failures = load_profiles(list(paths) or [bundled_profiles_dir()], rs)
-        if not profiles:
+        inputs = load_inputs(list(paths) or [bundled_profiles_dir()], rs)
+        failures = inputs.failures
+        if not len(inputs.profiles):
             for f in failures:
                 click.echo(f.message, err=True)
             click.echo(_("no profile could be loaded"), err=True)
             sys.exit(1)
-        answers, meta = answers_table(profiles, rs), territory_meta(profiles)
+        answers, meta = inputs.answers, inputs.meta
     try:
         run = benchmark_table(answers, meta, rs, seal=seal, peers=peers, engine=engine,
                               draws=draws, seed=seed, failures=failures, rank_by=rank_by,
@@ -121,7 +121,7 @@ def benchmark_command(paths: tuple[Path, ...], ruleset_path: Path | None, seal_p
         click.echo(_("interrupted while scoring: nothing was written; %(dir)s/ is as it was") % {"dir": out_dir}, err=True)
         sys.exit(130)
     if synthetic_seed is None:
-        run.profiles = profiles  # explanations and report pages use the profiles themselves
+        run.profiles = inputs.profiles  # explanations and report pages use the profiles themselves
     table = run.table.sort_values(["year", "rank", "territory"] if by_year(run.table) else ["rank", "territory"],
                                   na_position="last")
     try:

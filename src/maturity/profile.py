@@ -23,6 +23,7 @@ __all__ = [
     "Decentralisation",
     "Profile",
     "Territory",
+    "population_band",
 ]
 
 UNKNOWN = "unknown"
@@ -125,3 +126,13 @@ class Profile(_Model):
         for key, val in changes.items():
             answers[key] = val if isinstance(val, Answer) else Answer.model_validate(val)
         return self.model_copy(update={"answers": answers})
+
+
+def population_band(population: int | None) -> str | None:
+    """The population band of the ``population_band`` column: ``<50k``, ``50k-250k``, ``250k-1M``, ``>=1M``."""
+    if population is None:
+        return None
+    for limit, name in ((50_000, "<50k"), (250_000, "50k-250k"), (1_000_000, "250k-1M")):
+        if population < limit:
+            return name
+    return ">=1M"

@@ -13,11 +13,13 @@ from __future__ import annotations
 
 import io
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import Any, overload
 
+import numpy as np
 import pandas as pd
 from pydantic import ValidationError
 
@@ -38,10 +40,11 @@ from .cells import (
 )
 from .errors import InvalidFileError, Problem, suggest
 from .messages import _
-from .profile import Profile
+from .profile import Answer, Context, Profile, Territory, population_band
 from .ruleset import OrdinalIndicator, Ruleset
 
-__all__ = ["SHEETS", "neutralise_formulas", "read_sheet", "read_sheet_rows", "write_table", "write_template"]
+__all__ = ["SHEETS", "SheetProfiles", "SheetTable", "neutralise_formulas", "profile_data", "read_sheet", "read_sheet_rows",
+           "read_sheet_table", "write_table", "write_template"]
 
 META = ["territory", "name", "country", "level", "year", "region", "population", "decentralisation"]
 
@@ -125,10 +128,38 @@ def read_sheet_rows(path: str | Path, ruleset: Ruleset) -> tuple[list[tuple[int,
     """As :func:`read_sheet`, each profile with its row number (the header is row 1).
 
     Cells are read by :mod:`maturity.cells`. A row whose territory and year repeat an earlier
-    row's is an error; the first is kept. Rows with every cell empty are skipped.
+    row's is an error; the first is kept. Rows with every cell empty are skipped. See
+    :func:`read_sheet_table` for the same rows as tables, without a profile object per row.
     """
-    from .checks import check_answers, check_profile
+    table = read_sheet_table(path, ruleset)
+    return list(zip(table.lines, table.profiles, strict=True)), table.errors
 
+
+@dataclass
+class SheetTable:
+    """A sheet's good rows as tables, in row order, and an error for each bad row.
+
+    ``answers`` is as :func:`maturity.table.answers_table` builds it (indexed by territory,
+    a column per indicator, ``None`` for unknown), ``meta`` as
+    :func:`maturity.benchmarking.territory_meta`; ``lines`` are the rows' numbers in the sheet
+    (the header is row 1) and ``profiles`` each row's profile, built when asked for.
+    """
+
+    answers: pd.DataFrame
+    meta: pd.DataFrame
+    lines: list[int]
+    profiles: Sequence[Profile]
+    errors: list[InvalidFileError]
+
+
+def read_sheet_table(path: str | Path, ruleset: Ruleset) -> SheetTable:
+    """The good rows of a sheet as tables, each bad row an error naming the file, row and column.
+
+    Each column is read once per distinct value (:mod:`maturity.cells`); a row goes through the
+    row-by-row reader only when one of its values cannot be read or does not make a valid
+    profile, so that its errors are those of that reader, word for word. Sheets with
+    ``<indicator>__source`` columns are read row by row.
+    """
     path = Path(path)
     frame = _read(path)
     indicators = {i.id: i for i in ruleset.indicators}
@@ -137,15 +168,122 @@ def read_sheet_rows(path: str | Path, ruleset: Ruleset) -> tuple[list[tuple[int,
         raise _fail(path, "no-rows", _("the sheet has a header but no territory rows"), line=2)
     pos = {c: k for k, c in enumerate(frame.columns)}
     present = [(i, ind) for i, ind in indicators.items() if i in pos]
-    name = str(path)
-    rows: list[tuple[int, Profile]] = []
+    reader = _SheetRows(path, frame, pos, present, ruleset)
+    n = len(frame)
+    cited = any(c.endswith("__source") for c in frame.columns)
+    columns: dict[str, _Column] = {}
+    if not cited:
+        readers: list[tuple[str, Callable[[Any], Any]]] = [
+            ("territory", read_territory), ("name", read_name), ("country", read_country), ("level", read_level),
+            ("year", read_year), ("decentralisation", read_text), ("region", read_text), ("population", read_population),
+            *((ind_id, partial(_answer_value, ind)) for ind_id, ind in present)]
+        text = path.suffix.lower() == ".csv"  # every cell a string
+        columns = {col: _Column.read(frame[col], read, text=text) for col, read in readers if col in pos}
+    blank = np.ones(n, dtype=bool)
+    for col in frame.columns:
+        blank &= columns[col].unknown if col in columns else frame[col].map(is_unknown).to_numpy(dtype=bool)
+    slow = np.zeros(n, dtype=bool) if not cited else np.ones(n, dtype=bool)
+    for column in columns.values():
+        slow |= column.bad
+    lines: list[int] = []
+    kept: list[int | Profile] = []  # the frame row of a row read by columns, or the profile the row reader made
     errors: list[InvalidFileError] = []
     first_row: dict[tuple[str, int | None], int] = {}
-    for r, cells in enumerate(frame.to_numpy(dtype=object)):
+    meta = {c: columns[c].values if c in columns else None for c in META}
+    for r in range(n):
         line = r + 2
-        if all(is_unknown(v) for v in cells):
+        if blank[r]:
             continue
-        get = _RowReader(cells, pos, name, line)
+        data: dict[str, Any] | None = None
+        if slow[r]:
+            data = reader.read(r, errors)
+            if data is None:
+                continue
+            key = (data["territory"]["id"], data["territory"]["assessment_year"])
+        else:
+            key = (meta["territory"][r], _at(meta["year"], r))  # type: ignore[index]
+        if key in first_row:
+            said = (_("territory '%(id)s' in %(year)s is already on row %(row)s; this row is not scored") if key[1] is not None
+                    else _("territory '%(id)s' (no year) is already on row %(row)s; this row is not scored"))
+            errors.append(InvalidFileError(str(path), [Problem(
+                "duplicate-territory", said % {"id": key[0], "year": key[1], "row": first_row[key]},
+                ("territory",), file=str(path), line=line, column=column_letter(pos["territory"]),
+                hint=_("give the row its own year, or remove it"))]))
+            continue
+        if data is None and not reader.valid({c: _at(v, r) for c, v in meta.items()}):
+            data = reader.read(r, errors)  # the same values: the row reader says what is wrong with them
+            assert data is not None
+        if data is not None:
+            made = reader.make(r, data, errors)
+            if made is None:
+                continue
+            kept.append(made)
+        else:
+            kept.append(r)
+        first_row[key] = line
+        lines.append(line)
+    return _tables(path, kept, lines, columns, present, errors)
+
+
+def _at(values: np.ndarray | None, r: int) -> Any:
+    return None if values is None else values[r]
+
+
+def _answer_value(indicator: Any, raw: Any) -> Any:
+    """``read_cell``, refusing too what a profile's answer would refuse (its model, then its check)."""
+    from .checks import value_problem
+
+    value = read_cell(indicator, raw)
+    if value is not None:
+        try:
+            Answer.model_validate({"value": value, "source": "sheet row 2"})
+        except ValidationError:
+            raise CellProblem("not a valid answer") from None
+        if value_problem(indicator, value):
+            raise CellProblem("not a valid answer")
+    return value
+
+
+@dataclass
+class _Column:
+    """One column read once per distinct value: each row's value, where it is unknown, where it cannot be read."""
+
+    values: np.ndarray
+    unknown: np.ndarray
+    bad: np.ndarray
+
+    @classmethod
+    def read(cls, cells: pd.Series, read: Callable[[Any], Any], *, text: bool) -> _Column:
+        if text:
+            codes, uniques = pd.factorize(cells, use_na_sentinel=False)
+            distinct = list(uniques)
+        else:  # typed cells (XLSX): 1, 1.0 and True are different cells
+            seen: dict[tuple[type, Any], int] = {}
+            codes = np.fromiter((seen.setdefault((type(v), v), len(seen)) for v in cells), dtype=np.int64, count=len(cells))
+            distinct = [v for _t, v in seen]
+        values = np.empty(len(distinct), dtype=object)
+        bad = np.zeros(len(distinct), dtype=bool)
+        unknown = np.array([is_unknown(v) for v in distinct], dtype=bool)
+        for k, raw in enumerate(distinct):
+            try:
+                values[k] = read(raw)
+            except CellProblem:
+                bad[k] = True
+        return cls(values[codes], unknown[codes], bad[codes])
+
+
+class _SheetRows:
+    """The row-by-row reader: a row's cells read one by one, its profile validated and checked."""
+
+    def __init__(self, path: Path, frame: pd.DataFrame, pos: dict[str, int], present: list[tuple[str, Any]],
+                 ruleset: Ruleset) -> None:
+        self.path, self.frame, self.pos, self.present, self.ruleset = path, frame, pos, present, ruleset
+        self.name = str(path)
+
+    def read(self, r: int, errors: list[InvalidFileError]) -> dict[str, Any] | None:
+        """Row ``r``'s profile data, or None with an error for each cell that cannot be read."""
+        line = r + 2
+        get = _RowReader(self.frame.iloc[r].to_numpy(dtype=object), self.pos, self.name, line)
         territory = {"id": get("territory", read_territory), "name": get("name", read_name),
                      "country": get("country", read_country), "level": get("level", read_level),
                      "assessment_year": get("year", read_year)}
@@ -153,42 +291,123 @@ def read_sheet_rows(path: str | Path, ruleset: Ruleset) -> tuple[list[tuple[int,
         context = {"region": get("region", read_text), "population": get("population", read_population),
                    "decentralisation": {"degree": degree} if degree else None}
         answers: dict[str, dict[str, Any]] = {}
-        for ind_id, ind in present:
+        for ind_id, ind in self.present:
             value = get(ind_id, partial(read_cell, ind))
             if value is not None:
                 answers[ind_id] = {"value": value, "source": get(f"{ind_id}__source", read_text) or f"sheet row {line}"}
-        problems = get.problems
-        if problems:
-            errors.append(InvalidFileError(name, problems))
-            continue
-        key = (territory["id"], territory["assessment_year"])
-        if key in first_row:
-            said = (_("territory '%(id)s' in %(year)s is already on row %(row)s; this row is not scored") if key[1] is not None
-                    else _("territory '%(id)s' (no year) is already on row %(row)s; this row is not scored"))
-            errors.append(InvalidFileError(name, [Problem(
-                "duplicate-territory", said % {"id": key[0], "year": key[1], "row": first_row[key]},
-                ("territory",), file=name, line=line, column=column_letter(pos["territory"]),
-                hint=_("give the row its own year, or remove it"))]))
-            continue
-        cited = sorted({str(a["source"]).split()[0] for a in answers.values()} - {"sheet"})
-        data = {"kind": "profile", "format_version": 1, "territory": territory, "context": context,
-                "sources": [{"id": "sheet", "title": path.name},
-                            *({"id": sid, "title": f"{sid} (cited in {path.name})"} for sid in cited)],
-                "answers": answers}
+        if get.problems:
+            errors.append(InvalidFileError(self.name, get.problems))
+            return None
+        return profile_data(self.path.name, territory, context, answers)
+
+    def make(self, r: int, data: dict[str, Any], errors: list[InvalidFileError]) -> Profile | None:
+        """The profile of row ``r`` from its data, or None with its errors (model, then checks)."""
+        from .checks import check_answers, check_profile
+
+        line = r + 2
         try:
             profile = Profile.model_validate(data)
         except ValidationError as exc:
-            errors.append(InvalidFileError(name, [_row_problem(name, line, pos, ".".join(map(str, e["loc"])), e["msg"])
-                                                  for e in exc.errors()]))
-            continue
-        found = check_profile(profile) + check_answers(profile, ruleset)
+            errors.append(InvalidFileError(self.name, [
+                _row_problem(self.name, line, self.pos, ".".join(map(str, e["loc"])), e["msg"]) for e in exc.errors()]))
+            return None
+        found = check_profile(profile) + check_answers(profile, self.ruleset)
         if found:
-            errors.append(InvalidFileError(name, [_row_problem(name, line, pos, _column_of(p.path), p.message, p.code, p.hint)
-                                                  for p in found]))
-            continue
-        first_row[key] = line
-        rows.append((line, profile))
-    return rows, errors
+            errors.append(InvalidFileError(self.name, [
+                _row_problem(self.name, line, self.pos, _column_of(p.path), p.message, p.code, p.hint) for p in found]))
+            return None
+        return profile
+
+    def valid(self, meta: dict[str, Any]) -> bool:
+        """Whether a row's territory and context, read by columns, make a valid profile (answers are checked by value)."""
+        try:
+            Territory.model_validate({"id": meta["territory"], "name": meta["name"], "country": meta["country"],
+                                      "level": meta["level"], "assessment_year": meta["year"]})
+            Context.model_validate({"region": meta["region"], "population": meta["population"], "decentralisation":
+                                    {"degree": meta["decentralisation"]} if meta["decentralisation"] else None})
+        except ValidationError:
+            return False
+        return True
+
+
+def profile_data(sheet: str, territory: dict[str, Any], context: dict[str, Any],
+                 answers: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """A sheet row's profile as data: the sheet is its source, and each source id its answers cite."""
+    cited = sorted({str(a["source"]).split()[0] for a in answers.values()} - {"sheet"})
+    return {"kind": "profile", "format_version": 1, "territory": territory, "context": context,
+            "sources": [{"id": "sheet", "title": sheet},
+                        *({"id": sid, "title": f"{sid} (cited in {sheet})"} for sid in cited)],
+            "answers": answers}
+
+
+class SheetProfiles(Sequence[Profile]):
+    """The profiles of a sheet's good rows, each built when asked for (a large sheet never holds them all)."""
+
+    def __init__(self, sheet: str, kept: list[int | Profile], lines: list[int], answers: pd.DataFrame,
+                 meta: pd.DataFrame) -> None:
+        self.sheet, self.kept, self.lines, self.answers, self.meta = sheet, kept, lines, answers, meta
+
+    def __len__(self) -> int:
+        return len(self.kept)
+
+    @overload
+    def __getitem__(self, i: int) -> Profile: ...
+
+    @overload
+    def __getitem__(self, i: slice) -> list[Profile]: ...
+
+    def __getitem__(self, i: int | slice) -> Profile | list[Profile]:
+        if isinstance(i, slice):
+            return [self[k] for k in range(*i.indices(len(self)))]
+        made = self.kept[i]
+        if isinstance(made, Profile):
+            return made
+        m = self.meta.iloc[i]
+        line = self.lines[i]
+        territory = {"id": m["territory"], "name": m["name"], "country": m["country"], "level": m["level"],
+                     "assessment_year": None if pd.isna(m["year"]) else int(m["year"])}
+        context = {"region": m["region"], "population": None if pd.isna(m["population"]) else int(m["population"]),
+                   "decentralisation": {"degree": m["decentralisation"]} if m["decentralisation"] else None}
+        row = self.answers.iloc[i]
+        answers = {k: {"value": v, "source": f"sheet row {line}"} for k, v in row.items() if v is not None}
+        return Profile.model_validate(profile_data(self.sheet, territory, context, answers))
+
+
+def _tables(path: Path, kept: list[int | Profile], lines: list[int], columns: dict[str, _Column],
+            present: list[tuple[str, Any]], errors: list[InvalidFileError]) -> SheetTable:
+    """The kept rows as the answers and meta tables (rows read by columns, or profiles the row reader made)."""
+    fast = np.array([k for k in kept if not isinstance(k, Profile)], dtype=np.int64)
+    where = np.array([j for j, k in enumerate(kept) if not isinstance(k, Profile)], dtype=np.int64)
+    made = [(j, k) for j, k in enumerate(kept) if isinstance(k, Profile)]
+    n = len(kept)
+
+    def column(col: str, from_profile: Callable[[Profile], Any]) -> np.ndarray:
+        out = np.full(n, None, dtype=object)
+        if col in columns:
+            out[where] = columns[col].values[fast]
+        for j, p in made:
+            out[j] = from_profile(p)
+        return out
+
+    ids = [ind_id for ind_id, _ind in present]
+    def answer(ind_id: str) -> Callable[[Profile], Any]:
+        return lambda p: p.answer(ind_id).value if p.answer(ind_id).known else None
+
+    answers = pd.DataFrame({i: column(i, answer(i)) for i in ids}, columns=ids, dtype=object)
+    meta_cols = {
+        "territory": column("territory", lambda p: p.territory.id), "name": column("name", lambda p: p.territory.name),
+        "country": column("country", lambda p: p.territory.country), "level": column("level", lambda p: p.territory.level),
+        "parent": np.full(n, None, dtype=object),
+        "region": column("region", lambda p: p.context.region),
+        "year": column("year", lambda p: p.territory.assessment_year),
+        "population": column("population", lambda p: p.context.population)}
+    meta = pd.DataFrame(meta_cols)
+    meta["population_band"] = [population_band(v) for v in meta["population"]]
+    meta["decentralisation"] = column("decentralisation", lambda p: p.context.decentralisation.degree
+                                      if p.context.decentralisation else None)
+    meta["synthetic"] = False
+    answers.index = pd.Index(meta["territory"], name="territory")
+    return SheetTable(answers, meta, lines, SheetProfiles(path.name, kept, lines, answers, meta), errors)
 
 
 class _RowReader:
