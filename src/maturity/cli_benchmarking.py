@@ -47,6 +47,10 @@ class StepReporter:
             self.bar.close()
 
 
+#: Rows up to which results.xlsx is written (beyond, spreadsheet writing alone would take minutes: the full table
+#: is in results.csv and results.parquet) and rows results.json holds (the first in rank order; it says so in run.json).
+READER_ROWS = 10_000
+
 SHOWN = ["rank", "territory", "name", "score", "lower", "upper", "stage", "seal", "seal_binding_gate", "rank_p05", "rank_p95",
          "rank_robust"]
 
@@ -80,9 +84,9 @@ def benchmark_command(paths: tuple[Path, ...], ruleset_path: Path | None, seal_p
                       synthetic_seed: int | None, out_dir: Path, report_pages: int) -> None:
     """Score, seal, rank and compare many territories (profiles, folders, CSV or XLSX sheets).
 
-    With no PATH, runs on the bundled profiles. Writes results.csv, results.json, results.xlsx,
-    results.parquet (with pyarrow), run.json, summary.txt and, for
-    several years, progress.csv to --out. Exit 1 when any input failed (the rest is still scored).
+    With no PATH, runs on the bundled profiles. Writes results.csv, results.json (the first 10,000
+    rows in rank order), results.xlsx (up to 10,000 rows), results.parquet (with pyarrow), run.json,
+    summary.txt and, for several years, progress.csv to --out. Exit 1 when any input failed (the rest is still scored).
     """
     try:
         rs = load_ruleset(ruleset_path or bundled_ruleset_path())
@@ -151,8 +155,17 @@ def _write_outputs(run: BenchmarkRun, table: pd.DataFrame, out: Path, *, draws: 
                    report_pages: int, seal: Seal | None) -> str:
     """Every file of a run into ``out``; returns the summary text."""
     notes = []
-    for name in ("results.csv", "results.json", "results.xlsx"):
-        write_table(table, out / name)
+    write_table(table, out / "results.csv")
+    json_rows = min(len(table), READER_ROWS)
+    write_table(table.head(json_rows), out / "results.json")
+    if json_rows < len(table):
+        notes.append(_("results.json holds the first %(n)s of %(total)s rows in rank order; results.csv "
+                       "and results.parquet hold them all") % {"n": f"{json_rows:,}", "total": f"{len(table):,}"})
+    if len(table) <= READER_ROWS:
+        write_table(table, out / "results.xlsx")
+    else:
+        notes.append(_("results.xlsx not written: %(total)s rows, more than %(n)s; results.csv opens in a spreadsheet")
+                     % {"n": f"{READER_ROWS:,}", "total": f"{len(table):,}"})
     if importlib.util.find_spec("pyarrow") is not None:
         write_table(table, out / "results.parquet")
     else:
@@ -165,6 +178,7 @@ def _write_outputs(run: BenchmarkRun, table: pd.DataFrame, out: Path, *, draws: 
         "ruleset": run.ruleset, "seal": run.seal, "peers": run.peers, "engine": run.engine, "rank_by": run.rank_by,
         "draws": draws,
         "seed": seed, "territories": len(table), "ranked_within_year": yearly, "synthetic": bool(table["synthetic"].any()),
+        "results_json_rows": json_rows, "results_xlsx": len(table) <= READER_ROWS,
         "failures": [{"file": f.file, "message": f.message} for f in run.failures]}, indent=2, ensure_ascii=False))
     shown = [c for c in SHOWN if c in table.columns]
     if table["year"].notna().any():

@@ -495,7 +495,9 @@ def neutralise_formulas(table: pd.DataFrame) -> pd.DataFrame:
         series = out[col]
         if series.dtype != object and not pd.api.types.is_string_dtype(series.dtype):
             continue
-        risky = series.map(lambda v: isinstance(v, str) and v.startswith(FORMULA_START)).to_numpy(dtype=bool)
+        if pd.api.types.infer_dtype(series, skipna=True) not in ("string", "mixed", "mixed-integer"):
+            continue  # no text in the column
+        risky = series.astype(object).str.startswith(FORMULA_START).fillna(False).to_numpy(dtype=bool)  # non-text: NaN
         if risky.any():
             series = series.astype(object).copy()
             series[risky] = ["'" + v for v in series[risky]]

@@ -152,7 +152,9 @@ def benchmark_content(run: Any, *, group: str = "level", title: str | None = Non
     from ..benchmarking import progress, robust_definition
 
     t = run.table.sort_values(["rank", "territory"], na_position="last")
-    league = [{c: _plain(row.get(c)) for c in LEAGUE_COLUMNS if c in t.columns} for _i, row in t.iterrows()]
+    shown_columns = [c for c in LEAGUE_COLUMNS if c in t.columns]
+    league = [dict(zip(shown_columns, map(_plain, row), strict=True))
+              for row in t[shown_columns].itertuples(index=False, name=None)]
     for row in league:
         row["year"] = int(row["year"]) if row.get("year") is not None else None
         row["key"] = page_key(row["territory"], row["year"])
