@@ -142,3 +142,45 @@ def test_pages_and_figures_drawn_by_workers_are_those_drawn_in_process(core, sea
         page = (tmp_path / "pooled" / "territories" / name).read_text(encoding="utf-8")
         assert page == (tmp_path / "alone" / "territories" / name).read_text(encoding="utf-8")
         assert page.count('src="data:image/svg+xml;base64,') == 1
+
+
+def test_a_large_run_caps_json_and_xlsx_and_says_so(tmp_path, monkeypatch):
+    """Past READER_ROWS rows, results.json holds the first rows in rank order and results.xlsx is not written;
+    summary.txt and run.json say so, results.csv and results.parquet hold every row."""
+    import json
+
+    import pandas as pd
+    from click.testing import CliRunner
+
+    from maturity import cli_benchmarking
+
+    monkeypatch.setattr(cli_benchmarking, "READER_ROWS", 3)
+    out = tmp_path / "out"
+    result = CliRunner().invoke(cli_benchmarking.benchmark_command, ["--draws", "0", "--report-pages", "-1", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    full = pd.read_csv(out / "results.csv")
+    assert len(full) == 5 and len(pd.read_parquet(out / "results.parquet")) == 5
+    capped = json.loads((out / "results.json").read_text(encoding="utf-8"))
+    assert [r["territory"] for r in capped] == full["territory"].head(3).tolist()  # the first in rank order
+    assert not (out / "results.xlsx").exists()
+    summary = (out / "summary.txt").read_text(encoding="utf-8")
+    assert "results.json holds the first 3 of 5 rows in rank order" in summary
+    assert "results.xlsx not written: 5 rows, more than 3" in summary
+    run_json = json.loads((out / "run.json").read_text(encoding="utf-8"))
+    assert run_json["results_json_rows"] == 3 and run_json["results_xlsx"] is False
+
+
+def test_a_run_within_reader_rows_writes_every_file_whole(tmp_path):
+    import json
+
+    import pandas as pd
+    from click.testing import CliRunner
+
+    from maturity import cli_benchmarking
+
+    out = tmp_path / "out"
+    result = CliRunner().invoke(cli_benchmarking.benchmark_command, ["--draws", "0", "--report-pages", "-1", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert len(json.loads((out / "results.json").read_text(encoding="utf-8"))) == 5
+    assert len(pd.read_excel(out / "results.xlsx")) == 5
+    assert "not written" not in (out / "summary.txt").read_text(encoding="utf-8")
