@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import os
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +13,8 @@ from maturity.scoring import Scorer
 # The suite reads the program's English output unless a test asks for a language (--lang or its own
 # environment): a tester's LANG=es_EC.UTF-8 must not change what the commands print.
 os.environ["LANGUAGE"] = "en"
+# Validated rulesets are cached (maturity.model_cache); the suite keeps its own cache, not the tester's.
+os.environ.setdefault("MATURITY_CACHE_DIR", tempfile.mkdtemp(prefix="maturity-cache-"))
 
 DATA = Path(__file__).parent / "data"
 ROOT = Path(__file__).resolve().parents[1]

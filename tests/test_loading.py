@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import DATA
+from conftest import DATA, ROOT
 from maturity import InvalidFileError, dump_model, parse_profile, parse_ruleset
 from maturity.loading import load_profile, load_ruleset
 
@@ -147,3 +147,14 @@ def test_ruleset_round_trips_through_yaml(mini):
 def test_profile_round_trips_through_yaml(mini):
     profile = parse_profile(PROFILE, ruleset=mini)
     assert parse_profile(dump_model(profile), ruleset=mini) == profile
+
+
+def test_scoring_a_profile_does_not_import_pandas():
+    """`maturity score` starts fast: pandas (a quarter of a second to import) is imported only by what uses it."""
+    import subprocess
+    import sys
+
+    code = ("import sys\nfrom maturity.cli import main\nsys.argv = ['maturity', 'score', 'profiles/ph-legazpi.yaml']\n"
+            "try:\n    main()\nexcept SystemExit:\n    pass\nprint('pandas' in sys.modules, 'matplotlib' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120, check=True)
+    assert out.stdout.strip().splitlines()[-1] == "False False"

@@ -31,7 +31,7 @@ from .errors import InvalidFileError, MaturityError, UsageError
 from .loading import iter_input_files, load_core_ruleset, load_profile
 from .messages import _
 from .plan import compile_plan
-from .prepare import Prepared, domain, prepare
+from .prepare import Prepared, as_index, domain, prepare
 from .profile import Profile, population_band
 from .ruleset import CountIndicator, NumberIndicator, Ruleset, YearIndicator
 from .seal import Seal, seal_results
@@ -536,7 +536,7 @@ def robustness(ruleset: Ruleset, prepared: Prepared, derived: DerivedLevels, *, 
     out["robust"] = pd.array(np.where(ranked, spans <= width, False), dtype="boolean")
     out["robust"][~ranked] = pd.NA
     columns = ["median", "p05", "p95", "robust", "p05_weights", "p95_weights", "p05_unknowns", "p95_unknowns"]
-    return pd.DataFrame({c: out[c] for c in columns}, index=prepared.index)
+    return pd.DataFrame({c: out[c] for c in columns}, index=as_index(prepared.index))
 
 
 def draw_ranks(ruleset: Ruleset, prepared: Prepared, outcome: Outcome, draws: Iterable[int], *, seed: int = 0,

@@ -23,14 +23,13 @@ row answers, and which factors the known answers can assess.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Union
+from typing import TYPE_CHECKING, Any, Union
 
 import numpy as np
-import pandas as pd
-from pandas.api import types as ptypes
 
 from .cells import EXACT, MAX_YEAR, MIN_YEAR, CellProblem, Range, is_unknown, read_cell
 from .errors import InvalidFileError, Problem, suggest
@@ -38,9 +37,28 @@ from .plan import Plan, compile_plan, encode_value
 from .profile import Profile
 from .ruleset import BooleanIndicator, CountIndicator, NumberIndicator, OrdinalIndicator, Ruleset, YearIndicator
 
-__all__ = ["Prepared", "answers_frame", "assessed_factors", "domain", "encode_answer", "open_ends", "prepare"]
+if TYPE_CHECKING:
+    import pandas as pd
 
-Source = Union[Profile, Sequence[Profile], pd.DataFrame, str, Path]
+__all__ = ["Prepared", "answers_frame", "as_index", "assessed_factors", "domain", "encode_answer", "open_ends", "prepare"]
+
+Source = Union[Profile, Sequence[Profile], "pd.DataFrame", str, Path]
+Keys = Union["pd.Index", tuple[str, ...]]  # territory ids: a tuple when prepared from profiles (no pandas needed)
+
+
+def as_index(keys: Keys) -> pd.Index:
+    """Territory ids as a pandas ``Index`` named ``territory`` (pandas is imported here, when first needed)."""
+    import pandas as pd
+
+    return keys if isinstance(keys, pd.Index) else pd.Index(list(keys), name="territory", dtype=object)
+
+
+def take_keys(keys: Keys, rows: np.ndarray) -> Keys:
+    """The ids at some positions (or where a boolean mask holds), of the same kind as ``keys``."""
+    if isinstance(keys, tuple):
+        picked = np.arange(len(keys))[rows]
+        return tuple(keys[int(i)] for i in picked)
+    return keys[rows]
 
 
 @dataclass(frozen=True)
@@ -57,7 +75,7 @@ class Prepared:
     """
 
     plan: Plan
-    index: pd.Index
+    index: Keys
     low: np.ndarray
     high: np.ndarray
     known: np.ndarray
@@ -102,7 +120,7 @@ class Prepared:
 
     def take(self, rows: np.ndarray) -> Prepared:
         """The prepared answers of some rows (positions)."""
-        return Prepared(self.plan, self.index[rows], self.low[rows], self.high[rows], self.known[rows], self.answered[rows],
+        return Prepared(self.plan, take_keys(self.index, rows), self.low[rows], self.high[rows], self.known[rows], self.answered[rows],
                         self.total, self.assessed[rows], self.kinds, (),
                         None if self.invalid is None else self.invalid[rows],
                         None if self.profiles is None else tuple(self.profiles[i] for i in rows))
@@ -179,7 +197,8 @@ def prepare(ruleset: Ruleset, source: Source, *, plan: Plan | None = None, file:
         source = load_profile(source, ruleset)
     if isinstance(source, Profile):
         source = [source]
-    if isinstance(source, pd.DataFrame):
+    pandas = sys.modules.get("pandas")  # a data frame exists only once pandas is imported
+    if pandas is not None and isinstance(source, pandas.DataFrame):
         return _prepare_frame(ruleset, plan, source, file)
     return _prepare_profiles(ruleset, plan, list(source), file)
 
@@ -189,6 +208,8 @@ def answers_frame(profiles: Sequence[Profile], ruleset: Ruleset) -> pd.DataFrame
 
     Governance-derived answers are applied, as :func:`prepare` applies them.
     """
+    import pandas as pd
+
     from .governance.derive import apply_governance
 
     ids = [i.id for i in ruleset.indicators]
@@ -233,7 +254,7 @@ def _prepare_profiles(ruleset: Ruleset, plan: Plan, profiles: list[Profile], fil
             if key in col:
                 low[r, col[key]], high[r, col[key]] = encode_answer(ind, value)
                 known[r, col[key]] = True
-    index = pd.Index([p.territory.id for p in applied], name="territory")
+    index = tuple(p.territory.id for p in applied)
     return Prepared(plan, index, low, high, known, answered, len(ruleset.indicators), assessed_factors(plan, known),
                     _kinds(ruleset, plan), tuple(problems), invalid, applied)
 
@@ -246,6 +267,8 @@ def _kinds(ruleset: Ruleset, plan: Plan) -> tuple[str, ...]:
 
 
 def _prepare_frame(ruleset: Ruleset, plan: Plan, table: pd.DataFrame, file: str | None) -> Prepared:
+    import pandas as pd
+
     ids = [i.id for i in ruleset.indicators]
     known_ids = set(ids)
     problems = [Problem("unknown-indicator", f"ruleset '{ruleset.id}' has no indicator '{c}'", ("columns", str(c)),
@@ -292,6 +315,9 @@ def _blank(value: Any) -> bool:
 
 
 def _unknown_mask(col: pd.Series) -> np.ndarray:
+    import pandas as pd
+    from pandas.api import types as ptypes
+
     miss = np.array(pd.isna(col), dtype=bool)
     dtype = col.dtype
     if isinstance(dtype, pd.CategoricalDtype):  # one test per category, not per cell
@@ -308,6 +334,9 @@ def _unknown_mask(col: pd.Series) -> np.ndarray:
 
 def _read_column(ind: Any, col: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """``(low, high, known, bad)`` for one column: typed columns column-wise, others per distinct value."""
+    import pandas as pd
+    from pandas.api import types as ptypes
+
     unknown = _unknown_mask(col)
     dtype = col.dtype
     typed_numeric = (ptypes.is_numeric_dtype(dtype) and not ptypes.is_bool_dtype(dtype)

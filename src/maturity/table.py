@@ -30,7 +30,7 @@ import pandas as pd
 from . import aggregate
 from .engines import EngineName, Outcome, get_evaluator
 from .plan import Plan
-from .prepare import answers_frame, prepare
+from .prepare import answers_frame, as_index, prepare
 from .ruleset import Ruleset
 
 __all__ = ["DerivedLevels", "TableScores", "aggregate_table", "answers_table", "derive_levels"]
@@ -76,7 +76,7 @@ class DerivedLevels:
 
     @property
     def answered(self) -> pd.Series:
-        return pd.Series(self.outcome.answered, index=self.outcome.index)
+        return pd.Series(self.outcome.answered, index=as_index(self.outcome.index))
 
     @property
     def level(self) -> pd.DataFrame:
@@ -117,7 +117,7 @@ def aggregate_table(ruleset: Ruleset, derived: DerivedLevels, *,
     o = derived.outcome
     s = aggregate.aggregate(ruleset, o.lower, o.upper, o.assessed,
                             factor_weights=factor_weights, pillar_weights=pillar_weights)
-    idx, factors, pillars = o.index, [f.id for f in ruleset.factors], [p.id for p in ruleset.pillars]
+    idx, factors, pillars = as_index(o.index), [f.id for f in ruleset.factors], [p.id for p in ruleset.pillars]
     stage_ids = pd.array([st.id for st in ruleset.aggregation.stages] + [None], dtype="string")
 
     def stage(index):  # -1 picks the trailing None

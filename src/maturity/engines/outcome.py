@@ -14,12 +14,13 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
-import pandas as pd
 
 from ..plan import FindingClause, LevelClause, Plan
 
 if TYPE_CHECKING:
-    from ..prepare import Prepared
+    import pandas as pd
+
+    from ..prepare import Keys, Prepared
 
 __all__ = ["CERTAIN", "NO", "POSSIBLE", "CapStatus", "Evaluator", "FindingStatus", "GateStatus", "Outcome"]
 
@@ -70,7 +71,7 @@ class Outcome:
     """
 
     plan: Plan
-    index: pd.Index
+    index: Keys  # territory ids: a tuple when scored from profiles, so that scoring one profile never imports pandas
     lower: np.ndarray
     upper: np.ndarray
     raw_lower: np.ndarray
@@ -150,30 +151,39 @@ class Outcome:
 
         Statuses come as categorical columns of their labels (``applied``, ``raised``, ``passed``, ...).
         """
-        plan = self.plan
+        import pandas as pd
+
+        from ..prepare import as_index
+
+        plan, index = self.plan, as_index(self.index)
         if name in ("lower", "upper", "raw_lower", "raw_upper", "assessed"):
-            return pd.DataFrame(getattr(self, name), index=self.index, columns=list(plan.factors), copy=False)
+            return pd.DataFrame(getattr(self, name), index=index, columns=list(plan.factors), copy=False)
         if name == "caps":
-            return _labelled(self.caps, CAP_LABELS, self.index, [c.id for c in plan.caps])
+            return _labelled(self.caps, CAP_LABELS, index, [c.id for c in plan.caps])
         if name == "findings":
-            return _labelled(self.findings, FINDING_LABELS, self.index, list(plan.findings))
+            return _labelled(self.findings, FINDING_LABELS, index, list(plan.findings))
         if name == "gates":
-            return _labelled(self.gates, GATE_LABELS, self.index, list(plan.gates))
+            return _labelled(self.gates, GATE_LABELS, index, list(plan.gates))
         raise KeyError(name)
 
     def take(self, rows: np.ndarray) -> Outcome:
+        from ..prepare import take_keys
+
         pick = lambda a: None if a is None else a[rows]
-        return Outcome(self.plan, self.index[rows], self.lower[rows], self.upper[rows], self.raw_lower[rows],
+        return Outcome(self.plan, take_keys(self.index, rows), self.lower[rows], self.upper[rows], self.raw_lower[rows],
                        self.raw_upper[rows], self.caps[rows], self.findings[rows], self.gates[rows],
                        self.assessed[rows], self.answered[rows], self.total, pick(self.atoms_lower),
                        pick(self.atoms_upper))
 
     @staticmethod
     def concat(parts: list[Outcome]) -> Outcome:
+        from ..prepare import as_index
+
         first = parts[0]
         cat = lambda name: np.concatenate([getattr(p, name) for p in parts])
         atoms = all(p.atoms_lower is not None for p in parts)
-        return Outcome(first.plan, first.index.append([p.index for p in parts[1:]]) if len(parts) > 1 else first.index,
+        index = as_index(first.index).append([as_index(p.index) for p in parts[1:]]) if len(parts) > 1 else first.index
+        return Outcome(first.plan, index,
                        cat("lower"), cat("upper"), cat("raw_lower"), cat("raw_upper"), cat("caps"), cat("findings"),
                        cat("gates"), cat("assessed"), cat("answered"), first.total,
                        cat("atoms_lower") if atoms else None, cat("atoms_upper") if atoms else None)
@@ -181,6 +191,8 @@ class Outcome:
 
 def _labelled(codes: np.ndarray, labels: np.ndarray, index: pd.Index, columns: list[str]) -> pd.DataFrame:
     """Certainty codes as categorical columns of their labels (no string per cell)."""
+    import pandas as pd
+
     return pd.DataFrame({c: pd.Categorical.from_codes(codes[:, k], categories=list(labels)) for k, c in enumerate(columns)},
                         index=index, columns=columns)
 
