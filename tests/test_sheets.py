@@ -67,7 +67,11 @@ def _write(path, header, rows):
 def test_read_by_columns_equals_row_by_row(tmp_path_factory, rows, repeats):
     """The column reader reports what the row-by-row reader reports, word for word, and keeps the same rows
     with the same values; a sheet with a ``__source`` column goes row by row (the source cells are all empty)."""
+    import pandas as pd
+
+    from maturity.benchmarking import territory_meta
     from maturity.spreadsheets import read_sheet_table
+    from maturity.table import answers_table
 
     rows = [[f"t{i}" if i not in repeats else "t0", *row[1:]] for i, row in enumerate(rows)]
     by_columns = read_sheet_table(_write(tmp_path_factory.mktemp("a") / "s.csv", COLUMNS, rows), RULESET)
@@ -79,6 +83,10 @@ def test_read_by_columns_equals_row_by_row(tmp_path_factory, rows, repeats):
     assert by_columns.lines == by_rows.lines
     assert by_columns.answers.equals(by_rows.answers) and by_columns.meta.equals(by_rows.meta)
     assert [p.model_dump() for p in by_columns.profiles] == [p.model_dump() for p in by_rows.profiles]
+    profiles = list(by_columns.profiles)  # the tables are those the profiles make
+    pd.testing.assert_frame_equal(territory_meta(profiles), by_columns.meta)
+    pd.testing.assert_frame_equal(answers_table(profiles, RULESET).reindex(columns=by_columns.answers.columns),
+                                  by_columns.answers)
 
 
 def test_a_bad_cell_among_many_rows_is_reported_where_it_is(tmp_path):

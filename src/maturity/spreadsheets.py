@@ -394,18 +394,19 @@ def _tables(path: Path, kept: list[int | Profile], lines: list[int], columns: di
         return lambda p: p.answer(ind_id).value if p.answer(ind_id).known else None
 
     answers = pd.DataFrame({i: column(i, answer(i)) for i in ids}, columns=ids, dtype=object)
-    meta_cols = {
+    population = column("population", lambda p: p.context.population)
+    meta = pd.DataFrame({
         "territory": column("territory", lambda p: p.territory.id), "name": column("name", lambda p: p.territory.name),
         "country": column("country", lambda p: p.territory.country), "level": column("level", lambda p: p.territory.level),
         "parent": np.full(n, None, dtype=object),
         "region": column("region", lambda p: p.context.region),
         "year": column("year", lambda p: p.territory.assessment_year),
-        "population": column("population", lambda p: p.context.population)}
-    meta = pd.DataFrame(meta_cols)
-    meta["population_band"] = [population_band(v) for v in meta["population"]]
-    meta["decentralisation"] = column("decentralisation", lambda p: p.context.decentralisation.degree
-                                      if p.context.decentralisation else None)
-    meta["synthetic"] = False
+        "population": population,
+        "population_band": np.array([population_band(v) for v in population], dtype=object),
+        "decentralisation": column("decentralisation", lambda p: p.context.decentralisation.degree
+                                   if p.context.decentralisation else None),
+        "synthetic": np.full(n, False, dtype=object)})
+    meta = meta.infer_objects()  # the dtypes territory_meta gives: whole years as integers, with a blank as floats
     answers.index = pd.Index(meta["territory"], name="territory")
     return SheetTable(answers, meta, lines, SheetProfiles(path.name, kept, lines, answers, meta), errors)
 
