@@ -491,7 +491,7 @@ def neutralise_formulas(table: pd.DataFrame) -> pd.DataFrame:
     >>> neutralise_formulas(pd.DataFrame({"name": ["=HYPERLINK(1)", "Upala", -3]}))["name"].tolist()
     ["'=HYPERLINK(1)", 'Upala', -3]
     """
-    out = table.copy()
+    out = table.copy(deep=False)  # columns with nothing to neutralise are shared, not copied
     for col in out.columns:
         series = out[col]
         if series.dtype != object and not pd.api.types.is_string_dtype(series.dtype):
@@ -539,7 +539,7 @@ def write_table(table: pd.DataFrame, path: str | Path) -> None:
     if suffix in (".csv", ".xlsx"):
         table = neutralise_formulas(table)
     if suffix == ".csv":
-        write_atomic(path, table.to_csv(index=False))
+        write_atomic(path, lambda fh: table.to_csv(fh, index=False, encoding="utf-8"))  # streamed
     elif suffix == ".json":
         write_atomic(path, json.dumps(json.loads(table.to_json(orient="records")), indent=2, ensure_ascii=False))
     elif suffix == ".xlsx":
