@@ -83,8 +83,10 @@ def _read(path: Path) -> pd.DataFrame:
             if not text.strip():
                 raise _fail(path, "empty-sheet",
                             _("the sheet is empty: expected a header row (territory, name, country, level, ...)"))
-            header = text.lstrip().splitlines()[0]
-            frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, sep=_separator(header),
+            sep = _separator(text.lstrip().split("\n", 1)[0].splitlines()[0])
+            data = text.encode("utf-8")  # as bytes: a StringIO would hold the text at four bytes a character
+            del text
+            frame = pd.read_csv(io.BytesIO(data), dtype=str, keep_default_na=False, sep=sep, encoding="utf-8",
                                 skip_blank_lines=False)  # blank lines keep their row number
         else:
             frame = pd.read_excel(path, dtype=object, keep_default_na=False)
