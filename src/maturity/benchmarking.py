@@ -155,7 +155,6 @@ class BenchmarkRun:
             "answers": known})
 
 
-
 def load_profiles(paths: Sequence[str | Path], ruleset: Ruleset) -> tuple[list[Profile], list[Failure]]:
     """Load every profile under ``paths`` (YAML files, folders, CSV/XLSX sheets).
 
@@ -208,7 +207,7 @@ def load_inputs(paths: Sequence[str | Path], ruleset: Ruleset) -> Inputs:
     """
     from .spreadsheets import SHEETS, read_sheet_table
 
-    parts: list[tuple[pd.DataFrame, pd.DataFrame, Sequence[Profile], list[str], str]] = []
+    parts: list[tuple[pd.DataFrame, pd.DataFrame, Sequence[Profile], list[tuple[str, str]]]] = []  # (file, place) per row
     failures: list[Failure] = []
     files = list(iter_input_files(list(paths)))
     for sheet in (f for f in files if f.suffix.lower() in SHEETS):
@@ -217,51 +216,57 @@ def load_inputs(paths: Sequence[str | Path], ruleset: Ruleset) -> Inputs:
         except InvalidFileError as exc:
             failures.append(Failure(str(sheet), str(exc)))
             continue
-        parts.append((table.answers, table.meta, table.profiles, [f"{sheet}:{line}" for line in table.lines], str(sheet)))
+        parts.append((table.answers, table.meta, table.profiles, [(str(sheet), f"{sheet}:{line}") for line in table.lines]))
         failures += [Failure(str(sheet), str(e)) for e in table.errors]
+    profiles: list[Profile] = []
+    loaded: list[tuple[str, str]] = []
     for path in (f for f in files if f.suffix.lower() not in SHEETS):
         try:
-            profile = load_profile(path, ruleset)
+            profiles.append(load_profile(path, ruleset))
         except MaturityError as exc:
             failures.append(Failure(str(path), str(exc)))
             continue
-        parts.append((answers_table([profile], ruleset), territory_meta([profile]), [profile], [str(path)], str(path)))
-    picks: list[tuple[int, int]] = []
-    first: dict[tuple[Any, Any], str] = {}
-    for k, (_answers, meta, _profiles, wheres, file) in enumerate(parts):  # picks in part order, then row order
-        years = [None if pd.isna(y) else int(y) for y in meta["year"]]
-        for r, key in enumerate(zip(meta["territory"], years, strict=True)):
-            if key in first:
-                year = f" in {key[1]}" if key[1] is not None else " (no year)"
-                failures.append(Failure(file, f"{wheres[r]}: territory '{key[0]}'{year} is already given by {first[key]}; "
-                                              "not scored again"))
-                continue
-            first[key] = wheres[r]
-            picks.append((k, r))
-    ids = [i.id for i in ruleset.indicators]
-    keep = [np.array([r for part, r in picks if part == k], dtype=np.int64) for k in range(len(parts))]
+        loaded.append((str(path), str(path)))
+    if profiles:
+        parts.append((answers_table(profiles, ruleset), territory_meta(profiles), profiles, loaded))
     if not parts:
         return Inputs(answers_table([], ruleset), territory_meta([]), [], failures)
-    answers = pd.concat([a.iloc[rows].reindex(columns=ids) for (a, *_rest), rows in zip(parts, keep, strict=True)])
+    rows = [(k, r) for k, part in enumerate(parts) for r in range(len(part[3]))]  # part order, then row order
+    places = [(file, where, (territory, None if pd.isna(year) else int(year)))
+              for _answers, meta, _profiles, located in parts
+              for (file, where), territory, year in zip(located, meta["territory"], meta["year"], strict=True)]
+    kept, repeats = first_of_each(places)
+    failures += repeats
+    picks = [rows[i] for i in kept]
+    by_part: list[list[int]] = [[] for _part in parts]
+    for k, r in picks:
+        by_part[k].append(r)
+    ids = [i.id for i in ruleset.indicators]
+    answers = pd.concat([part[0].iloc[taken].reindex(columns=ids) for part, taken in zip(parts, by_part, strict=True)])
     answers = answers.astype(object).where(answers.notna(), None)
-    meta = pd.concat([m.iloc[rows] for (_a, m, *_rest), rows in zip(parts, keep, strict=True)], ignore_index=True)
-    return Inputs(answers, meta, _Picked([p for _a, _m, p, *_rest in parts], picks), failures)
+    meta = pd.concat([part[1].iloc[taken] for part, taken in zip(parts, by_part, strict=True)], ignore_index=True)
+    return Inputs(answers, meta, _Picked([part[2] for part in parts], picks), failures)
 
 
 def drop_repeats(loaded: Sequence[tuple[str, str, Profile]]) -> tuple[list[Profile], list[Failure]]:
     """The profiles of ``(file, place, profile)`` triples without repeats of a territory and year: the first is kept."""
-    profiles: list[Profile] = []
+    kept, failures = first_of_each((file, where, (p.territory.id, p.territory.assessment_year)) for file, where, p in loaded)
+    return [loaded[i][2] for i in kept], failures
+
+
+def first_of_each(places: Iterable[tuple[str, str, tuple[Any, int | None]]]) -> tuple[list[int], list[Failure]]:
+    """Positions of the first ``(file, place, (territory, year))`` of each territory and year, and a failure for each repeat."""
+    kept: list[int] = []
     failures: list[Failure] = []
-    first: dict[tuple[str, int | None], str] = {}
-    for file, where, profile in loaded:
-        key = (profile.territory.id, profile.territory.assessment_year)
+    first: dict[tuple[Any, int | None], str] = {}
+    for i, (file, where, key) in enumerate(places):
         if key in first:
             year = f" in {key[1]}" if key[1] is not None else " (no year)"
             failures.append(Failure(file, f"{where}: territory '{key[0]}'{year} is already given by {first[key]}; not scored again"))
             continue
         first[key] = where
-        profiles.append(profile)
-    return profiles, failures
+        kept.append(i)
+    return kept, failures
 
 
 def territory_meta(profiles: Iterable[Profile]) -> pd.DataFrame:
