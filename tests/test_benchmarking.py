@@ -222,3 +222,25 @@ def test_a_vectorised_run_is_explained_by_the_reference_engine(core):
     row = run_.table.set_index("territory").loc["ec-pichincha"]
     assert a.overall.score is None and pd.isna(row["score"]) and a.overall.lower == pytest.approx(row["lower"])
     assert a.factor("services").level == row["level.services"] and a.factor("services").reasons
+
+
+def test_a_run_prepares_its_answers_again_when_asked(core):
+    """A run does not hold its prepared answers through scoring; asked for, they are what preparing its answers
+    with its plan gives, and robustness drawn on them equals the run's own."""
+    import numpy as np
+
+    from maturity.benchmarking import benchmark_table, robustness
+    from maturity.prepare import prepare
+
+    answers, meta = philippines_like(core, seed=4)
+    answers, meta = answers.head(60), meta.head(60)
+    run = benchmark_table(answers, meta, core, draws=0)
+    assert run.held_prepared is None
+    again = prepare(core, answers.reset_index(drop=True), plan=run.derived.outcome.plan)
+    made = run.prepared
+    assert made is not None and run.prepared is made
+    assert list(made.index) == list(again.index)
+    for name in ("low", "high", "known", "answered", "assessed"):
+        np.testing.assert_array_equal(getattr(made, name), getattr(again, name))
+    drawn = benchmark_table(answers, meta, core, draws=20, seed=3)
+    pd.testing.assert_frame_equal(drawn.robustness, robustness(core, made, run.derived, draws=20, seed=3))

@@ -35,6 +35,9 @@ def test_table_scores_equal_single_assessments(scorer, data):
             assert (f.lower_level, f.upper_level, f.assessed) == (
                 derived.lower_level.at[key, f.id], derived.upper_level.at[key, f.id], derived.assessed.at[key, f.id])
             assert {c.id: c.status for c in f.caps}.items() <= {c: v for c, v in derived.caps.loc[key].items() if v}.items()
+            got = scores.factor_score.at[key, f.id]
+            assert (f.score is None and math.isnan(got)) or f.score == pytest.approx(got)
+            assert (f.lower, f.upper) == (scores.factor_lower.at[key, f.id], scores.factor_upper.at[key, f.id])
         assert {(x.id, x.status) for x in a.findings} == {(c, v) for c, v in derived.findings.loc[key].items() if v}
         row = scores.overall.loc[key]
         assert (a.overall.score is None and math.isnan(row["score"])) or a.overall.score == pytest.approx(row["score"])

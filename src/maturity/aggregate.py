@@ -26,7 +26,8 @@ array([0.])
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -59,11 +60,10 @@ class Scores:
     where the evidence under them is insufficient (``pillar_sufficient``, ``sufficient``: the
     assessed share, ``pillar_assessed_share`` and ``assessed_share``, reaches the ruleset's
     ``min_assessed``, and is above zero). Stages are indices into the ruleset's stages (-1: none).
+    The factor scores are worked out from the levels when first read (a million rows: about
+    450 MB that a run which never reads them does not hold).
     """
 
-    factor_score: np.ndarray
-    factor_lower: np.ndarray
-    factor_upper: np.ndarray
     pillar_score: np.ndarray
     pillar_lower: np.ndarray
     pillar_upper: np.ndarray
@@ -77,6 +77,22 @@ class Scores:
     pillar_sufficient: np.ndarray
     assessed_share: np.ndarray
     sufficient: np.ndarray
+    lower_level: np.ndarray = field(repr=False)
+    upper_level: np.ndarray = field(repr=False)
+    assessed: np.ndarray = field(repr=False)
+    score_of: np.ndarray = field(repr=False)  # the score of each level
+
+    @cached_property
+    def factor_lower(self) -> np.ndarray:
+        return self.score_of[self.lower_level]
+
+    @cached_property
+    def factor_upper(self) -> np.ndarray:
+        return self.score_of[self.upper_level]
+
+    @cached_property
+    def factor_score(self) -> np.ndarray:
+        return np.where(self.assessed, self.factor_lower, np.nan)
 
 
 def weighted(values: np.ndarray, weights: np.ndarray, mask: np.ndarray, method: str) -> np.ndarray:
@@ -190,14 +206,14 @@ class Aggregator:
                shares: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None = None) -> Scores:
         """Every score of every row; ``shares``: :meth:`shares` of ``assessed``, when already known."""
         p_share, o_share, p_sufficient, o_sufficient = shares if shares is not None else self.shares(assessed)
-        f_lower, f_upper = self.score_of[lower_level], self.score_of[upper_level]
-        f_score = np.where(assessed, f_lower, np.nan)
         p_score, p_lower, p_upper, o_score, o_lower, o_upper = self._means(
-            f_lower, f_upper, assessed, factor_weights, pillar_weights, p_sufficient, o_sufficient, bounds=("lower", "upper"))
+            self.score_of[lower_level], self.score_of[upper_level], assessed, factor_weights, pillar_weights,
+            p_sufficient, o_sufficient, bounds=("lower", "upper"))
         assert p_lower is not None and p_upper is not None and o_lower is not None and o_upper is not None
         stages = (stage_of(self.ruleset, o_score), stage_of(self.ruleset, o_lower), stage_of(self.ruleset, o_upper))
-        return Scores(f_score, f_lower, f_upper, p_score, p_lower, p_upper, o_score, o_lower, o_upper, *stages,
-                      p_share, p_sufficient, o_share, o_sufficient & ~np.isnan(o_score))
+        return Scores(p_score, p_lower, p_upper, o_score, o_lower, o_upper, *stages,
+                      p_share, p_sufficient, o_share, o_sufficient & ~np.isnan(o_score),
+                      lower_level, upper_level, assessed, self.score_of)
 
     def rank_values(self, lower_level: np.ndarray, upper_level: np.ndarray, assessed: np.ndarray, by: str, *,
                     factor_weights: Mapping[str, float] | None = None, pillar_weights: Mapping[str, float] | None = None,

@@ -110,8 +110,19 @@ class BenchmarkRun:
     answers: pd.DataFrame | None = field(default=None, repr=False)
     profiles: Sequence[Profile] | None = field(default=None, repr=False)  # row order, when the run started from profiles
     scored_with: Ruleset | None = field(default=None, repr=False)
-    prepared: Prepared | None = field(default=None, repr=False)
     rank_by: str = "score"  # the rank measure: "lower" (every unknown at its worst) or "score"
+    held_prepared: Prepared | None = field(default=None, repr=False)  # see ``prepared``
+
+    @property
+    def prepared(self) -> Prepared | None:
+        """The run's answers as the evaluators read them (:func:`maturity.prepare.prepare`).
+
+        A run does not hold them after scoring (a million rows: about 0.8 GB); they are prepared
+        again from ``answers`` with the run's plan when first asked for, and then kept.
+        """
+        if self.held_prepared is None and self.answers is not None and self.scored_with is not None:
+            self.held_prepared = prepare(self.scored_with, self.answers, plan=self.derived.outcome.plan).raise_problems()
+        return self.held_prepared
 
     @property
     def rank_line(self) -> str:
@@ -352,11 +363,11 @@ def benchmark_table(answers: pd.DataFrame, meta: pd.DataFrame, ruleset: Ruleset,
     plan = compile_plan(ruleset, seal)
     answers = answers.reset_index(drop=True)
     meta = meta.reset_index(drop=True)
-    prepared = prepare(ruleset, answers, plan=plan).raise_problems()
-    derived = DerivedLevels(_evaluate(prepared, engine, show_progress))
+    # the prepared answers are not held through the run (at a million rows, 0.8 GB): run.prepared makes them again
+    derived = DerivedLevels(_evaluate(prepare(ruleset, answers, plan=plan).raise_problems(), engine, show_progress))
     scores = aggregate_table(rs, derived)
 
-    table = meta.copy()
+    table = meta.copy(deep=False)  # copy on write: the caller's meta is never changed, and not copied whole
     o = scores.overall
     table["score"], table["lower"], table["upper"] = o["score"], o["lower"], o["upper"]
     table["stage"], table["stage_lower"], table["stage_upper"] = o["stage"], o["stage_lower"], o["stage_upper"]
@@ -377,15 +388,15 @@ def benchmark_table(answers: pd.DataFrame, meta: pd.DataFrame, ruleset: Ruleset,
         assert plan.seal is not None
         seal_info = {"id": seal.id, "version": seal.version, "year": seal.year, "gates": seal.gate_ids(ruleset),
                      "digest": plan.seal.digest}
-    assert scores.raw is not None
     year = year_labels(table, by_year)
     table["rank_value"] = rank_measure(scores.raw, rank_by)
     rank_table(table, peers, year)
     run = BenchmarkRun(table, {"id": ruleset.id, "version": ruleset.version, "digest": plan.digest}, seal_info,
                        peers, engine, derived, scores, list(failures), answers=answers, scored_with=rs,
-                       prepared=prepared, rank_by=rank_by)
+                       rank_by=rank_by)
     if draws:
-        run.robustness = robustness(ruleset, prepared, derived, draws=draws, seed=seed, engine=engine,
+        assert run.prepared is not None
+        run.robustness = robustness(ruleset, run.prepared, derived, draws=draws, seed=seed, engine=engine,
                                     show_progress=show_progress, rank_by=rank_by, within=year)
         add_robustness(table, run.robustness)
     return run

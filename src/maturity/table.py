@@ -24,7 +24,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import cached_property
 
+import numpy as np
 import pandas as pd
 
 from . import aggregate
@@ -97,17 +99,33 @@ def derive_levels(ruleset: Ruleset, table: pd.DataFrame, *, engine: EngineName =
 
 @dataclass(frozen=True)
 class TableScores:
-    """Scores for every territory: factor, pillar and overall, each with bounds."""
+    """Scores for every territory: factor, pillar and overall, each with bounds.
 
-    factor_score: pd.DataFrame
-    factor_lower: pd.DataFrame
-    factor_upper: pd.DataFrame
+    The factor frames are built when first read, from ``raw`` (:class:`maturity.aggregate.Scores`).
+    """
+
     pillar_score: pd.DataFrame
     pillar_lower: pd.DataFrame
     pillar_upper: pd.DataFrame
     overall: pd.DataFrame  # columns: score, lower, upper, stage, stage_lower, stage_upper, assessed_share, sufficient
-    pillar_sufficient: pd.DataFrame | None = None
-    raw: aggregate.Scores | None = None  # the arrays these frames show (for aggregate.rank_measure)
+    pillar_sufficient: pd.DataFrame
+    raw: aggregate.Scores  # the arrays these frames show (for aggregate.rank_measure)
+    factor_ids: tuple[str, ...]
+
+    @cached_property
+    def factor_score(self) -> pd.DataFrame:
+        return self._factor_frame(self.raw.factor_score)
+
+    @cached_property
+    def factor_lower(self) -> pd.DataFrame:
+        return self._factor_frame(self.raw.factor_lower)
+
+    @cached_property
+    def factor_upper(self) -> pd.DataFrame:
+        return self._factor_frame(self.raw.factor_upper)
+
+    def _factor_frame(self, values: np.ndarray) -> pd.DataFrame:
+        return pd.DataFrame(values, index=self.overall.index, columns=list(self.factor_ids), copy=False)
 
 
 def aggregate_table(ruleset: Ruleset, derived: DerivedLevels, *,
@@ -134,6 +152,5 @@ def aggregate_table(ruleset: Ruleset, derived: DerivedLevels, *,
     def frame(a, cols):
         return pd.DataFrame(a, index=idx, columns=cols, copy=False)
 
-    return TableScores(frame(s.factor_score, factors), frame(s.factor_lower, factors), frame(s.factor_upper, factors),
-                       frame(s.pillar_score, pillars), frame(s.pillar_lower, pillars), frame(s.pillar_upper, pillars),
-                       overall, frame(s.pillar_sufficient, pillars), s)
+    return TableScores(frame(s.pillar_score, pillars), frame(s.pillar_lower, pillars), frame(s.pillar_upper, pillars),
+                       overall, frame(s.pillar_sufficient, pillars), s, tuple(factors))
