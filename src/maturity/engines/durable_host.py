@@ -14,12 +14,12 @@ rather than trusted silently.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from importlib import metadata
 from typing import Any
 
 import durable_rules_engine
+import orjson
 from durable import engine as durable_engine
 
 from ..errors import EngineError
@@ -67,7 +67,7 @@ def drain(host: SyncHost, ruleset_name: str, run: Callable[[str, list[dict[str, 
         result = durable_rules_engine.start_action(handle)
         if not result:
             return
-        state, message = result[2], json.loads(result[1])
+        state, message = result[2], orjson.loads(result[1])
         while message:
             rule_name, matches = next(iter(message.items()))
             try:
@@ -76,7 +76,7 @@ def drain(host: SyncHost, ruleset_name: str, run: Callable[[str, list[dict[str, 
                 durable_rules_engine.abandon_action(handle, state)
                 raise
             following = durable_rules_engine.complete_and_start_action(handle, state)
-            message = json.loads(following) if following else None
+            message = orjson.loads(following) if following else None
 
 
 def unregister(host: SyncHost, ruleset_name: str) -> None:
@@ -95,6 +95,6 @@ def assert_facts(host: SyncHost, ruleset_name: str, facts: list[dict[str, Any]])
     here (and not raised, which would serialise the whole batch into the exception's message). A
     fact already observed in the session is an error.
     """
-    code = durable_rules_engine.assert_facts(host.get_ruleset(ruleset_name)._handle, json.dumps(facts, separators=(",", ":")))[0]
+    code = durable_rules_engine.assert_facts(host.get_ruleset(ruleset_name)._handle, orjson.dumps(facts).decode())[0]
     if code == 2:
         raise EngineError("durable_rules refused a fact as already observed in its session")
