@@ -40,7 +40,7 @@ from .ruleset import BooleanIndicator, CountIndicator, NumberIndicator, OrdinalI
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["Prepared", "answers_frame", "as_index", "assessed_factors", "domain", "encode_answer", "open_ends", "prepare"]
+__all__ = ["Prepared", "answers_frame", "as_index", "assessed_factors", "domain", "encode_answer", "open_ends", "prepare", "take_keys"]
 
 Source = Union[Profile, Sequence[Profile], "pd.DataFrame", str, Path]
 Keys = Union["pd.Index", tuple[str, ...]]  # territory ids: a tuple when prepared from profiles (no pandas needed)
