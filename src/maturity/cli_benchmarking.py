@@ -24,6 +24,9 @@ from .seal import Seal, bundled_seals_dir, load_seal
 from .spreadsheets import write_table, write_template
 from .wording import term
 
+# No tqdm monitor thread: the report's page workers are forked, and a process should fork with no other thread running.
+tqdm.monitor_interval = 0
+
 
 class StepReporter:
     """Says what a long piece of work is doing, on stderr: a progress bar on a terminal, one line per step otherwise."""
