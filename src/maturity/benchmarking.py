@@ -16,7 +16,7 @@ import sys
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, overload
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -32,7 +32,7 @@ from .loading import iter_input_files, load_core_ruleset, load_profile
 from .messages import _
 from .plan import compile_plan
 from .prepare import Prepared, as_index, domain, prepare
-from .profile import Profile, population_band
+from .profile import Profile, ProfilesOnDemand, population_band
 from .ruleset import CountIndicator, NumberIndicator, Ruleset, YearIndicator
 from .seal import Seal, seal_results
 from .table import DerivedLevels, TableScores, aggregate_table, answers_table
@@ -187,7 +187,7 @@ class Inputs:
     failures: list[Failure]
 
 
-class _Picked(Sequence[Profile]):
+class _Picked(ProfilesOnDemand):
     """The profiles at some positions of several sequences, in the order picked."""
 
     def __init__(self, parts: list[Sequence[Profile]], picks: list[tuple[int, int]]) -> None:
@@ -196,15 +196,7 @@ class _Picked(Sequence[Profile]):
     def __len__(self) -> int:
         return len(self.picks)
 
-    @overload
-    def __getitem__(self, i: int) -> Profile: ...
-
-    @overload
-    def __getitem__(self, i: slice) -> list[Profile]: ...
-
-    def __getitem__(self, i: int | slice) -> Profile | list[Profile]:
-        if isinstance(i, slice):
-            return [self[k] for k in range(*i.indices(len(self)))]
+    def profile_at(self, i: int) -> Profile:
         part, k = self.picks[i]
         return self.parts[part][k]
 
@@ -302,8 +294,6 @@ def competition_rank(scores: pd.Series) -> pd.Series:
     """
     values = scores.to_numpy(dtype=float, na_value=np.nan)
     return pd.Series(_ranks(values, ~np.isnan(values)), index=scores.index).astype("Int64")
-
-
 
 
 def benchmark(profiles: Sequence[Profile] | Sequence[str | Path] | str | Path, ruleset: Ruleset | None = None, *,

@@ -40,7 +40,18 @@ from .ruleset import BooleanIndicator, CountIndicator, NumberIndicator, OrdinalI
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["Prepared", "answers_frame", "as_index", "assessed_factors", "domain", "encode_answer", "open_ends", "prepare", "take_keys"]
+__all__ = [
+    "Prepared",
+    "answers_frame",
+    "as_index",
+    "assessed_factors",
+    "concat_keys",
+    "domain",
+    "encode_answer",
+    "open_ends",
+    "prepare",
+    "take_keys",
+]
 
 Source = Union[Profile, Sequence[Profile], "pd.DataFrame", str, Path]
 Keys = Union["pd.Index", tuple[str, ...]]  # territory ids: a tuple when prepared from profiles (no pandas needed)
@@ -59,6 +70,21 @@ def take_keys(keys: Keys, rows: np.ndarray) -> Keys:
         picked = np.arange(len(keys))[rows]
         return tuple(keys[int(i)] for i in picked)
     return keys[rows]
+
+
+def concat_keys(parts: Sequence[Keys]) -> Keys:
+    """The ids of several parts in order, a tuple when every part holds a tuple.
+
+    >>> concat_keys([("a", "b"), ("c",)])
+    ('a', 'b', 'c')
+    >>> import pandas as pd
+    >>> list(concat_keys([pd.Index(["a"]), ("b",)]))
+    ['a', 'b']
+    """
+    if all(isinstance(keys, tuple) for keys in parts):
+        return tuple(k for keys in parts for k in keys)
+    first, *rest = [as_index(keys) for keys in parts]
+    return first.append(rest) if rest else first
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,9 @@ Whatever it does not state is ``unknown``: never silently "no".
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal, Union
+from abc import abstractmethod
+from collections.abc import Sequence
+from typing import Annotated, Any, Literal, Union, overload
 
 from pydantic import BaseModel, ConfigDict, Field, model_serializer, model_validator
 
@@ -22,6 +24,7 @@ __all__ = [
     "Context",
     "Decentralisation",
     "Profile",
+    "ProfilesOnDemand",
     "Territory",
     "population_band",
 ]
@@ -136,3 +139,25 @@ def population_band(population: int | None) -> str | None:
         if population < limit:
             return name
     return ">=1M"
+
+
+class ProfilesOnDemand(Sequence["Profile"]):
+    """Profiles made when asked for, one at a time (a large sheet never holds them all)."""
+
+    @abstractmethod
+    def __len__(self) -> int: ...
+
+    @abstractmethod
+    def profile_at(self, i: int) -> Profile:
+        """The profile at position ``i`` (negative counts from the end)."""
+
+    @overload
+    def __getitem__(self, i: int) -> Profile: ...
+
+    @overload
+    def __getitem__(self, i: slice) -> list[Profile]: ...
+
+    def __getitem__(self, i: int | slice) -> Profile | list[Profile]:
+        if isinstance(i, slice):
+            return [self.profile_at(k) for k in range(*i.indices(len(self)))]
+        return self.profile_at(i)

@@ -17,7 +17,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
-from typing import Any, overload
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -40,7 +40,7 @@ from .cells import (
 )
 from .errors import InvalidFileError, Problem, suggest
 from .messages import _
-from .profile import Answer, Context, Profile, Territory, population_band
+from .profile import Answer, Context, Profile, ProfilesOnDemand, Territory, population_band
 from .ruleset import OrdinalIndicator, Ruleset
 
 __all__ = ["SHEETS", "SheetProfiles", "SheetTable", "neutralise_formulas", "profile_data", "read_sheet", "read_sheet_rows",
@@ -342,7 +342,7 @@ def profile_data(sheet: str, territory: dict[str, Any], context: dict[str, Any],
             "answers": answers}
 
 
-class SheetProfiles(Sequence[Profile]):
+class SheetProfiles(ProfilesOnDemand):
     """The profiles of a sheet's good rows, each built when asked for (a large sheet never holds them all)."""
 
     def __init__(self, sheet: str, kept: list[int | Profile], lines: list[int], answers: pd.DataFrame,
@@ -352,15 +352,7 @@ class SheetProfiles(Sequence[Profile]):
     def __len__(self) -> int:
         return len(self.kept)
 
-    @overload
-    def __getitem__(self, i: int) -> Profile: ...
-
-    @overload
-    def __getitem__(self, i: slice) -> list[Profile]: ...
-
-    def __getitem__(self, i: int | slice) -> Profile | list[Profile]:
-        if isinstance(i, slice):
-            return [self[k] for k in range(*i.indices(len(self)))]
+    def profile_at(self, i: int) -> Profile:
         made = self.kept[i]
         if isinstance(made, Profile):
             return made

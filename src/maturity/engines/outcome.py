@@ -177,13 +177,12 @@ class Outcome:
 
     @staticmethod
     def concat(parts: list[Outcome]) -> Outcome:
-        from ..prepare import as_index
+        from ..prepare import concat_keys
 
         first = parts[0]
         cat = lambda name: np.concatenate([getattr(p, name) for p in parts])
         atoms = all(p.atoms_lower is not None for p in parts)
-        index = as_index(first.index).append([as_index(p.index) for p in parts[1:]]) if len(parts) > 1 else first.index
-        return Outcome(first.plan, index,
+        return Outcome(first.plan, concat_keys([p.index for p in parts]),
                        cat("lower"), cat("upper"), cat("raw_lower"), cat("raw_upper"), cat("caps"), cat("findings"),
                        cat("gates"), cat("assessed"), cat("answered"), first.total,
                        cat("atoms_lower") if atoms else None, cat("atoms_upper") if atoms else None)
